@@ -1,0 +1,93 @@
+"""The ``geoclaims`` command line. Each command is a thin wrapper over one pipeline module.
+
+    geoclaims data list | fetch [NAME] | verify      -> geoclaims.datasets
+    geoclaims places FILE                             -> geoclaims.places
+    geoclaims events ...                              -> geoclaims.events
+    geoclaims control --date DATE ...                 -> geoclaims.control
+    geoclaims claims ...                              -> geoclaims.claims
+    geoclaims map ...                                 -> geoclaims.maps
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from geoclaims import datasets
+
+app = typer.Typer(
+    help="Test the geographic claims of news and opinion writing against open conflict data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="The dataset registry: list, fetch and verify inputs.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print an error to stderr and exit non-zero."""
+    typer.echo(f"geoclaims: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@data_app.command("list")
+def data_list() -> None:
+    """Print every registered dataset with its file, version, licence and citation."""
+    for ds in datasets.load_registry().values():
+        typer.echo(f"{ds.name}")
+        typer.echo(f"  file:     {ds.file}")
+        if ds.version:
+            typer.echo(f"  version:  {ds.version}")
+        typer.echo(f"  url:      {ds.url or '(no direct download; offline mirror copy)'}")
+        if ds.source_page:
+            typer.echo(f"  source:   {ds.source_page}")
+        typer.echo(f"  sha256:   {ds.sha256 or '(recorded on first download)'}")
+        typer.echo(f"  licence:  {ds.licence}")
+        typer.echo(f"  citation: {ds.citation}")
+        if ds.on_demand:
+            typer.echo("  fetched only when asked: geoclaims data fetch " + ds.name)
+
+
+@data_app.command("fetch")
+def data_fetch(
+    name: Optional[str] = typer.Argument(None, help="Dataset name; all pinned datasets if omitted."),
+) -> None:
+    """Fetch datasets (mirror first, then the official URL) and check their sha256."""
+    registry = datasets.load_registry()
+    names = [name] if name else [n for n, ds in registry.items() if not ds.on_demand]
+    try:
+        for n in names:
+            path = datasets.fetch(n)
+            typer.echo(f"{n}: {path}")
+    except datasets.DataError as exc:
+        fail(str(exc))
+
+
+@data_app.command("verify")
+def data_verify(
+    name: Optional[list[str]] = typer.Argument(None, help="Dataset names; all if omitted."),
+) -> None:
+    """Check every cached and mirrored copy against its registered sha256 (downloads nothing)."""
+    try:
+        checks = datasets.verify(name or None)
+    except datasets.DataError as exc:
+        fail(str(exc))
+    bad = 0
+    for c in checks:
+        status = "OK  " if c.ok else "FAIL"
+        typer.echo(f"{status} {c.name} [{c.where}] {c.path}: {c.message}")
+        bad += not c.ok
+    if bad:
+        fail(f"{bad} of {len(checks)} checks failed")
+    typer.echo(f"all {len(checks)} checks passed")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
