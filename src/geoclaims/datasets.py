@@ -273,3 +273,17 @@ def verify(names: list[str] | None = None, *, mirror: Path | None = None) -> lis
                 Check(name, "-", looked, want, None, False, f"missing; looked in {looked}")
             )
     return checks
+
+
+def markdown() -> str:
+    """The README's "Data and licences" list, generated from the registry (a test compares)."""
+    lines = []
+    for ds in load_registry().values():
+        lines.append(f"- **{ds.name}** (`{ds.file}`)" + (f", {ds.version}" if ds.version else ""))
+        lines.append(f"  - Licence: {ds.licence}")
+        lines.append(f"  - Cite: {' '.join(ds.citation.split())}")
+        where = ds.url or ds.source_page
+        lines.append(f"  - Source: {where or 'offline mirror only'}"
+                     + ("; fetched only when asked" if ds.on_demand else ""))
+        lines.append(f"  - How the copy was made: {' '.join(ds.how_made.split())}")
+    return "\n".join(lines)
