@@ -1,0 +1,817 @@
+"""Conflict events in one schema: UCDP GED (19.1 and 23.1+ layouts) and ACLED exports.
+
+Stage 3 of the pipeline (``datasets -> article -> places -> events -> ...``).
+
+    from geoclaims import events
+    ev = events.load("ucdp-ged-syria")            # or events.load(path="export.csv")
+    ev.events    # GeoDataFrame, EPSG:4326, columns EVENT_COLUMNS (data/event_schema.csv)
+    ev.rejects   # DataFrame: file, row, event_id, column, value, reason, message
+    ev.report    # LoadReport: rows read / kept / rejected by reason, flags, duplicates, filters
+    print(ev.report)
+
+What happens to bad input (each case has a test in tests/test_events.py):
+
+- empty file (no bytes, or no header) -> :class:`EventDataError`
+- truncated or corrupt zip, or a zip without exactly one CSV -> :class:`EventDataError`
+- header that matches no known layout (including a known layout with a column missing) ->
+  :class:`EventDataError` listing, for each known layout, the columns that are missing
+- a row with a missing, unparseable or impossible date or coordinate, a missing event id, or
+  ``date_end`` before ``date_start`` -> the rejects table with the reason and the value
+- a point outside its declared country that falls inside it with lat and lon exchanged ->
+  rejected as ``lat/lon swapped`` (reported, never silently fixed)
+- any other point outside its declared country -> kept, ``qc_flags`` contains ``outside_country``
+- the second and later rows with an event id already seen -> rejected as ``duplicate event_id``
+  (the report lists the ids)
+- names the alias table does not know -> group ``unknown``, listed in ``report.unmapped_actors``
+
+``strict=True`` turns the first rejected row into an :class:`EventDataError` instead.
+
+Loaded files are cached as Parquet under ``paths.CACHE/events/<sha256 of the input file>/``
+together with the rejects and the report; the cache is rebuilt when the schema version, the alias
+table or the country polygons change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import json
+import logging
+import os
+import sys
+import time
+import zipfile
+import zlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoclaims import actors, datasets, paths
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1"
+SCHEMA_FILE = "event_schema.csv"
+
+#: The agreed event columns (docs/CONTRIBUTING-helpers.md), then this module's additions.
+AGREED_COLUMNS: tuple[str, ...] = (
+    "dataset", "event_id", "date_start", "date_end", "date_precision",
+    "lat", "lon", "geometry", "loc_precision", "loc_precision_source", "precise",
+    "country", "admin1", "admin2", "event_type", "side_a", "side_b",
+    "side_a_group", "side_b_group", "isis", "deaths_best", "deaths_low", "deaths_high",
+    "headline",
+)  # fmt: skip
+EXTRA_COLUMNS: tuple[str, ...] = ("clarity", "qc_flags", "source_row")
+EVENT_COLUMNS: tuple[str, ...] = AGREED_COLUMNS + EXTRA_COLUMNS
+REJECT_COLUMNS: tuple[str, ...] = (
+    "file", "row", "event_id", "column", "value", "reason", "message",
+)  # fmt: skip
+
+# --- layouts ---------------------------------------------------------------------------------
+
+UCDP_191: tuple[str, ...] = (
+    "id", "year", "active_year", "type_of_violence", "conflict_new_id", "conflict_name",
+    "dyad_new_id", "dyad_name", "side_a_new_id", "side_a", "side_b_new_id", "gwnob", "side_b",
+    "number_of_sources", "source_article", "source_office", "source_date", "source_headline",
+    "source_original", "where_prec", "where_coordinates", "adm_1", "adm_2", "latitude",
+    "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "region", "event_clarity",
+    "date_prec", "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians",
+    "deaths_unknown", "low", "best", "high",
+)  # fmt: skip
+UCDP_231: tuple[str, ...] = UCDP_191 + (
+    "relid", "code_status", "conflict_dset_id", "dyad_dset_id", "side_a_dset_id",
+    "side_b_dset_id", "where_description", "gwnoa",
+)  # fmt: skip
+#: The ACLED export columns the loader uses (current layout; other columns are ignored).
+ACLED: tuple[str, ...] = (
+    "event_id_cnty", "event_date", "year", "time_precision", "event_type", "sub_event_type",
+    "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "country",
+    "admin1", "admin2", "location", "latitude", "longitude", "geo_precision", "source", "notes",
+    "fatalities", "timestamp",
+)  # fmt: skip
+#: Layout name -> (source, required columns). Tried in this order; the first that fits wins.
+LAYOUTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "ucdp-ged-23.1": ("ucdp", UCDP_231),
+    "ucdp-ged-19.1": ("ucdp", UCDP_191),
+    "acled": ("acled", ACLED),
+}
+
+#: UCDP type_of_violence -> event_type
+UCDP_VIOLENCE = {"1": "state-based", "2": "non-state", "3": "one-sided"}
+#: Source precision codes -> the common location-precision scale (data/event_schema.csv).
+LOC_SCALE = {
+    1: "exact location",
+    2: "within about 25 km of a known point",
+    3: "second-order administrative unit (district)",
+    4: "first-order administrative unit (governorate/province)",
+    5: "a larger area, a line, or a region spanning units",
+    6: "country only",
+    7: "international waters or airspace",
+}
+UCDP_WHERE_PREC = {i: i for i in range(1, 8)}
+ACLED_GEO_PRECISION = {1: 1, 2: 2, 3: 4}
+#: Common date-precision scale: 1 day, 2 within a week, 3 within a month, 4 longer.
+DATE_SCALE = {1: "exact day", 2: "within a week", 3: "within a month", 4: "more than a month"}
+UCDP_DATE_PREC = {1: 1, 2: 2, 3: 2, 4: 3, 5: 4}
+ACLED_TIME_PRECISION = {1: 1, 2: 2, 3: 3}
+
+
+class EventDataError(ValueError):
+    """Input the loader cannot use; the message names the file, and row, column and value
+    where there is one."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | os.PathLike | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+    ):
+        parts = [str(file)] if file is not None else []
+        if row is not None:
+            parts.append(f"row {row}")
+        if column is not None:
+            parts.append(f"column '{column}'")
+        if value is not None:
+            parts.append(f"value {str(value)[:80]!r}")
+        prefix = ", ".join(parts)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+        self.file, self.row, self.column, self.value = file, row, column, value
+
+
+@dataclass
+class LoadReport:
+    """What one load read, kept, rejected and flagged. ``str()`` gives a readable summary."""
+
+    file: str
+    dataset: str
+    layout: str
+    sha256: str
+    rows_read: int = 0
+    rows_kept: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    flagged: dict[str, int] = field(default_factory=dict)
+    duplicate_ids: list[str] = field(default_factory=list)
+    unmapped_actors: dict[str, int] = field(default_factory=dict)
+    countries_not_checked: dict[str, int] = field(default_factory=dict)
+    filters: list[dict] = field(default_factory=list)
+    rows_returned: int = 0
+    from_cache: bool = False
+    seconds: float = 0.0
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(self.rejected.values())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        lines = [
+            (
+                f"events: {self.file} [{self.layout}] as '{self.dataset}'"
+                f"{' (from cache)' if self.from_cache else ''} in {self.seconds:.2f} s"
+            ),
+            f"  rows read {self.rows_read}, kept {self.rows_kept}, rejected {self.rows_rejected}",
+        ]
+        for reason, n in sorted(self.rejected.items()):
+            lines.append(f"    rejected: {reason}: {n}")
+        for flag, n in sorted(self.flagged.items()):
+            lines.append(f"    flagged (kept): {flag}: {n}")
+        if self.duplicate_ids:
+            shown = ", ".join(self.duplicate_ids[:10])
+            more = (
+                f" and {len(self.duplicate_ids) - 10} more" if len(self.duplicate_ids) > 10 else ""
+            )
+            lines.append(f"    duplicate event ids: {shown}{more}")
+        if self.unmapped_actors:
+            lines.append(
+                f"    actor names not in the alias table (group 'unknown'): "
+                f"{len(self.unmapped_actors)} names, {sum(self.unmapped_actors.values())} uses"
+            )
+        if self.countries_not_checked:
+            n = sum(self.countries_not_checked.values())
+            lines.append(
+                f"    coordinates not checked against a country polygon: {n} rows in "
+                f"{len(self.countries_not_checked)} countries"
+            )
+        for f in self.filters:
+            lines.append(f"  filter {f['filter']}: removed {f['removed']}")
+        if self.filters:
+            lines.append(f"  rows returned {self.rows_returned}")
+        return "\n".join(lines)
+
+
+@dataclass
+class EventLoad:
+    """The result of :func:`load`."""
+
+    events: gpd.GeoDataFrame
+    rejects: pd.DataFrame
+    report: LoadReport
+
+    def __repr__(self) -> str:
+        return (
+            f"EventLoad({self.report.dataset!r}: {len(self.events)} events, "
+            f"{len(self.rejects)} rejects)"
+        )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a plain or zipped CSV as strings (no NA guessing); clear errors for bad files."""
+    path = Path(path)
+    if not path.exists():
+        raise EventDataError("file not found", file=path)
+    if path.stat().st_size == 0:
+        raise EventDataError("the file is empty (0 bytes)", file=path)
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic[:2] == b"PK" or path.suffix.lower() == ".zip":
+        data = _read_zip_member(path)
+    else:
+        data = path.read_bytes()
+    if not data.strip():
+        raise EventDataError("the file is empty (no header line)", file=path)
+    try:
+        df = pd.read_csv(
+            io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8"
+        )
+    except pd.errors.EmptyDataError as exc:
+        raise EventDataError("the file is empty (no header line)", file=path) from exc
+    except pd.errors.ParserError as exc:
+        raise EventDataError(f"not a readable CSV: {exc}", file=path) from exc
+    except UnicodeDecodeError as exc:
+        raise EventDataError(f"not UTF-8 text at byte {exc.start}", file=path) from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _read_zip_member(path: Path) -> bytes:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [m for m in zf.namelist() if m.lower().endswith(".csv")]
+            if len(members) != 1:
+                raise EventDataError(
+                    f"the zip archive holds {len(members)} CSV files "
+                    f"({', '.join(members) or 'none'}); expected exactly one",
+                    file=path,
+                )
+            return zf.read(members[0])
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
+        raise EventDataError(
+            f"truncated or corrupt zip archive ({type(exc).__name__}: {exc})", file=path
+        ) from exc
+
+
+def detect_layout(columns: list[str], file: str | os.PathLike = "<input>") -> str:
+    """The name of the first layout in :data:`LAYOUTS` whose columns are all present.
+
+    Raises :class:`EventDataError` listing, for each layout, the columns missing.
+    """
+    have = set(columns)
+    for name, (_, required) in LAYOUTS.items():
+        if have.issuperset(required):
+            return name
+    gaps = sorted(
+        ((name, [c for c in req if c not in have]) for name, (_, req) in LAYOUTS.items()),
+        key=lambda item: len(item[1]),
+    )
+    detail = "; ".join(f"{name}: missing {', '.join(miss)}" for name, miss in gaps)
+    raise EventDataError(f"the header matches no known layout ({detail})", file=file)
+
+
+# --- normalising -----------------------------------------------------------------------------
+
+
+class _Rejects:
+    """Collects rejected rows (each data row at most once: the first reason wins)."""
+
+    def __init__(self, file: str, n: int):
+        self.file = file
+        self.bad = np.zeros(n, dtype=bool)
+        self.records: list[dict] = []
+
+    def add(self, mask: np.ndarray, ids: pd.Series, column: str, values: pd.Series, reason: str):
+        mask = np.asarray(mask, dtype=bool) & ~self.bad
+        for i in np.flatnonzero(mask):
+            row = int(i) + 1
+            value = str(values.iloc[i])
+            self.records.append(
+                {
+                    "file": self.file,
+                    "row": row,
+                    "event_id": str(ids.iloc[i]),
+                    "column": column,
+                    "value": value,
+                    "reason": reason,
+                    "message": f"{self.file}, row {row}, column '{column}', "
+                    f"value {value[:80]!r}: {reason}",
+                }
+            )
+        self.bad |= mask
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame.from_records(self.records, columns=list(REJECT_COLUMNS))
+        df["row"] = df["row"].astype("int64")
+        return df.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+def _parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    text = values.str.strip()
+    for fmt in formats:
+        todo = out.isna() & (text != "")
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        out[todo] = parsed.astype("datetime64[us]")
+    return out
+
+
+def _to_number(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values.str.strip().replace("", None), errors="coerce")
+
+
+def _to_code(values: pd.Series, mapping: dict[int, int]) -> pd.Series:
+    num = _to_number(values)
+    return num.map(lambda v: mapping.get(int(v)) if pd.notna(v) and v == int(v) else None).astype(
+        "Int64"
+    )
+
+
+def _to_int(values: pd.Series) -> pd.Series:
+    num = _to_number(values)
+    ok = num.notna() & (num == num.round()) & (num >= 0)
+    return num.where(ok).astype("Int64")
+
+
+def _normalise(raw: pd.DataFrame, source: str, amap: actors.ActorMap) -> pd.DataFrame:
+    """Map a source table (all strings) to the event columns (no validation yet)."""
+    g = raw.get
+    n = len(raw)
+    out = pd.DataFrame(index=raw.index)
+    if source == "ucdp":
+        out["event_id"] = g("id").str.strip()
+        out["_date_start"] = g("date_start")
+        out["_date_end"] = g("date_end")
+        out["date_precision"] = _to_code(g("date_prec"), UCDP_DATE_PREC)
+        out["_date_prec_raw"] = g("date_prec")
+        out["loc_precision"] = _to_code(g("where_prec"), UCDP_WHERE_PREC)
+        out["loc_precision_source"] = "where_prec=" + g("where_prec").str.strip()
+        out["precise"] = out["loc_precision"].fillna(99).le(2).astype(bool)
+        out["_loc_raw"] = g("where_prec")
+        out["admin1"] = g("adm_1")
+        out["admin2"] = g("adm_2")
+        out["event_type"] = g("type_of_violence").str.strip().map(UCDP_VIOLENCE)
+        out["side_a"] = g("side_a")
+        out["side_b"] = g("side_b")
+        sep: str | None = ","
+        out["deaths_best"] = _to_int(g("best"))
+        out["deaths_low"] = _to_int(g("low"))
+        out["deaths_high"] = _to_int(g("high"))
+        out["_deaths_raw"] = g("best")
+        out["headline"] = g("source_headline")
+        out["clarity"] = _to_number(g("event_clarity")).astype("Int64")
+    else:
+        out["event_id"] = g("event_id_cnty").str.strip()
+        out["_date_start"] = g("event_date")
+        out["_date_end"] = g("event_date")
+        out["date_precision"] = _to_code(g("time_precision"), ACLED_TIME_PRECISION)
+        out["_date_prec_raw"] = g("time_precision")
+        out["loc_precision"] = _to_code(g("geo_precision"), ACLED_GEO_PRECISION)
+        out["loc_precision_source"] = "geo_precision=" + g("geo_precision").str.strip()
+        out["precise"] = (_to_number(g("geo_precision")) == 1).fillna(False).astype(bool)
+        out["_loc_raw"] = g("geo_precision")
+        out["admin1"] = g("admin1")
+        out["admin2"] = g("admin2")
+        et, sub = g("event_type").str.strip(), g("sub_event_type").str.strip()
+        out["event_type"] = et.where(sub == "", et + ": " + sub)
+        out["side_a"] = g("actor1")
+        out["side_b"] = g("actor2")
+        sep = None
+        out["deaths_best"] = _to_int(g("fatalities"))
+        out["deaths_low"] = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+        out["deaths_high"] = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+        out["_deaths_raw"] = g("fatalities")
+        out["headline"] = g("notes")
+        out["clarity"] = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    out["country"] = g("country").str.strip()
+    out["_lat"] = g("latitude")
+    out["_lon"] = g("longitude")
+    for side in ("side_a", "side_b"):
+        out[side] = out[side].str.strip()
+        counts = out[side].value_counts()
+        groups: dict[str, list[str]] = {}
+        for s, n_uses in counts.items():
+            tokens = actors.split_side(s, sep)
+            hits = [amap.lookup(t) for t in tokens]
+            groups[s] = [grp for grp, _ in hits]
+            for tok, (_, row) in zip(tokens, hits):
+                if row is None:  # not in the alias table: group 'unknown', counted per use
+                    amap.unmapped[tok] += int(n_uses)
+        out[f"{side}_group"] = out[side].map({s: actors.resolve(gs) for s, gs in groups.items()})
+        out[f"_{side}_isis"] = out[side].map({s: "isis" in gs for s, gs in groups.items()})
+    out["isis"] = (out["_side_a_isis"] | out["_side_b_isis"]).astype(bool)
+    out["source_row"] = np.arange(1, n + 1, dtype="int64")
+    return out
+
+
+def _country_polygons() -> tuple[dict[str, shapely.Geometry], str]:
+    """Country name -> Natural Earth polygon (ne-admin0), and the file's sha256."""
+    path = datasets.fetch("ne-admin0")
+    gdf = gpd.read_file(path)
+    polys: dict[str, shapely.Geometry] = {}
+    for _, rec in gdf.iterrows():
+        geom = rec.geometry
+        shapely.prepare(geom)
+        for key in ("NAME", "NAME_EN", "ADM0_A3", "ISO_A3"):
+            if key in gdf.columns and isinstance(rec[key], str):
+                polys.setdefault(rec[key], geom)
+    return polys, datasets.get("ne-admin0").sha256 or datasets.sha256sum(path)
+
+
+def _validate(
+    df: pd.DataFrame, file: str, layout: str, report: LoadReport
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reject rows with bad ids, dates, coordinates; flag the rest; returns (kept, rejects)."""
+    n = len(df)
+    rj = _Rejects(file, n)
+    ids = df["event_id"]
+    date_cols = ("date_start", "date_end") if layout.startswith("ucdp") else ("event_date",) * 2
+    formats = ("ISO8601",) if layout.startswith("ucdp") else ("%d %B %Y", "ISO8601", "%d-%B-%Y")
+
+    rj.add((ids == "").to_numpy(), ids, "id" if layout.startswith("ucdp") else "event_id_cnty",
+           ids, "missing event_id")  # fmt: skip
+    parsed = {}
+    for key, col in zip(("date_start", "date_end"), date_cols):
+        text = df[f"_{key}"]
+        value = _parse_dates(text, formats)
+        parsed[key] = value
+        rj.add((text.str.strip() == "").to_numpy(), ids, col, text, f"missing {col}")
+        rj.add(value.isna().to_numpy(), ids, col, text, f"unparseable or impossible {col}")
+    rj.add((parsed["date_end"] < parsed["date_start"]).to_numpy(), ids, date_cols[1],
+           df["_date_end"], "date_end before date_start")  # fmt: skip
+
+    lat, lon = _to_number(df["_lat"]), _to_number(df["_lon"])
+    for name, col, num in (("latitude", "_lat", lat), ("longitude", "_lon", lon)):
+        text = df[col]
+        rj.add((text.str.strip() == "").to_numpy(), ids, name, text, "missing coordinate")
+        rj.add(num.isna().to_numpy(), ids, name, text, "unparseable coordinate")
+    rj.add((lat.abs() > 90).fillna(False).to_numpy(), ids, "latitude", df["_lat"],
+           "impossible coordinate (latitude outside -90..90)")  # fmt: skip
+    rj.add((lon.abs() > 180).fillna(False).to_numpy(), ids, "longitude", df["_lon"],
+           "impossible coordinate (longitude outside -180..180)")  # fmt: skip
+    rj.add(((lat == 0) & (lon == 0)).fillna(False).to_numpy(), ids, "latitude", df["_lat"],
+           "impossible coordinate (0, 0)")  # fmt: skip
+
+    # declared country: a point outside it is flagged; inside it with lat/lon exchanged: rejected
+    flags = [[] for _ in range(n)]
+    polys, _ = _country_polygons()
+    country = df["country"]
+    ok = ~rj.bad
+    not_checked: dict[str, int] = {}
+    for name in pd.unique(country[ok]):
+        sel = ok & (country == name).to_numpy()
+        poly = polys.get(name)
+        if poly is None:
+            not_checked[name or "(empty)"] = int(sel.sum())
+            continue
+        idx = np.flatnonzero(sel)
+        x, y = lon.to_numpy(dtype=float)[idx], lat.to_numpy(dtype=float)[idx]
+        inside = shapely.contains_xy(poly, x, y)
+        out_idx, ox, oy = idx[~inside], x[~inside], y[~inside]
+        swapped = shapely.contains_xy(poly, oy, ox) if len(out_idx) else np.zeros(0, bool)
+        swap_mask = np.zeros(n, dtype=bool)
+        swap_mask[out_idx[swapped]] = True
+        rj.add(swap_mask, ids, "latitude/longitude",
+               df["_lat"].str.strip() + ", " + df["_lon"].str.strip(),
+               f"lat/lon swapped (the point is in {name} only with latitude and longitude "
+               "exchanged)")  # fmt: skip
+        for i in out_idx[~swapped]:
+            flags[i].append("outside_country")
+    report.countries_not_checked = not_checked
+
+    # codes the loader cannot place on the common scales: kept, flagged
+    for i in np.flatnonzero(df["loc_precision"].isna().to_numpy()):
+        flags[i].append("unknown_loc_precision")
+    for i in np.flatnonzero(df["date_precision"].isna().to_numpy()):
+        flags[i].append("unknown_date_precision")
+    for i in np.flatnonzero(df["deaths_best"].isna().to_numpy()):
+        flags[i].append("deaths_not_a_count")
+
+    # duplicate ids among the rows still kept: the first stays, later ones are rejected
+    keep_ids = ids.where(~rj.bad)
+    dup = keep_ids.duplicated(keep="first") & keep_ids.notna()
+    report.duplicate_ids = sorted(pd.unique(ids[dup]).tolist())
+    rj.add(dup.to_numpy(), ids, "id" if layout.startswith("ucdp") else "event_id_cnty", ids,
+           "duplicate event_id (an earlier row has the same id)")  # fmt: skip
+
+    keep = ~rj.bad
+    out = df.loc[keep].copy()
+    out["date_start"] = parsed["date_start"][keep]
+    out["date_end"] = parsed["date_end"][keep]
+    out["lat"] = lat[keep].astype(float)
+    out["lon"] = lon[keep].astype(float)
+    out["qc_flags"] = [";".join(f) for f, k in zip(flags, keep) if k]
+    flagged: dict[str, int] = {}
+    for f, k in zip(flags, keep):
+        if k:
+            for name in f:
+                flagged[name] = flagged.get(name, 0) + 1
+    report.flagged = flagged
+    rejects = rj.frame()
+    report.rejected = rejects["reason"].value_counts().to_dict() if len(rejects) else {}
+    report.rejected = {str(k): int(v) for k, v in report.rejected.items()}
+    return out, rejects
+
+
+def _to_events(df: pd.DataFrame, dataset: str) -> gpd.GeoDataFrame:
+    df = df.copy()
+    df["dataset"] = dataset
+    for col in ("event_id", "country", "admin1", "admin2", "event_type", "side_a", "side_b",
+                "side_a_group", "side_b_group", "headline", "loc_precision_source", "qc_flags",
+                "dataset"):  # fmt: skip
+        df[col] = df[col].astype("string")
+    df["date_precision"] = df["date_precision"].astype("Int64")
+    df["loc_precision"] = df["loc_precision"].astype("Int64")
+    geometry = gpd.points_from_xy(df["lon"], df["lat"], crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(df, geometry=geometry, crs="EPSG:4326")
+    return gdf[list(EVENT_COLUMNS)].reset_index(drop=True)
+
+
+def empty_events() -> gpd.GeoDataFrame:
+    """An events table with no rows and the schema's columns."""
+    df = pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS if c != "geometry"})
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+
+
+# --- cache -----------------------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    return paths.CACHE / "events"
+
+
+def _cache_meta(sha: str, dataset: str) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "input_sha256": sha,
+        "dataset": dataset,
+        "aliases_sha256": actors.table_sha256(),
+        "admin0_sha256": datasets.get("ne-admin0").sha256,
+        "code_sha256": _code_sha256(),
+    }
+
+
+def _code_sha256() -> str:
+    """sha256 of the loader's own code, so a changed loader never reads an old cache."""
+    digest = hashlib.sha256()
+    for module in (__file__, actors.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()
+
+
+def _cache_read(sha: str, dataset: str) -> EventLoad | None:
+    where = cache_dir() / sha
+    try:
+        meta = json.loads((where / "meta.json").read_text(encoding="utf-8"))
+        if meta != _cache_meta(sha, dataset):
+            return None
+        events = gpd.read_parquet(where / "events.parquet")
+        rejects = pd.read_parquet(where / "rejects.parquet")
+        report = LoadReport(**json.loads((where / "report.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        log.info("events cache at %s not used: %s", where, exc)
+        return None
+    report.from_cache = True
+    return EventLoad(events, rejects, report)
+
+
+def _cache_write(sha: str, dataset: str, result: EventLoad) -> None:
+    where = cache_dir() / sha
+    tmp = where.with_name(f"{sha}.tmp{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    result.events.to_parquet(tmp / "events.parquet", index=False)
+    result.rejects.to_parquet(tmp / "rejects.parquet", index=False)
+    (tmp / "report.json").write_text(json.dumps(result.report.to_dict()), encoding="utf-8")
+    (tmp / "meta.json").write_text(json.dumps(_cache_meta(sha, dataset)), encoding="utf-8")
+    if where.exists():
+        for f in where.iterdir():
+            f.unlink()
+        where.rmdir()
+    os.replace(tmp, where)
+
+
+# --- public ----------------------------------------------------------------------------------
+
+
+def read(path: str | os.PathLike, dataset: str | None = None, *, strict: bool = False) -> EventLoad:
+    """Read and validate one file (no cache, no filters). See :func:`load`."""
+    started = time.perf_counter()
+    path = Path(path)
+    raw = read_table(path)
+    layout = detect_layout(list(raw.columns), path)
+    source = LAYOUTS[layout][0]
+    name = dataset or layout
+    report = LoadReport(file=str(path), dataset=name, layout=layout,
+                        sha256=datasets.sha256sum(path), rows_read=len(raw))  # fmt: skip
+    amap = actors.actor_map(source)
+    df = _normalise(raw, source, amap)
+    kept, rejects = _validate(df, str(path), layout, report)
+    if strict and len(rejects):
+        first = rejects.iloc[0]
+        raise EventDataError(
+            str(first["reason"]), file=path, row=int(first["row"]), column=str(first["column"]),
+            value=str(first["value"]),
+        )  # fmt: skip
+    report.unmapped_actors = dict(amap.unmapped.most_common())
+    events = _to_events(kept, name)
+    report.rows_kept = len(events)
+    report.rows_returned = len(events)
+    report.seconds = time.perf_counter() - started
+    return EventLoad(events, rejects, report)
+
+
+def filter_events(
+    result: EventLoad, *, start=None, end=None, actor: str | None = None
+) -> EventLoad:
+    """Keep events whose ``date_start`` is in [start, end] and, with ``actor``, whose either side
+    is that group (``isis``: the ``isis`` flag, which also covers IS inside a coalition).
+    Each filter is recorded in ``report.filters`` with the number of rows it removed."""
+    ev = result.events
+    report = result.report
+    report.filters = []
+    if start is not None:
+        ts = _timestamp(start, "start")
+        mask = ev["date_start"] >= ts
+        report.filters.append(
+            {"filter": f"date_start >= {ts.date()}", "removed": int((~mask).sum())}
+        )
+        ev = ev[mask]
+    if end is not None:
+        ts = _timestamp(end, "end")
+        mask = ev["date_start"] <= ts
+        report.filters.append(
+            {"filter": f"date_start <= {ts.date()}", "removed": int((~mask).sum())}
+        )
+        ev = ev[mask]
+    if actor is not None:
+        if actor not in actors.GROUPS:
+            raise EventDataError(
+                f"unknown actor group {actor!r}; known: {', '.join(actors.GROUPS)}"
+            )
+        mask = (ev["side_a_group"] == actor) | (ev["side_b_group"] == actor)
+        if actor == "isis":
+            mask = mask | ev["isis"]
+        report.filters.append({"filter": f"actor group {actor}", "removed": int((~mask).sum())})
+        ev = ev[mask]
+    report.rows_returned = len(ev)
+    return EventLoad(ev.reset_index(drop=True), result.rejects, report)
+
+
+def _timestamp(value, what: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise EventDataError(f"--{what}: {value!r} is not a date (use YYYY-MM-DD)") from exc
+    if pd.isna(ts):
+        raise EventDataError(f"--{what}: {value!r} is not a date (use YYYY-MM-DD)")
+    return ts
+
+
+def load(
+    dataset: str | None = None,
+    path: str | os.PathLike | None = None,
+    *,
+    start=None,
+    end=None,
+    actor: str | None = None,
+    use_cache: bool = True,
+    strict: bool = False,
+    quiet: bool = False,
+) -> EventLoad:
+    """Load conflict events into the common schema.
+
+    ``dataset`` is a registry name (``ucdp-ged-syria``, ``ucdp-ged-231-sample``,
+    ``ucdp-ged-251``), fetched and hash-checked through :mod:`geoclaims.datasets`; ``path`` is
+    any UCDP GED (19.1 or 23.1+ layout, ``.csv`` or ``.zip``) or ACLED CSV export. With both,
+    ``path`` is read and ``dataset`` names it. The layout is detected from the header.
+
+    The validated table is cached under ``paths.CACHE/events/<sha256>/``; ``use_cache=False``
+    reads the file again. ``start``/``end``/``actor``: see :func:`filter_events`. The report
+    is logged and, unless ``quiet``, printed to stderr.
+    """
+    if dataset is None and path is None:
+        raise EventDataError("give a dataset name or a path")
+    started = time.perf_counter()
+    if path is None:
+        path = datasets.fetch(dataset)
+    path = Path(path)
+    if not path.exists():
+        raise EventDataError("file not found", file=path)
+    sha = datasets.sha256sum(path)
+    name = dataset or ""
+    result = _cache_read(sha, name) if use_cache else None
+    if result is None:
+        result = read(path, dataset, strict=strict)
+        if use_cache:
+            try:
+                _cache_write(sha, name, result)
+            except OSError as exc:
+                log.warning("could not write the events cache: %s", exc)
+    elif strict and len(result.rejects):
+        first = result.rejects.iloc[0]
+        raise EventDataError(str(first["reason"]), file=path, row=int(first["row"]),
+                             column=str(first["column"]), value=str(first["value"]))  # fmt: skip
+    result.report.file = str(path)
+    result = filter_events(result, start=start, end=end, actor=actor)
+    result.report.seconds = time.perf_counter() - started
+    log.info("%s", result.report)
+    if not quiet:
+        print(result.report, file=sys.stderr)
+    return result
+
+
+# --- summaries for the notebook --------------------------------------------------------------
+
+
+def schema() -> pd.DataFrame:
+    """The data dictionary (``data/event_schema.csv``)."""
+    return pd.read_csv(paths.data_file(SCHEMA_FILE), dtype=str, keep_default_na=False)
+
+
+def coverage(events: pd.DataFrame) -> pd.DataFrame:
+    """One row per dataset: events, first and last date, share clear, share precise, by code."""
+    rows = []
+    for name, ev in events.groupby("dataset", sort=False):
+        rows.append(
+            {
+                "dataset": name,
+                "events": len(ev),
+                "first_date": ev["date_start"].min(),
+                "last_date": ev["date_end"].max(),
+                "clear_share": float((ev["clarity"] == 1).mean())
+                if ev["clarity"].notna().any()
+                else float("nan"),
+                "precise_share": float(ev["precise"].mean()),
+                "isis_events": int(ev["isis"].sum()),
+                "deaths_best": int(ev["deaths_best"].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def precision_table(events: pd.DataFrame) -> pd.DataFrame:
+    """Events by location-precision code on the common scale, with the scale's wording."""
+    t = events.groupby("loc_precision", dropna=False).size().rename("events").reset_index()
+    t["meaning"] = t["loc_precision"].map(LOC_SCALE)
+    t["share"] = t["events"] / t["events"].sum()
+    return t
+
+
+def governorate_names(events: pd.DataFrame) -> pd.Series:
+    """Governorate name without the source's suffix (UCDP writes 'Homs Governorate')."""
+    name = events["admin1"].fillna("").str.replace(r"\s+(?:Governorate|governorate|Province)$",
+                                                  "", regex=True)  # fmt: skip
+    return name.mask(name == "", "(not given)")
+
+
+def counts_by_year(events: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Events per calendar year of ``date_start``, optionally split by a column (a table)."""
+    year = events["date_start"].dt.year.rename("year")
+    if by is None:
+        return events.groupby(year).size().rename("events").to_frame()
+    key = governorate_names(events) if by == "governorate" else events[by]
+    return events.groupby([year, key.rename(by)]).size().unstack(fill_value=0)
+
+
+def isis_per_year(events: pd.DataFrame) -> pd.Series:
+    """Events with the Islamic State on either side, per year of ``date_start``."""
+    ev = events[events["isis"]]
+    return ev.groupby(ev["date_start"].dt.year.rename("year")).size().rename("isis_events")
+
+
+def dyads(events: pd.DataFrame) -> pd.Series:
+    """The normalised dyad of each event, e.g. ``isis - sdf`` (groups sorted, isis first)."""
+    a, b = events["side_a_group"].astype(str), events["side_b_group"].astype(str)
+    first = np.where(a == "isis", a, np.where(b == "isis", b, np.minimum(a, b)))
+    second = np.where(a == "isis", b, np.where(b == "isis", a, np.maximum(a, b)))
+    return pd.Series([f"{x} - {y}" for x, y in zip(first, second)], index=events.index)
+
+
+def escape_text(text: object) -> str:
+    """Third-party text made safe for an HTML popup inside folium's JavaScript template
+    literal: HTML entities, then backslash, backtick and ``$`` escaped (TOOLCHAIN-NOTES)."""
+    s = html.escape("" if text is None or (isinstance(text, float) and np.isnan(text))
+                    else str(text), quote=True)  # fmt: skip
+    return s.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
