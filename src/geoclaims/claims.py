@@ -1,0 +1,1306 @@
+"""The article's claims as registered, testable statements, with verdicts, intervals and evidence.
+
+Stage ``claims`` of the pipeline (datasets -> article -> places -> events -> control -> claims).
+
+- :func:`load_registry` reads ``data/claims.yaml`` and checks it against the article file: the
+  file's sha256, every span's offsets and every span's own sha256. Errors name the file, the
+  claim id and the field.
+- :func:`evaluate_all` runs every claim's operational test on a frame of events (the columns of
+  :mod:`geoclaims.events`, classified by :func:`geoclaims.control.classify`), with day-cluster
+  bootstrap intervals (:mod:`geoclaims.stats`), a verdict from the registered decision rule, a
+  sensitivity table and the events behind each estimate.
+- :func:`write_outputs` writes the evidence CSVs and a dated findings file; the verdict table is
+  byte-identical for the same inputs (no timestamps, sorted keys, fixed rounding).
+- :func:`run` wires the real pipeline: ``events.load`` -> ``control.classify`` -> ``evaluate_all``.
+
+Geometry comes through a small provider (:class:`PackageGeo` by default, wrapping
+:mod:`geoclaims.regions` and :mod:`geoclaims.control`), so every test can run on synthetic
+geometry and events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+import shapely
+import yaml
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+
+from geoclaims import paths, stats
+from geoclaims.stats import CONTRADICTED, MIXED, NOT_TESTABLE, SUPPORTED, Stratum
+
+log = logging.getLogger(__name__)
+
+CLAIMS_FILE = "claims.yaml"
+#: Equal-area projection centred on Syria, used for areas, buffers and point-in-zone tests.
+LAEA = "+proj=laea +lat_0=35 +lon_0=38.5 +datum=WGS84 +units=m +no_defs"
+WGS84 = "EPSG:4326"
+US_HELD = ("sdf", "us_coalition")
+SYRIA_NAMES = ("Syria", "SYR", "Syrian Arab Republic")
+IRAQ_NAMES = ("Iraq", "IRQ")
+TEST_KINDS = (
+    "share_in_zone",
+    "rate_in_zone",
+    "stronghold_location",
+    "rate_ratio_periods",
+    "growth_ratio_countries",
+    "heartland_share",
+    "density_ratio",
+)
+EVIDENCE_COLUMNS = [
+    "event_id", "dataset", "date", "country", "admin1", "admin2", "lat", "lon", "side_a",
+    "side_b", "deaths_best", "controller", "group", "headline",
+]
+TABLE_COLUMNS = [
+    "id", "title", "verdict", "main_verdict", "estimate", "ci_low", "ci_high", "n_events",
+    "metric", "rule", "flipped_under", "reason", "evidence_file",
+]
+_TO_LAEA = Transformer.from_crs(WGS84, LAEA, always_xy=True)
+
+
+class ClaimsError(ValueError):
+    """The claim registry is malformed or does not match the article file."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A place in the article: character offsets (end exclusive) and the span's sha256."""
+
+    lang: str
+    paragraph: int
+    start: int
+    end: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    family: str
+    notebook: str
+    title: str
+    paraphrase: str
+    spans: tuple[Span, ...]
+    test: dict
+    data_needs: tuple[str, ...]
+
+    @property
+    def rule(self) -> dict:
+        return self.test["rule"]
+
+    def spans_in(self, lang: str) -> list[Span]:
+        return [s for s in self.spans if s.lang == lang]
+
+
+@dataclass(frozen=True)
+class Registry:
+    path: Path
+    article: dict
+    settings: dict
+    claims: tuple[Claim, ...]
+
+    def claim(self, claim_id: str) -> Claim:
+        for c in self.claims:
+            if c.id == claim_id:
+                return c
+        raise ClaimsError(
+            f"{self.path}: no claim '{claim_id}'; known: {', '.join(c.id for c in self.claims)}"
+        )
+
+    @property
+    def publication_date(self) -> pd.Timestamp:
+        return pd.Timestamp(self.article["publication"]["date"])
+
+    @property
+    def publication_latest(self) -> pd.Timestamp:
+        pub = self.article["publication"]
+        return pd.Timestamp(pub.get("latest") or pub["date"])
+
+
+_CLAIM_FIELDS = ("id", "family", "notebook", "title", "paraphrase", "spans", "test", "data_needs")
+_SPAN_FIELDS = ("lang", "paragraph", "start", "end", "sha256")
+_TEST_FIELDS = ("kind", "events", "period", "zone", "metric", "rule", "rule_text")
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph: the non-blank blocks separated by blank lines."""
+    return [(m.start(), m.end()) for m in re.finditer(r"\S(?:.|\n(?![ \t]*\n))*", text)]
+
+
+def article_path() -> Path:
+    """The article file, fetched and checked through the dataset registry."""
+    from geoclaims import datasets
+
+    return datasets.fetch("article")
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_registry(
+    path: Path | None = None, *, article: Path | None = None, check_article: bool = True
+) -> Registry:
+    """Read and validate the claim registry.
+
+    Every claim needs the fields in ``_CLAIM_FIELDS``, a test with ``_TEST_FIELDS`` and a known
+    rule; with ``check_article`` the article file (default: ``datasets.fetch('article')``) must
+    have the registered sha256, and every span must lie in the file, in its paragraph, and hash
+    to its registered sha256. Errors name the file, the claim and the field.
+    """
+    path = Path(path) if path else paths.data_file(CLAIMS_FILE)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ClaimsError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(doc, dict):
+        raise ClaimsError(f"{path}: expected a mapping at the top level")
+    for key in ("article", "settings", "claims"):
+        if not doc.get(key):
+            raise ClaimsError(f"{path}: top-level field '{key}' is missing or empty")
+    art = doc["article"]
+    for key in ("sha256", "publication"):
+        if not art.get(key):
+            raise ClaimsError(f"{path}: article: field '{key}' is missing or empty")
+    pub = art["publication"]
+    for key in ("date", "basis", "sources"):
+        if not pub.get(key):
+            raise ClaimsError(f"{path}: article.publication: field '{key}' is missing or empty")
+    for key in ("date", "earliest", "latest"):
+        if key in pub:
+            try:
+                pd.Timestamp(pub[key])
+            except (ValueError, TypeError) as exc:
+                raise ClaimsError(
+                    f"{path}: article.publication: field '{key}' is not a date ({pub[key]!r})"
+                ) from exc
+    text = None
+    if check_article:
+        apath = Path(article) if article else article_path()
+        raw = apath.read_bytes()
+        actual = hashlib.sha256(raw).hexdigest()
+        if actual != art["sha256"]:
+            raise ClaimsError(
+                f"{path}: article.sha256: the article file {apath} has sha256 {actual}, the "
+                f"registry expects {art['sha256']}; the text has changed, so every span's "
+                "offsets must be checked and re-registered"
+            )
+        text = raw.decode("utf-8")
+    paras = paragraphs(text) if text is not None else []
+    claims: list[Claim] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(doc["claims"], start=1):
+        if not isinstance(entry, dict):
+            raise ClaimsError(f"{path}: claim entry {i}: expected a mapping")
+        cid = entry.get("id") or f"#{i}"
+        for key in _CLAIM_FIELDS:
+            if entry.get(key) in (None, "", [], {}):
+                raise ClaimsError(f"{path}: claim {cid}: field '{key}' is missing or empty")
+        if cid in seen:
+            raise ClaimsError(f"{path}: claim {cid}: id appears twice")
+        seen.add(cid)
+        test = entry["test"]
+        for key in _TEST_FIELDS:
+            if test.get(key) in (None, "", [], {}):
+                raise ClaimsError(f"{path}: claim {cid}: field 'test.{key}' is missing or empty")
+        if test["kind"] not in TEST_KINDS:
+            raise ClaimsError(
+                f"{path}: claim {cid}: field 'test.kind' is {test['kind']!r}; known: "
+                f"{', '.join(TEST_KINDS)}"
+            )
+        rule = test["rule"]
+        if rule.get("type") not in stats.RULE_TYPES:
+            raise ClaimsError(
+                f"{path}: claim {cid}: field 'test.rule.type' is {rule.get('type')!r}; known: "
+                f"{', '.join(stats.RULE_TYPES)}"
+            )
+        if not isinstance(rule.get("threshold"), (int, float)):
+            raise ClaimsError(f"{path}: claim {cid}: field 'test.rule.threshold' must be a number")
+        spans: list[Span] = []
+        for j, sp in enumerate(entry["spans"]):
+            where = f"{path}: claim {cid}: field 'spans[{j}]"
+            for key in _SPAN_FIELDS:
+                if sp.get(key) in (None, ""):
+                    raise ClaimsError(f"{where}.{key}' is missing or empty")
+            start, end, para = sp["start"], sp["end"], sp["paragraph"]
+            if not all(isinstance(v, int) for v in (start, end, para)) or not 0 <= start < end:
+                raise ClaimsError(f"{where}': offsets must be integers with 0 <= start < end")
+            if text is not None:
+                if end > len(text):
+                    raise ClaimsError(
+                        f"{where}.end' = {end} is past the end of the article ({len(text)} chars)"
+                    )
+                if not 0 <= para < len(paras) or not (
+                    paras[para][0] <= start and end <= paras[para][1]
+                ):
+                    raise ClaimsError(f"{where}.paragraph' = {para}: the span is not in it")
+                got = _sha(text[start:end])
+                if got != sp["sha256"]:
+                    raise ClaimsError(
+                        f"{where}.sha256': the text at {start}:{end} hashes to {got}, expected "
+                        f"{sp['sha256']}"
+                    )
+            spans.append(Span(str(sp["lang"]), int(para), int(start), int(end), str(sp["sha256"])))
+        if not any(s.lang == "en" for s in spans):
+            raise ClaimsError(f"{path}: claim {cid}: field 'spans' has no English ('en') span")
+        claims.append(
+            Claim(
+                id=str(cid),
+                family=str(entry["family"]),
+                notebook=str(entry["notebook"]),
+                title=str(entry["title"]),
+                paraphrase=" ".join(str(entry["paraphrase"]).split()),
+                spans=tuple(spans),
+                test=test,
+                data_needs=tuple(str(d) for d in entry["data_needs"]),
+            )
+        )
+    return Registry(path=path, article=art, settings=doc["settings"], claims=tuple(claims))
+
+
+def span_text(span: Span, article: Path | None = None) -> str:
+    """The article's own words at a registered span, read from the file at run time."""
+    text = Path(article or article_path()).read_text(encoding="utf-8")
+    return text[span.start : span.end]
+
+
+# ---------------------------------------------------------------------------------------------
+# Geometry provider
+# ---------------------------------------------------------------------------------------------
+
+
+class GeoUnavailable(RuntimeError):
+    """A geometry the test needs cannot be built (upstream module missing or failing)."""
+
+
+class Geo(Protocol):
+    def region(self, region_id: str) -> BaseGeometry: ...
+    def syria(self) -> BaseGeometry: ...
+    def governorates(self) -> pd.DataFrame: ...  # pcode, name, geometry
+    def control_at(self, when: pd.Timestamp) -> pd.DataFrame: ...  # controller, geometry
+
+
+class PackageGeo:
+    """Geometry from :mod:`geoclaims.regions` and :mod:`geoclaims.control` (imported lazily)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Any, Any] = {}
+
+    def _call(self, key: Any, fn: Callable[[], Any], what: str) -> Any:
+        if key not in self._cache:
+            try:
+                self._cache[key] = fn()
+            except Exception as exc:  # upstream missing or broken: the claim says so
+                raise GeoUnavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
+        return self._cache[key]
+
+    def region(self, region_id: str) -> BaseGeometry:
+        def get() -> BaseGeometry:
+            from geoclaims import regions
+
+            return regions.region(region_id).geometry
+
+        return self._call(("region", region_id), get, f"regions.region('{region_id}')")
+
+    def syria(self) -> BaseGeometry:
+        def get() -> BaseGeometry:
+            from geoclaims import regions
+
+            return regions.syria()
+
+        return self._call("syria", get, "regions.syria()")
+
+    def governorates(self) -> pd.DataFrame:
+        def get() -> pd.DataFrame:
+            from geoclaims import regions
+
+            return regions.governorates()[["pcode", "name", "geometry"]]
+
+        return self._call("governorates", get, "regions.governorates()")
+
+    def control_at(self, when: pd.Timestamp) -> pd.DataFrame:
+        def get() -> pd.DataFrame:
+            from geoclaims import control
+
+            return control.control_at(pd.Timestamp(when).date())[["controller", "geometry"]]
+
+        return self._call(("control_at", str(when)), get, f"control.control_at({when.date()})")
+
+
+def to_laea(geom: BaseGeometry) -> BaseGeometry:
+    """A lon/lat geometry in the Syria-centred equal-area projection (metres)."""
+    return shapely.transform(geom, lambda xy: np.column_stack(_TO_LAEA.transform(xy[:, 0], xy[:, 1])))
+
+
+def area_km2(geom_laea: BaseGeometry) -> float:
+    return float(geom_laea.area) / 1e6
+
+
+# ---------------------------------------------------------------------------------------------
+# Events and variants
+# ---------------------------------------------------------------------------------------------
+
+
+def prepare_events(events: pd.DataFrame) -> pd.DataFrame:
+    """A sorted working copy with ``day``, ``x``/``y`` (LAEA metres), numeric deaths, flags.
+
+    Rows are sorted by (day, dataset, event_id) so every later step is order-independent.
+    Required: event_id, date_start, isis and lat/lon (or a point geometry).
+    """
+    missing = [c for c in ("event_id", "date_start", "isis") if c not in events.columns]
+    if missing:
+        raise ClaimsError(f"events frame: required column(s) missing: {', '.join(missing)}")
+    ev = pd.DataFrame(events.drop(columns="geometry", errors="ignore")).copy()
+    if "lat" not in ev.columns or "lon" not in ev.columns:
+        if "geometry" not in events.columns:
+            raise ClaimsError("events frame: needs lat/lon columns or a point geometry")
+        ev["lon"] = events.geometry.x.to_numpy()
+        ev["lat"] = events.geometry.y.to_numpy()
+    ev["event_id"] = ev["event_id"].astype(str)
+    if "dataset" not in ev.columns:
+        ev["dataset"] = "unknown"
+    ev["dataset"] = ev["dataset"].astype(str)
+    ev["day"] = pd.to_datetime(ev["date_start"]).dt.tz_localize(None).dt.normalize()
+    ev["isis"] = ev["isis"].fillna(False).astype(bool)
+    for col in ("deaths_best", "deaths_low", "deaths_high"):
+        if col in ev.columns:
+            ev[col] = pd.to_numeric(ev[col], errors="coerce").fillna(0.0).astype(float)
+    if "deaths_best" not in ev.columns:
+        ev["deaths_best"] = 0.0
+    ev["precise"] = ev["precise"].fillna(False).astype(bool) if "precise" in ev.columns else False
+    if "dist_other_km" in ev.columns:
+        ev["dist_other_km"] = pd.to_numeric(ev["dist_other_km"], errors="coerce").astype(float)
+    if "controller" in ev.columns:
+        ev["controller"] = ev["controller"].astype("string").fillna("unknown").astype(str)
+    if "us_held" in ev.columns:
+        ev["us_held"] = ev["us_held"].fillna(False).astype(bool)
+    if "country" in ev.columns:
+        ev["country"] = ev["country"].astype("string").fillna("").astype(str)
+    lon = pd.to_numeric(ev["lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(ev["lat"], errors="coerce").to_numpy(dtype=float)
+    x, y = _TO_LAEA.transform(lon, lat)
+    ev["x"], ev["y"] = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ev = ev.sort_values(["day", "dataset", "event_id"], kind="mergesort", ignore_index=True)
+    return ev
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of running a test: the main one, or a sensitivity variant."""
+
+    name: str
+    label: str
+    weight: str = "events"  # "events" | "deaths"
+    precise_only: bool = False
+    min_dist_km: float | None = None
+    contested: str | None = None  # None (as classified) | "in" | "out"
+    pub: str = "date"  # "date" | "latest"
+    dataset: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+MAIN = Variant("main", "main test (events, all, as classified)")
+
+
+def variants_for(claim: Claim, registry: Registry, datasets_loaded: Iterable[str]) -> list[Variant]:
+    """The main test and its sensitivity variants for one claim."""
+    kind = claim.test["kind"]
+    out = [
+        MAIN,
+        Variant("deaths", "weighted by deaths (best estimate)", weight="deaths"),
+        Variant("precise_only", "precise locations only", precise_only=True),
+    ]
+    for km in registry.settings.get("boundary_buffers_km", [10, 25]):
+        out.append(Variant(f"boundary_{km:g}km", f"without events within {km:g} km of a control "
+                           "boundary", min_dist_km=float(km)))
+    if kind in ("share_in_zone", "rate_in_zone", "stronghold_location"):
+        out.append(Variant("contested_in", "contested ground counted in the claim's zone",
+                           contested="in"))
+        out.append(Variant("contested_out", "contested ground counted outside it",
+                           contested="out"))
+    if kind != "heartland_share" and registry.publication_latest != registry.publication_date:
+        out.append(Variant("pub_latest", "latest possible publication date", pub="latest"))
+    if kind == "share_in_zone":
+        out.append(Variant("isis_pocket_in_zone", "IS-held pockets counted as part of the "
+                           "US-held region", extra={"isis_pocket": True}))
+    if kind == "rate_in_zone":
+        out.append(Variant("whole_west", "all ground west of the Euphrates, any controller",
+                           extra={"any_controller": True}))
+    for name, params in (claim.test.get("rule", {}).get("variants_extra") or {}).items():
+        out.append(Variant(name, name.replace("_", " "), extra=dict(params)))
+    if kind == "density_ratio":
+        near = float(claim.rule.get("near_km", 25))
+        for km in sorted({0.0, 2 * near} - {near}):
+            out.append(Variant(f"near_{km:g}km", f"entry areas buffered by {km:g} km",
+                               extra={"near_km": km}))
+    loaded = sorted(set(datasets_loaded))
+    if len(loaded) > 1:
+        for ds in loaded:
+            out.append(Variant(f"dataset_{ds}", f"{ds} only", dataset=ds))
+    return out
+
+
+def apply_variant(ev: pd.DataFrame, v: Variant) -> tuple[pd.DataFrame, list[str]]:
+    """Filter and weight events for a variant; every filter reports what it removed."""
+    notes: list[str] = []
+    out = ev
+    if v.precise_only:
+        keep = out["precise"]
+        notes.append(f"precise_only removed {int((~keep).sum())} imprecise events")
+        out = out[keep]
+    if v.min_dist_km is not None:
+        if "dist_other_km" not in out.columns:
+            raise GeoUnavailable("events have no dist_other_km column (control.classify)")
+        near = out["dist_other_km"].fillna(np.inf) < v.min_dist_km
+        notes.append(f"removed {int(near.sum())} events within {v.min_dist_km:g} km of a "
+                     "control boundary")
+        out = out[~near]
+    if v.dataset is not None:
+        other = out["dataset"] != v.dataset
+        notes.append(f"removed {int(other.sum())} events of other datasets")
+        out = out[~other]
+    out = out.copy()
+    out["w"] = out["deaths_best"].astype(float) if v.weight == "deaths" else 1.0
+    return out, notes
+
+
+# ---------------------------------------------------------------------------------------------
+# Tests
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """The result of one claim under one variant."""
+
+    verdict: str
+    estimate: float = float("nan")
+    ci_low: float = float("nan")
+    ci_high: float = float("nan")
+    n_events: int = 0
+    reason: str = ""
+    components: dict = field(default_factory=dict)
+    evidence: pd.DataFrame | None = None
+    tables: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    registry: Registry
+    geo: Geo
+    data_start: pd.Timestamp
+    data_end: pd.Timestamp  # exclusive: the day after the last event
+    datasets: tuple[str, ...]
+
+    def pub(self, v: Variant) -> pd.Timestamp:
+        r = self.registry
+        return r.publication_latest if v.pub == "latest" else r.publication_date
+
+    @property
+    def min_events(self) -> int:
+        return int(self.registry.settings.get("min_events", 10))
+
+    @property
+    def n_boot(self) -> int:
+        return int(self.registry.settings.get("n_boot", 2000))
+
+    def seed(self, claim: Claim, v: Variant) -> int:
+        return stats.seed_for(int(self.registry.settings.get("seed", 0)), claim.id, v.name)
+
+
+def _in_syria(ev: pd.DataFrame) -> pd.Series:
+    if "country" not in ev.columns:
+        return pd.Series(True, index=ev.index)
+    return ev["country"].isin(SYRIA_NAMES)
+
+
+def _contains(geom_laea: BaseGeometry, ev: pd.DataFrame) -> pd.Series:
+    if ev.empty:
+        return pd.Series(False, index=ev.index, dtype=bool)
+    vals = shapely.contains_xy(geom_laea, ev["x"].to_numpy(), ev["y"].to_numpy())
+    return pd.Series(np.asarray(vals, dtype=bool), index=ev.index)
+
+
+def _region_laea(ctx: Context, region_id: str) -> BaseGeometry:
+    return to_laea(ctx.geo.region(region_id))
+
+
+def _boot(ctx: Context, claim: Claim, v: Variant, frame: pd.DataFrame, strata, estimator):
+    return stats.bootstrap(
+        frame, strata, estimator, seed=ctx.seed(claim, v), n_boot=ctx.n_boot, weight="w"
+    )
+
+
+def _period(ctx: Context, claim: Claim, v: Variant) -> tuple[pd.Timestamp, pd.Timestamp]:
+    per = claim.test["period"]
+    start = per.get("start", "publication")
+    end = per.get("end", "data_end")
+    s = ctx.pub(v) if start == "publication" else pd.Timestamp(start)
+    e = ctx.data_end if end == "data_end" else pd.Timestamp(end) + pd.Timedelta(days=1)
+    return s, min(e, ctx.data_end)
+
+
+def _too_few(n: int, ctx: Context, what: str) -> Outcome | None:
+    if n < ctx.min_events:
+        return Outcome(NOT_TESTABLE, n_events=n,
+                       reason=f"only {n} {what}; the registry asks for at least {ctx.min_events}")
+    return None
+
+
+def _share_outcome(ctx, claim, v, sel: pd.DataFrame, inzone: pd.Series, s, e, what) -> Outcome:
+    frame = sel.assign(group=np.where(inzone, "zone", "rest"))
+    too_few = _too_few(len(frame), ctx, what)
+    if too_few:
+        return too_few
+    b = _boot(ctx, claim, v, frame, [(Stratum("period", s, e), ["zone", "rest"])],
+              lambda g: g["zone"] / (g["zone"] + g["rest"]))
+    verdict = stats.decide(claim.rule, b.estimate, b.ci_low, b.ci_high)
+    ev = frame.assign(group=np.where(inzone, "numerator", "rest"))
+    return Outcome(verdict, b.estimate, b.ci_low, b.ci_high, len(frame),
+                   components={"formula": "sum(w | numerator) / sum(w)", "weight": v.weight,
+                               "period_start": s, "period_end_exclusive": e,
+                               "n_numerator": int(inzone.sum()), "n_total": len(frame),
+                               "w_numerator": b.sums["zone"],
+                               "w_total": b.sums["zone"] + b.sums["rest"]},
+                   evidence=ev)
+
+
+def _need(ev: pd.DataFrame, cols: Iterable[str], why: str) -> None:
+    missing = [c for c in cols if c not in ev.columns]
+    if missing:
+        raise GeoUnavailable(f"events lack column(s) {', '.join(missing)} ({why})")
+
+
+def evaluate_share_in_zone(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outcome:
+    """C1: share of IS events (or deaths) in US-held zones over the period."""
+    _need(ev, ("us_held", "controller"), "control.classify")
+    s, e = _period(ctx, claim, v)
+    sel = ev[ev["isis"] & _in_syria(ev) & (ev["day"] >= s) & (ev["day"] < e)]
+    inzone = sel["us_held"].copy()
+    if v.contested == "in":
+        inzone |= sel["controller"] == "contested"
+    elif v.contested == "out":
+        inzone &= sel["controller"] != "contested"
+    if v.extra.get("isis_pocket"):
+        inzone |= sel["controller"] == "isis"
+    return _share_outcome(ctx, claim, v, sel, inzone, s, e, "IS events in the period")
+
+
+def _quarter_table(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    if frame.empty:
+        return pd.DataFrame(columns=["quarter", label])
+    q = frame["day"].dt.to_period("Q").astype(str)
+    return q.value_counts().sort_index().rename_axis("quarter").reset_index(name=label)
+
+
+def evaluate_rate_in_zone(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outcome:
+    """C2: IS events a quarter in government-held ground west of the Euphrates."""
+    _need(ev, ("controller",), "control.classify")
+    west = _region_laea(ctx, "rg:syria-west-of-euphrates")
+    s, e = _period(ctx, claim, v)
+    per_days = float(claim.rule.get("per_days", 91.3125))
+    isis_sy = ev[ev["isis"] & _in_syria(ev)]
+    in_west = _contains(west, isis_sy)
+    gov = isis_sy["controller"] == "syrian_government"
+    if v.contested == "in":
+        gov |= isis_sy["controller"] == "contested"
+    zone = in_west if v.extra.get("any_controller") else (in_west & gov)
+    in_period = (isis_sy["day"] >= s) & (isis_sy["day"] < e)
+    basis = int(in_period.sum())
+    too_few = _too_few(basis, ctx, "IS events in Syria in the period (coverage check)")
+    if too_few:
+        return too_few
+    sel = isis_sy[zone & in_period].assign(group="zone")
+    days = Stratum("period", s, e).days
+    b = _boot(ctx, claim, v, sel, [(Stratum("period", s, e), ["zone"])],
+              lambda g: g["zone"] / (days / per_days))
+    verdict = stats.decide(claim.rule, b.estimate, b.ci_low, b.ci_high)
+    context_start = s - pd.Timedelta(days=365)
+    ctx_rows = isis_sy[(isis_sy["day"] >= context_start) & (isis_sy["day"] < e)]
+    cw = in_west.loc[ctx_rows.index]
+    q = _quarter_table(ctx_rows[cw & gov.loc[ctx_rows.index]], "west_government_held")
+    q2 = _quarter_table(ctx_rows[cw], "west_any_controller")
+    q3 = _quarter_table(ctx_rows, "all_syria")
+    table = q3.merge(q2, on="quarter", how="left").merge(q, on="quarter", how="left")
+    table = table.fillna(0)
+    for col in table.columns[1:]:
+        table[col] = table[col].astype(int)
+    return Outcome(verdict, b.estimate, b.ci_low, b.ci_high, len(sel),
+                   components={"formula": "sum(w) / (period_days / per_days)", "weight": v.weight,
+                               "period_start": s, "period_end_exclusive": e,
+                               "period_days": days, "per_days": per_days,
+                               "w_zone": b.sums["zone"], "n_is_events_syria_period": basis},
+                   evidence=sel, tables={"by_quarter": table})
+
+
+def _us_union(zones: pd.DataFrame, contested: str | None) -> BaseGeometry:
+    ctl = list(US_HELD) + (["contested"] if contested == "in" else [])
+    geoms = [to_laea(g) for g, c in zip(zones["geometry"], zones["controller"]) if c in ctl]
+    return unary_union(geoms) if geoms else shapely.Polygon()
+
+
+def evaluate_stronghold_location(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outcome:
+    """C3: where IS-held ground lay at the publication date, and which side it faced."""
+    _need(ev, ("controller",), "control.classify")
+    when = ctx.pub(v)
+    zones = pd.DataFrame(ctx.geo.control_at(when))
+    isis_geoms = [to_laea(g) for g, c in zip(zones["geometry"], zones["controller"]) if c == "isis"]
+    if not isis_geoms:
+        return Outcome(NOT_TESTABLE, reason=f"the control ledger has no IS-held zone on "
+                       f"{when.date()}: nothing to locate")
+    isis = unary_union(isis_geoms)
+    east = _region_laea(ctx, "rg:syria-east-of-euphrates")
+    syria = to_laea(ctx.geo.syria())
+    area_total = area_km2(isis)
+    area_east = area_km2(isis.intersection(east))
+    area_share = area_east / area_total if area_total > 0 else float("nan")
+    us = _us_union(zones, v.contested)
+    inner = isis.boundary.difference(syria.boundary.buffer(1000.0))
+    near_m = 1000.0 * float(claim.rule.get("perimeter_km", 5))
+    inner_len = inner.length
+    perim_share = inner.intersection(us.buffer(near_m)).length / inner_len if inner_len else 0.0
+    window = int(claim.test["period"].get("window_days", 45))
+    s, e = when - pd.Timedelta(days=window), min(when + pd.Timedelta(days=window + 1), ctx.data_end)
+    sel = ev[ev["isis"] & _in_syria(ev) & (ev["day"] >= s) & (ev["day"] < e)]
+    held = sel["controller"].isin(US_HELD + ("isis",))
+    if v.contested == "in":
+        held |= sel["controller"] == "contested"
+    inzone = _contains(east, sel) & held
+    out = _share_outcome(ctx, claim, v, sel, inzone, s, e, "IS events near the publication date")
+    ledger = {"isis_area_km2": area_total, "isis_area_east_km2": area_east,
+              "area_share_east": area_share, "perimeter_share_us_held": perim_share,
+              "ledger_date": when}
+    out.components.update(ledger)
+    if out.verdict == NOT_TESTABLE:
+        return out
+    ledger_ok = (area_share >= float(claim.rule.get("area_threshold", 0.95))
+                 and perim_share >= float(claim.rule.get("perimeter_threshold", 0.5)))
+    if out.verdict == SUPPORTED and ledger_ok:
+        out.verdict = SUPPORTED
+    elif out.verdict == CONTRADICTED and not ledger_ok:
+        out.verdict = CONTRADICTED
+    else:
+        out.verdict = MIXED
+        out.reason = (f"the event share gives '{stats.decide(claim.rule, out.estimate, out.ci_low, out.ci_high)}'"
+                      f" but the ledger test is {'met' if ledger_ok else 'not met'}")
+    return out
+
+
+def _window(anchor: pd.Timestamp, offs: list) -> tuple[pd.Timestamp, pd.Timestamp]:
+    return anchor + pd.Timedelta(days=int(offs[0])), anchor + pd.Timedelta(days=int(offs[1]))
+
+
+def evaluate_rate_ratio_periods(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outcome:
+    """C4: IS events a day in the MERV, 6-12 months after publication against before."""
+    merv = _region_laea(ctx, claim.test.get("zone", "rg:merv"))
+    pub = ctx.pub(v)
+    per = claim.test["period"]
+    a0, a1 = _window(pub, per["after"])
+    if "before" in v.extra:
+        b0, b1 = (pd.Timestamp(d) for d in v.extra["before"])
+        b1 = b1 + pd.Timedelta(days=1)
+    else:
+        b0, b1 = _window(pub, per["before"])
+    full_after = (a1 - a0).days
+    a1 = min(a1, ctx.data_end)
+    b0 = max(b0, ctx.data_start)
+    if a1 <= a0:
+        return Outcome(NOT_TESTABLE, reason=f"the data end ({(ctx.data_end - pd.Timedelta(days=1)).date()}) "
+                       f"before the later window starts ({a0.date()})")
+    cover = (a1 - a0).days / full_after
+    if cover < 0.5:
+        return Outcome(NOT_TESTABLE, reason=f"the data cover only {cover:.0%} of the later window")
+    sel = ev[ev["isis"] & _in_syria(ev)]
+    sel = sel[_contains(merv, sel)]
+    after = sel[(sel["day"] >= a0) & (sel["day"] < a1)].assign(group="after")
+    before = sel[(sel["day"] >= b0) & (sel["day"] < b1)].assign(group="before")
+    frame = pd.concat([before, after])
+    too_few = _too_few(len(frame), ctx, "IS events in the MERV in the two windows")
+    if too_few:
+        return too_few
+    sa, sb = Stratum("after", a0, a1), Stratum("before", b0, b1)
+    da, db = sa.days, sb.days
+    b = _boot(ctx, claim, v, frame, [(sa, ["after"]), (sb, ["before"])],
+              lambda g: (g["after"] / da) / (g["before"] / db))
+    verdict = stats.decide(claim.rule, b.estimate, b.ci_low, b.ci_high)
+    reason = (f"the later window is cut at the data's end: {da} of {full_after} days; "
+              "the statement is a conditional forecast (it assumes the pressure is withdrawn); "
+              "regained territory cannot be seen in event data") if cover < 1 else (
+              "the statement is a conditional forecast; regained territory cannot be seen in "
+              "event data")
+    monthly = sel[(sel["day"] >= b0) & (sel["day"] < a1)]
+    months = (monthly["day"].dt.to_period("M").astype(str).value_counts().sort_index()
+              .rename_axis("month").reset_index(name="is_events_merv"))
+    return Outcome(verdict, b.estimate, b.ci_low, b.ci_high, len(frame), reason=reason,
+                   components={"formula": "(sum(w | after) / days_after) / "
+                               "(sum(w | before) / days_before)", "weight": v.weight,
+                               "after_start": a0, "after_end_exclusive": a1, "days_after": da,
+                               "before_start": b0, "before_end_exclusive": b1, "days_before": db,
+                               "w_after": b.sums["after"], "w_before": b.sums["before"],
+                               "window_coverage": cover},
+                   evidence=frame, tables={"by_month": months})
+
+
+def evaluate_growth_ratio_countries(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outcome:
+    """C5: growth of IS activity in Iraq against Syria, around the publication date."""
+    countries = claim.rule.get("countries", ["Iraq", "Syria"])
+    if "country" not in ev.columns:
+        return Outcome(NOT_TESTABLE, reason="not testable with these data: the events have no "
+                       "country column")
+    iraq = ev["country"].isin(IRAQ_NAMES)
+    if not iraq.any():
+        return Outcome(NOT_TESTABLE, reason=(
+            "not testable with these data: the loaded data ("
+            + ", ".join(ctx.datasets) + ") hold no events in Iraq; the claim compares "
+            f"{countries[0]} with {countries[1]}. Fetch the global release "
+            "(geoclaims data fetch ucdp-ged-251) to test it"))
+    pub = ctx.pub(v)
+    per = claim.test["period"]
+    a0, a1 = _window(pub, per["after"])
+    b0, b1 = _window(pub, per["before"])
+    a1, b0 = min(a1, ctx.data_end), max(b0, ctx.data_start)
+    if a1 <= a0 or b1 <= b0:
+        return Outcome(NOT_TESTABLE, reason="the data do not cover both windows")
+    sel = ev[ev["isis"] & (iraq | _in_syria(ev))]
+    cc = np.where(sel["country"].isin(IRAQ_NAMES), "iq", "sy")
+    sel = sel.assign(cc=cc)
+    a = sel[(sel["day"] >= a0) & (sel["day"] < a1)]
+    bb = sel[(sel["day"] >= b0) & (sel["day"] < b1)]
+    frame = pd.concat([bb.assign(group=bb["cc"] + "_before"), a.assign(group=a["cc"] + "_after")])
+    too_few = _too_few(len(frame), ctx, "IS events in Iraq and Syria in the two windows")
+    if too_few:
+        return too_few
+    sa, sb = Stratum("after", a0, a1), Stratum("before", b0, b1)
+    b = _boot(ctx, claim, v, frame, [(sa, ["iq_after", "sy_after"]),
+                                     (sb, ["iq_before", "sy_before"])],
+              lambda g: (g["iq_after"] / g["iq_before"]) / (g["sy_after"] / g["sy_before"]))
+    verdict = stats.decide(claim.rule, b.estimate, b.ci_low, b.ci_high)
+    return Outcome(verdict, b.estimate, b.ci_low, b.ci_high, len(frame),
+                   reason="event counts measure violent activity, one visible part of the "
+                   "quoted 'key functions and capabilities'",
+                   components={"formula": "(w[iq_after] / w[iq_before]) / "
+                               "(w[sy_after] / w[sy_before])", "weight": v.weight,
+                               "after_start": a0, "after_end_exclusive": a1,
+                               "before_start": b0, "before_end_exclusive": b1,
+                               **{f"w_{k}": val for k, val in sorted(b.sums.items())}},
+                   evidence=frame.drop(columns="cc"))
+
+
+def _assign_pcode(ev: pd.DataFrame, govs: pd.DataFrame) -> pd.Series:
+    out = pd.Series("", index=ev.index, dtype=object)
+    for pcode, geom in sorted(zip(govs["pcode"], govs["geometry"])):
+        hit = _contains(to_laea(geom), ev) & (out == "")
+        out[hit] = str(pcode)
+    return out
+
+
+def evaluate_heartland_share(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outcome:
+    """C6: share of IS events and IS-held ground (2016-2017) in the named governorates."""
+    named = [str(p) for p in claim.rule.get("pcodes", ["SY08", "SY09"])]
+    s, e = _period(ctx, claim, v)
+    s = max(s, ctx.data_start)
+    govs = pd.DataFrame(ctx.geo.governorates())
+    sel = ev[ev["isis"] & _in_syria(ev) & (ev["day"] >= s) & (ev["day"] < e)]
+    pc = _assign_pcode(sel, govs)
+    outside = int((pc == "").sum())
+    sel = sel.assign(pcode=pc.to_numpy())
+    notes = [f"{outside} IS events fall outside every governorate polygon and are left out"]
+    inside = sel[sel["pcode"] != ""]
+    inzone = inside["pcode"].isin(named)
+    out = _share_outcome(ctx, claim, v, inside, inzone, s, e, "IS events in the period")
+    out.notes += notes
+    # held ground: IS zones on the first day of each quarter, area by governorate
+    area_rows = []
+    area_note = ""
+    try:
+        snaps = pd.date_range(s, e - pd.Timedelta(days=1), freq="QS")
+        for d in snaps:
+            zones = pd.DataFrame(ctx.geo.control_at(d))
+            geoms = [to_laea(g) for g, c in zip(zones["geometry"], zones["controller"])
+                     if c == "isis"]
+            isis = unary_union(geoms) if geoms else shapely.Polygon()
+            for pcode, geom in zip(govs["pcode"], govs["geometry"]):
+                area_rows.append({"snapshot": d, "pcode": str(pcode),
+                                  "isis_km2": area_km2(isis.intersection(to_laea(geom)))})
+    except GeoUnavailable as exc:
+        area_note = f"held-ground part not available ({exc}); verdict from events alone"
+        area_rows = []
+    by_gov = govs[["pcode", "name"]].copy()
+    by_gov["pcode"] = by_gov["pcode"].astype(str)
+    cnt = inside.groupby("pcode").agg(is_events=("event_id", "size"),
+                                      is_deaths=("deaths_best", "sum"))
+    by_gov = by_gov.merge(cnt, left_on="pcode", right_index=True, how="left").fillna(
+        {"is_events": 0, "is_deaths": 0})
+    area_share = float("nan")
+    if area_rows:
+        ar = pd.DataFrame(area_rows).groupby("pcode")["isis_km2"].mean()
+        by_gov = by_gov.merge(ar.rename("isis_held_km2_mean"), left_on="pcode",
+                              right_index=True, how="left")
+        total = float(ar.sum())
+        area_share = float(ar[ar.index.isin(named)].sum()) / total if total > 0 else float("nan")
+    by_gov["is_events"] = by_gov["is_events"].astype(int)
+    by_gov = by_gov.sort_values(["is_events", "pcode"], ascending=[False, True], ignore_index=True)
+    out.tables["by_governorate"] = by_gov
+    out.components["area_share_named"] = area_share
+    out.components["events_outside_governorates"] = outside
+    if out.verdict == NOT_TESTABLE:
+        return out
+    ev_verdict = out.verdict
+    if np.isfinite(area_share):
+        t = float(claim.rule.get("area_threshold", 0.5))
+        if ev_verdict == SUPPORTED and area_share < t or ev_verdict == CONTRADICTED and area_share >= t:
+            out.verdict = MIXED
+            out.reason = (f"the event share gives '{ev_verdict}' but {area_share:.0%} of the "
+                          "IS-held area lies in the named governorates")
+    elif area_note:
+        out.reason = area_note
+    return out
+
+
+def evaluate_density_ratio(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outcome:
+    """C7: IS events per 1,000 km2 in and near the entry areas against the rest of Syria."""
+    near_km = float(v.extra.get("near_km", claim.rule.get("near_km", 25)))
+    syria = to_laea(ctx.geo.syria())
+    ids = list(claim.rule.get("regions", []))
+    areas = {rid: _region_laea(ctx, rid) for rid in ids}
+    buffered = {rid: (g.buffer(near_km * 1000.0) if near_km > 0 else g).intersection(syria)
+                for rid, g in areas.items()}
+    entry = unary_union(list(buffered.values()))
+    rest = syria.difference(entry)
+    s, e = _period(ctx, claim, v)
+    sel = ev[ev["isis"] & _in_syria(ev) & (ev["day"] >= s) & (ev["day"] < e)]
+    in_entry = _contains(entry, sel)
+    frame = sel.assign(group=np.where(in_entry, "entry", "rest"))
+    too_few = _too_few(len(frame), ctx, "IS events in the period")
+    if too_few:
+        return too_few
+    ae, ar = area_km2(entry), area_km2(rest)
+    b = _boot(ctx, claim, v, frame, [(Stratum("period", s, e), ["entry", "rest"])],
+              lambda g: (g["entry"] / ae) / (g["rest"] / ar))
+    verdict = stats.decide(claim.rule, b.estimate, b.ci_low, b.ci_high)
+    rows = []
+    for rid in ids:
+        hit = _contains(buffered[rid], sel)
+        a = area_km2(buffered[rid])
+        n = int(hit.sum())
+        rows.append({"region": rid, "area_km2": a, "is_events": n,
+                     "per_1000_km2": 1000.0 * n / a if a else float("nan")})
+    n_rest = int((~in_entry).sum())
+    rows.append({"region": "rest of Syria", "area_km2": ar, "is_events": n_rest,
+                 "per_1000_km2": 1000.0 * n_rest / ar if ar else float("nan")})
+    return Outcome(verdict, b.estimate, b.ci_low, b.ci_high, len(frame),
+                   reason="event data show violence, not the movement of fighters or weapons",
+                   components={"formula": "(sum(w | entry) / area_entry_km2) / "
+                               "(sum(w | rest) / area_rest_km2)", "weight": v.weight,
+                               "period_start": s, "period_end_exclusive": e, "near_km": near_km,
+                               "area_entry_km2": ae, "area_rest_km2": ar,
+                               "w_entry": b.sums["entry"], "w_rest": b.sums["rest"]},
+                   evidence=frame, tables={"by_area": pd.DataFrame(rows)})
+
+
+TESTS: dict[str, Callable[[Claim, pd.DataFrame, Context, Variant], Outcome]] = {
+    "share_in_zone": evaluate_share_in_zone,
+    "rate_in_zone": evaluate_rate_in_zone,
+    "stronghold_location": evaluate_stronghold_location,
+    "rate_ratio_periods": evaluate_rate_ratio_periods,
+    "growth_ratio_countries": evaluate_growth_ratio_countries,
+    "heartland_share": evaluate_heartland_share,
+    "density_ratio": evaluate_density_ratio,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClaimResult:
+    claim: Claim
+    verdict: str
+    main: Outcome
+    variants: dict[str, tuple[Variant, Outcome]]
+    flipped_under: list[str]
+
+
+@dataclass
+class Evaluation:
+    registry: Registry
+    results: dict[str, ClaimResult]
+    data: dict
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return verdict_table(self)
+
+    @property
+    def sensitivity(self) -> pd.DataFrame:
+        return sensitivity_table(self)
+
+    def evidence(self, claim_id: str) -> pd.DataFrame:
+        return evidence_frame(self.results[claim_id].main.evidence)
+
+    @property
+    def snapshot_date(self) -> str:
+        return str(self.data["data_end"])
+
+
+def run_claim(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outcome:
+    """One claim under one variant; upstream failures become 'not testable' with the reason."""
+    try:
+        sub, notes = apply_variant(ev, v)
+        out = TESTS[claim.test["kind"]](claim, sub, ctx, v)
+        out.notes = notes + out.notes
+    except GeoUnavailable as exc:
+        return Outcome(NOT_TESTABLE, reason=f"not testable: {exc}")
+    if out.verdict == NOT_TESTABLE and not out.reason:
+        out.reason = "the estimate is undefined (no events in a denominator)"
+    return out
+
+
+def evaluate_all(
+    events: pd.DataFrame,
+    *,
+    registry: Registry | None = None,
+    geo: Geo | None = None,
+    claims: Iterable[str] | None = None,
+) -> Evaluation:
+    """Run every registered claim (or those in ``claims``) with its sensitivity variants."""
+    registry = registry or load_registry()
+    geo = geo or PackageGeo()
+    ev = prepare_events(events)
+    if ev.empty:
+        raise ClaimsError("events frame is empty: nothing to test")
+    loaded = tuple(sorted(ev["dataset"].unique()))
+    ctx = Context(registry, geo, ev["day"].min(), ev["day"].max() + pd.Timedelta(days=1), loaded)
+    wanted = set(claims) if claims else None
+    results: dict[str, ClaimResult] = {}
+    for claim in registry.claims:
+        if wanted and claim.id not in wanted:
+            continue
+        runs: dict[str, tuple[Variant, Outcome]] = {}
+        for v in variants_for(claim, registry, loaded):
+            runs[v.name] = (v, run_claim(claim, ev, ctx, v))
+        main = runs.pop("main")[1]
+        verdict, flipped = stats.combine(main.verdict, {k: o.verdict for k, (_, o) in runs.items()})
+        results[claim.id] = ClaimResult(claim, verdict, main, runs, flipped)
+    data = {
+        "datasets": list(loaded),
+        "data_start": str(ctx.data_start.date()),
+        "data_end": str((ctx.data_end - pd.Timedelta(days=1)).date()),
+        "n_events": len(ev),
+        "n_isis_events": int(ev["isis"].sum()),
+    }
+    return Evaluation(registry, results, data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables and outputs
+# ---------------------------------------------------------------------------------------------
+
+
+def _num(x: Any, nd: int = 6) -> Any:
+    if x is None:
+        return None
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        return None if not math.isfinite(float(x)) else round(float(x), nd)
+    if isinstance(x, (pd.Timestamp, date)):
+        return str(pd.Timestamp(x).date())
+    return x
+
+
+def rule_summary(claim: Claim) -> str:
+    r = claim.rule
+    t = r["threshold"]
+    return {
+        "share_at_least": f"share_at_least {t}: supported if CI low >= {t}; contradicted if "
+                          f"CI high < {t}",
+        "ratio_above": f"ratio_above {t}: supported if CI low > {t}; contradicted if CI high < {t}",
+        "rate_at_most": f"rate_at_most {t}: supported if CI high <= {t}; contradicted if "
+                        f"CI low > {t}",
+    }[r["type"]]
+
+
+def evidence_file_name(claim_id: str) -> str:
+    return f"evidence/claim_{claim_id}.csv"
+
+
+def verdict_table(ev: Evaluation) -> pd.DataFrame:
+    """One row per claim: id, verdict, estimate, interval, counts, rule, what flipped it."""
+    rows = []
+    for cid, r in ev.results.items():
+        m = r.main
+        reason = m.reason
+        if r.flipped_under:
+            flips = ", ".join(f"{k} -> {r.variants[k][1].verdict}" for k in r.flipped_under)
+            reason = (f"main test gives '{m.verdict}'; differs under: {flips}"
+                      + (f". {reason}" if reason else ""))
+        rows.append({
+            "id": cid, "title": r.claim.title, "verdict": r.verdict, "main_verdict": m.verdict,
+            "estimate": _num(m.estimate), "ci_low": _num(m.ci_low), "ci_high": _num(m.ci_high),
+            "n_events": int(m.n_events), "metric": " ".join(str(r.claim.test["metric"]).split()),
+            "rule": rule_summary(r.claim), "flipped_under": ";".join(r.flipped_under),
+            "reason": reason,
+            "evidence_file": evidence_file_name(cid) if m.evidence is not None else "",
+        })
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+def sensitivity_table(ev: Evaluation) -> pd.DataFrame:
+    """One row per claim and variant (the main test first)."""
+    rows = []
+    for cid, r in ev.results.items():
+        for name, (v, o) in [("main", (MAIN, r.main)), *r.variants.items()]:
+            rows.append({"id": cid, "variant": name, "label": v.label, "verdict": o.verdict,
+                         "estimate": _num(o.estimate), "ci_low": _num(o.ci_low),
+                         "ci_high": _num(o.ci_high), "n_events": int(o.n_events),
+                         "reason": o.reason})
+    return pd.DataFrame(rows, columns=["id", "variant", "label", "verdict", "estimate", "ci_low",
+                                       "ci_high", "n_events", "reason"])
+
+
+def evidence_frame(frame: pd.DataFrame | None) -> pd.DataFrame:
+    """The evidence columns, in a fixed order, sorted by date, dataset and event id."""
+    if frame is None:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    out = pd.DataFrame(index=frame.index)
+    for col in EVIDENCE_COLUMNS:
+        if col == "date":
+            out[col] = frame["day"].dt.strftime("%Y-%m-%d")
+        elif col in frame.columns:
+            out[col] = frame[col]
+        else:
+            out[col] = ""
+    for col in ("lat", "lon"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").round(5)
+    out = out.sort_values(["date", "dataset", "event_id", "group"], kind="mergesort")
+    return out.reset_index(drop=True)
+
+
+def table_json(table: pd.DataFrame) -> str:
+    """Deterministic JSON (sorted keys, 2-space indent, trailing newline)."""
+    recs = [{k: _num(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
+    return json.dumps(recs, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def table_csv(table: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    table.to_csv(buf, index=False, lineterminator="\n", float_format="%.6g")
+    return buf.getvalue()
+
+
+def findings(ev: Evaluation) -> dict:
+    """Everything behind the scorecard, as plain JSON-ready data (no run timestamps)."""
+    pub = ev.registry.article["publication"]
+    out: dict[str, Any] = {
+        "article": {"file": ev.registry.article.get("file"),
+                    "sha256": ev.registry.article["sha256"],
+                    "publication": {k: _num(pd.Timestamp(pub[k])) for k in
+                                    ("date", "earliest", "latest") if k in pub},
+                    "publication_certainty": pub.get("certainty", "")},
+        "data": ev.data,
+        "settings": {k: ev.registry.settings[k] for k in ("seed", "n_boot", "min_events")
+                     if k in ev.registry.settings},
+        "claims": [],
+    }
+    table = verdict_table(ev)
+    for rec in table.to_dict(orient="records"):
+        r = ev.results[rec["id"]]
+        entry = {k: _num(v) for k, v in rec.items()}
+        entry["components"] = {k: _num(v) for k, v in sorted(r.main.components.items())}
+        entry["notes"] = list(r.main.notes)
+        entry["sensitivity"] = [
+            {"variant": name, "verdict": o.verdict, "estimate": _num(o.estimate),
+             "ci_low": _num(o.ci_low), "ci_high": _num(o.ci_high), "n_events": o.n_events,
+             "reason": o.reason}
+            for name, (_, o) in r.variants.items()
+        ]
+        entry["tables"] = {name: [{k: _num(v) for k, v in row.items()}
+                                  for row in t.to_dict(orient="records")]
+                           for name, t in sorted(r.main.tables.items())}
+        out["claims"].append(entry)
+    return out
+
+
+def findings_json(ev: Evaluation) -> str:
+    return json.dumps(findings(ev), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_outputs(ev: Evaluation, out_dir: Path | None = None) -> dict[str, Path]:
+    """Write evidence CSVs, the verdict and sensitivity tables and the dated findings file.
+
+    The findings file is named after the data's last day (``findings-YYYY-MM-DD.json``), not the
+    run date, so the same inputs give the same file, byte for byte.
+    """
+    out_dir = Path(out_dir or paths.OUTPUTS)
+    (out_dir / "evidence").mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for cid, r in ev.results.items():
+        if r.main.evidence is None:
+            continue
+        p = out_dir / evidence_file_name(cid)
+        p.write_text(table_csv(evidence_frame(r.main.evidence)), encoding="utf-8")
+        written[f"evidence_{cid}"] = p
+    p = out_dir / f"findings-{ev.snapshot_date}.json"
+    p.write_text(findings_json(ev), encoding="utf-8")
+    written["findings"] = p
+    p = out_dir / "claims-verdicts.csv"
+    p.write_text(table_csv(verdict_table(ev)), encoding="utf-8")
+    written["verdicts"] = p
+    p = out_dir / "claims-sensitivity.csv"
+    p.write_text(table_csv(sensitivity_table(ev)), encoding="utf-8")
+    written["sensitivity"] = p
+    return written
+
+
+def recompute_from_evidence(entry: Mapping, evidence: pd.DataFrame) -> float:
+    """Recompute a claim's main estimate (event-count metrics) from its evidence file alone,
+    plus the exposures recorded in the findings entry (days, areas)."""
+    c = entry["components"]
+    n = evidence["group"].value_counts().to_dict()
+    g = {k: float(n.get(k, 0)) for k in ("numerator", "rest", "zone", "after", "before", "entry",
+                                          "iq_after", "iq_before", "sy_after", "sy_before")}
+    if c["weight"] != "events":
+        raise ClaimsError("only event-count estimates can be recomputed from ids alone")
+    formula = c["formula"]
+    if formula.startswith("sum(w | numerator)"):
+        return g["numerator"] / (g["numerator"] + g["rest"])
+    if formula.startswith("sum(w) / (period_days"):
+        return len(evidence) / (c["period_days"] / c["per_days"])
+    if formula.startswith("(sum(w | after)"):
+        return (g["after"] / c["days_after"]) / (g["before"] / c["days_before"])
+    if formula.startswith("(w[iq_after]"):
+        return (g["iq_after"] / g["iq_before"]) / (g["sy_after"] / g["sy_before"])
+    if formula.startswith("(sum(w | entry)"):
+        return (g["entry"] / c["area_entry_km2"]) / (g["rest"] / c["area_rest_km2"])
+    raise ClaimsError(f"unknown formula {formula!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------------------------
+
+VERDICT_COLOURS = {SUPPORTED: "#1b7837", CONTRADICTED: "#b2182b", MIXED: "#e08214",
+                   NOT_TESTABLE: "#878787"}
+
+
+def _threshold_axis(claim: Claim) -> str:
+    return {"share_at_least": "share", "ratio_above": "ratio", "rate_at_most": "events a quarter"}[
+        claim.rule["type"]]
+
+
+def plot_claim(ev: Evaluation, claim_id: str, ax=None):
+    """Estimate and 95 % interval of the main test and every variant, against the threshold."""
+    import matplotlib.pyplot as plt
+
+    r = ev.results[claim_id]
+    sens = sensitivity_table(ev)
+    sens = sens[sens["id"] == claim_id].reset_index(drop=True)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 0.35 * len(sens) + 1.6))
+    else:
+        fig = ax.figure
+    ys = np.arange(len(sens))[::-1]
+    for y, row in zip(ys, sens.itertuples()):
+        colour = VERDICT_COLOURS[row.verdict]
+        if row.estimate is not None and not pd.isna(row.estimate):
+            lo = row.ci_low if row.ci_low is not None else row.estimate
+            hi = row.ci_high if row.ci_high is not None else row.estimate
+            ax.plot([lo, hi], [y, y], color=colour, lw=2)
+            ax.plot([row.estimate], [y], "o", color=colour)
+        else:
+            ax.text(0.01, y, "not testable", transform=ax.get_yaxis_transform(), va="center",
+                    color=colour, fontsize=8)
+    ax.axvline(float(r.claim.rule["threshold"]), color="black", ls="--", lw=1)
+    ax.set_yticks(ys, [f"{v} ({d})" for v, d in zip(sens["variant"], sens["verdict"])], fontsize=8)
+    ax.set_xlabel(f"{_threshold_axis(r.claim)} (dashed line: threshold of the decision rule)")
+    ax.set_title(f"{claim_id}: {r.claim.title}\nverdict: {r.verdict} (95 % day-cluster "
+                 "bootstrap intervals)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_scorecard(ev: Evaluation):
+    """One-page scorecard: the verdict table as a figure."""
+    import matplotlib.pyplot as plt
+
+    t = verdict_table(ev)
+    fig, ax = plt.subplots(figsize=(11, 0.55 * len(t) + 1.4))
+    ax.axis("off")
+    cells, colours = [], []
+    for row in t.itertuples():
+        est = "-" if row.estimate is None or pd.isna(row.estimate) else f"{row.estimate:.3g}"
+        ci = ("-" if row.ci_low is None or pd.isna(row.ci_low)
+              else f"{row.ci_low:.3g} to {row.ci_high:.3g}")
+        cells.append([row.id, row.title[:62], row.verdict, est, ci, str(row.n_events),
+                      row.flipped_under.replace(";", ", ")[:40]])
+        colours.append(["white", "white", VERDICT_COLOURS[row.verdict], "white", "white", "white",
+                        "white"])
+    tab = ax.table(cellText=cells, cellColours=colours, loc="center", cellLoc="left",
+                   colLabels=["claim", "what the article says (paraphrase)", "verdict",
+                              "estimate", "95 % interval", "events", "differs under"],
+                   colWidths=[0.05, 0.42, 0.1, 0.08, 0.13, 0.07, 0.15])
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(7.5)
+    tab.scale(1, 1.5)
+    ax.set_title(f"Claims of the article against {', '.join(ev.data['datasets'])} "
+                 f"({ev.data['data_start']} to {ev.data['data_end']}); evidence: "
+                 "outputs/evidence/claim_<id>.csv", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(fig, stem: str, out_dir: Path | None = None) -> list[Path]:
+    """PNG (300 dpi) and SVG into ``paths.FIGURES``; SVG without its date metadata."""
+    out_dir = Path(out_dir or paths.FIGURES)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    png, svg = out_dir / f"{stem}.png", out_dir / f"{stem}.svg"
+    fig.savefig(png, dpi=300, metadata={"Software": None})
+    fig.savefig(svg, metadata={"Date": None})
+    return [png, svg]
+
+
+# ---------------------------------------------------------------------------------------------
+# The real pipeline
+# ---------------------------------------------------------------------------------------------
+
+
+def load_classified(dataset_names: Iterable[str] = ("ucdp-ged-syria",)) -> pd.DataFrame:
+    """``events.load`` for each dataset, then ``control.classify`` (Syria rows)."""
+    from geoclaims import control, events
+
+    frames = []
+    for name in dataset_names:
+        loaded = events.load(name)
+        frames.append(loaded.events)
+    ev = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return control.classify(ev)
+
+
+def run(dataset_names: Iterable[str] = ("ucdp-ged-syria",), *, geo: Geo | None = None) -> Evaluation:
+    """The real pipeline: events.load -> control.classify -> evaluate_all."""
+    return evaluate_all(load_classified(dataset_names), geo=geo)

@@ -1,0 +1,169 @@
+"""Day-cluster bootstrap and the decision rules that turn an interval into a verdict.
+
+Used by :mod:`geoclaims.claims`. Pure functions on numpy/pandas objects, no I/O.
+
+The bootstrap resamples *days*, not events: every calendar day of a period stratum (with or
+without events) is drawn with replacement and carries all of that day's events. Events reported
+on one day often come from one battle or one report, so treating them as independent draws would
+give intervals that are too narrow; days with no events must be drawable too, or rates could
+never be resampled downwards. Strata (for example "before" and "after" a date) are resampled
+separately, so each keeps its length.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+SUPPORTED = "supported"
+CONTRADICTED = "contradicted"
+MIXED = "mixed"
+NOT_TESTABLE = "not testable"
+VERDICTS = (SUPPORTED, CONTRADICTED, MIXED, NOT_TESTABLE)
+RULE_TYPES = ("share_at_least", "ratio_above", "rate_at_most")
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """A period resampled on its own: days ``start`` (inclusive) to ``end`` (exclusive)."""
+
+    name: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @property
+    def days(self) -> int:
+        return max(int((self.end - self.start) / pd.Timedelta(days=1)), 0)
+
+
+@dataclass(frozen=True)
+class BootResult:
+    """Point estimate, 95 % percentile interval, the group sums behind the estimate."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    sums: dict[str, float]
+    n_boot: int
+    n_valid: int  # replicates where the estimate was defined
+
+
+def seed_for(base: int, *keys: str) -> int:
+    """A stable per-(claim, variant) seed, independent of the order claims are evaluated in."""
+    h = zlib.crc32("|".join(keys).encode("utf-8"))
+    return (int(base) * 1_000_003 + h) % (2**32)
+
+
+def day_matrix(
+    frame: pd.DataFrame, groups: Sequence[str], stratum: Stratum, *, weight: str = "w"
+) -> np.ndarray:
+    """Sum of ``weight`` per day (rows) and group (columns) over every day of ``stratum``.
+
+    ``frame`` needs columns ``day`` (normalised Timestamp), ``group`` and ``weight``. Rows outside
+    the stratum or in other groups are ignored.
+    """
+    n = stratum.days
+    mat = np.zeros((n, len(groups)), dtype=float)
+    if n == 0 or frame.empty:
+        return mat
+    sel = frame[(frame["day"] >= stratum.start) & (frame["day"] < stratum.end)]
+    sel = sel[sel["group"].isin(list(groups))]
+    if sel.empty:
+        return mat
+    day_idx = ((sel["day"] - stratum.start) / pd.Timedelta(days=1)).astype(int).to_numpy()
+    col = {g: i for i, g in enumerate(groups)}
+    g_idx = sel["group"].map(col).astype(int).to_numpy()
+    np.add.at(mat, (day_idx, g_idx), sel[weight].astype(float).to_numpy())
+    return mat
+
+
+def bootstrap(
+    frame: pd.DataFrame,
+    strata: Mapping[str, Sequence[str]] | Sequence[tuple[Stratum, Sequence[str]]],
+    estimator: Callable[[Mapping[str, np.ndarray]], np.ndarray],
+    *,
+    seed: int,
+    n_boot: int = 2000,
+    weight: str = "w",
+) -> BootResult:
+    """Day-cluster bootstrap of ``estimator`` over group sums.
+
+    ``strata`` is a sequence of ``(Stratum, groups)``: the groups whose events fall in that
+    stratum. ``estimator`` maps ``{group: array of sums}`` to an array of estimates (it is called
+    once with length-1 arrays for the point estimate and once with ``n_boot``-long arrays).
+    Undefined replicates (nan, inf) are left out of the percentile interval.
+    """
+    rng = np.random.default_rng(seed)
+    point: dict[str, np.ndarray] = {}
+    boot: dict[str, np.ndarray] = {}
+    for stratum, groups in strata:  # type: ignore[misc]
+        mat = day_matrix(frame, groups, stratum, weight=weight)
+        n = mat.shape[0]
+        totals = mat.sum(axis=0)
+        if n > 0:
+            idx = rng.integers(0, n, size=(n_boot, n))
+            reps = mat[idx].sum(axis=1)  # (n_boot, n_groups)
+        else:
+            reps = np.zeros((n_boot, len(groups)))
+        for j, g in enumerate(groups):
+            point[g] = point.get(g, np.zeros(1)) + totals[j]
+            boot[g] = boot.get(g, np.zeros(n_boot)) + reps[:, j]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = float(np.asarray(estimator(point), dtype=float).reshape(-1)[0])
+        reps_est = np.asarray(estimator(boot), dtype=float).reshape(-1)
+    ok = np.isfinite(reps_est)
+    if ok.sum() == 0 or not np.isfinite(est):
+        lo = hi = float("nan")
+    else:
+        lo, hi = (float(v) for v in np.percentile(reps_est[ok], [2.5, 97.5]))
+    sums = {g: float(v[0]) for g, v in point.items()}
+    return BootResult(est if np.isfinite(est) else float("nan"), lo, hi, sums, n_boot, int(ok.sum()))
+
+
+def decide(rule: Mapping, estimate: float, ci_low: float, ci_high: float) -> str:
+    """Apply a registry decision rule to an estimate and its 95 % interval.
+
+    - ``share_at_least``: supported if ``ci_low >= t``; contradicted if ``ci_high < t``.
+    - ``ratio_above``: supported if ``ci_low > t``; contradicted if ``ci_high < t``.
+    - ``rate_at_most``: supported if ``ci_high <= t``; contradicted if ``ci_low > t``.
+    Otherwise mixed; an undefined estimate or interval is not testable.
+    """
+    kind = rule["type"]
+    t = float(rule["threshold"])
+    if not all(np.isfinite(v) for v in (estimate, ci_low, ci_high)):
+        return NOT_TESTABLE
+    if kind == "share_at_least":
+        if ci_low >= t:
+            return SUPPORTED
+        if ci_high < t:
+            return CONTRADICTED
+        return MIXED
+    if kind == "ratio_above":
+        if ci_low > t:
+            return SUPPORTED
+        if ci_high < t:
+            return CONTRADICTED
+        return MIXED
+    if kind == "rate_at_most":
+        if ci_high <= t:
+            return SUPPORTED
+        if ci_low > t:
+            return CONTRADICTED
+        return MIXED
+    raise ValueError(f"unknown decision rule type {kind!r}; known: {', '.join(RULE_TYPES)}")
+
+
+def combine(main: str, variants: Mapping[str, str]) -> tuple[str, list[str]]:
+    """Overall verdict: the main one, or ``mixed`` if a testable variant disagrees.
+
+    Returns the verdict and the sorted names of the variants that gave a different testable
+    verdict. A main verdict of "not testable" stays so.
+    """
+    if main == NOT_TESTABLE:
+        return NOT_TESTABLE, []
+    flipped = sorted(k for k, v in variants.items() if v != NOT_TESTABLE and v != main)
+    return (MIXED if flipped else main), flipped
