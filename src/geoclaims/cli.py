@@ -85,6 +85,34 @@ def data_verify(
     typer.echo(f"all {len(checks)} checks passed")
 
 
+@app.command("events")
+def events_cmd(
+    dataset: str | None = typer.Option(None, "--dataset", help="Registry dataset name."),
+    events_file: str | None = typer.Option(
+        None, "--events", help="A UCDP GED (.csv/.zip) or ACLED CSV file."
+    ),
+    start: str | None = typer.Option(None, "--start", help="First date_start (YYYY-MM-DD)."),
+    end: str | None = typer.Option(None, "--end", help="Last date_start (YYYY-MM-DD)."),
+    actor: str | None = typer.Option(None, "--actor", help="Normalised group, e.g. isis."),
+    fmt: str = typer.Option(..., "--format", help="csv, parquet or geojson."),
+    out: str | None = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
+) -> None:
+    """Load conflict events into the common schema and export them; the report goes to stderr."""
+    from geoclaims import events
+
+    if (dataset is None) == (events_file is None):
+        fail("give exactly one of --dataset NAME or --events FILE")
+    try:
+        result = events.load(dataset, events_file, start=start, end=end, actor=actor)
+        text = events.export(result.events, fmt, out)
+    except (events.EventDataError, datasets.DataError) as exc:
+        fail(str(exc))
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        typer.echo(f"wrote {result.report.rows_returned} events to {out}", err=True)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -420,7 +420,9 @@ def _normalise(raw: pd.DataFrame, source: str, amap: actors.ActorMap) -> pd.Data
                 if row is None:  # not in the alias table: group 'unknown', counted per use
                     amap.unmapped[tok] += int(n_uses)
         out[f"{side}_group"] = out[side].map({s: actors.resolve(gs) for s, gs in groups.items()})
-        out[f"_{side}_isis"] = out[side].map({s: "isis" in gs for s, gs in groups.items()})
+        out[f"_{side}_isis"] = (
+            out[side].map({s: "isis" in gs for s, gs in groups.items()}).astype(bool)
+        )
     out["isis"] = (out["_side_a_isis"] | out["_side_b_isis"]).astype(bool)
     out["source_row"] = np.arange(1, n + 1, dtype="int64")
     return out
@@ -815,3 +817,33 @@ def escape_text(text: object) -> str:
     s = html.escape("" if text is None or (isinstance(text, float) and np.isnan(text))
                     else str(text), quote=True)  # fmt: skip
     return s.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+EXPORT_FORMATS = ("csv", "parquet", "geojson")
+
+
+def export(events: gpd.GeoDataFrame, fmt: str, out: str | os.PathLike | None = None) -> str | None:
+    """Write events as CSV (no geometry column; lat/lon kept), GeoParquet or GeoJSON.
+
+    With ``out=None``, CSV and GeoJSON are returned as text; Parquet needs a file.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise EventDataError(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    if fmt == "parquet":
+        if out is None:
+            raise EventDataError("the parquet format needs an output file (-o FILE)")
+        events.to_parquet(out, index=False)
+        return None
+    if fmt == "csv":
+        text = pd.DataFrame(events.drop(columns="geometry")).to_csv(
+            index=False, date_format="%Y-%m-%d"
+        )
+    else:
+        gj = events.copy()
+        for col in ("date_start", "date_end"):
+            gj[col] = gj[col].dt.strftime("%Y-%m-%d")
+        text = gj.to_json(na="null", drop_id=True)
+    if out is None:
+        return text
+    Path(out).write_text(text, encoding="utf-8")
+    return None
