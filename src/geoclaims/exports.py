@@ -1,0 +1,227 @@
+"""Data exports for journalists and GIS users: GeoPackage, GeoJSON and CSV, each with a sidecar.
+
+- :func:`export_layers` - the layers of a map (:class:`geoclaims.maps.MapLayers`) as named
+  GeoDataFrames: ``places``, ``events`` (with their controller), ``control_zones`` (one row per
+  zone and date), ``merv``, ``at_tanf_zone``, other curated regions, ``euphrates``.
+- :func:`write_gpkg` - every layer in one GeoPackage (pyogrio).
+- :func:`write_geojson` - one GeoJSON file per layer.
+- :func:`write_csv` - the events as CSV (no geometry; ``lat``/``lon`` columns).
+- :func:`export` - any of the above by the file suffix (``.gpkg``, ``.geojson``, ``.csv``).
+
+Every written file gets a sidecar ``FILE.sources.txt`` naming each source, its licence and its
+citation (from the dataset registry, for the layers actually in the file), the layers and their
+row counts, and what was done to the data. Exported values are the data as loaded: text is not
+HTML-escaped (these are data files, not web pages); in the CSV only, third-party text cells that
+start with ``= + - @`` (or a tab/carriage return) get a leading ``'`` so that spreadsheet
+programs show them as text instead of running them as formulas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geoclaims import maps
+
+#: Event columns holding third-party free text (CSV formula neutralisation applies to these).
+TEXT_COLUMNS = ("headline", "side_a", "side_b", "admin1", "admin2", "country", "where_description")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Layer names for the curated regions that have fixed names in the exports.
+REGION_LAYERS = {"rg:merv": "merv", "rg:at-tanf-zone": "at_tanf_zone"}
+
+
+@dataclass
+class ExportReport:
+    """What was written: files (sidecars included), the layers with row counts, the sources."""
+
+    files: list[Path] = field(default_factory=list)
+    layers: dict[str, int] = field(default_factory=dict)
+    sources: list[maps.Source] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def export_layers(layers: maps.MapLayers) -> dict[str, gpd.GeoDataFrame]:
+    """The named layers of a map, ready to write (EPSG:4326)."""
+    out: dict[str, gpd.GeoDataFrame] = {}
+    if layers.places is not None and len(layers.places):
+        out["places"] = layers.places
+    if layers.events is not None and len(layers.events):
+        out["events"] = layers.events
+    if layers.zones is not None and len(layers.zones):
+        out["control_zones"] = layers.zones
+    if layers.regions is not None and len(layers.regions):
+        for key, row in layers.regions.iterrows():
+            rid = str(row.get("id", key))
+            name = REGION_LAYERS.get(rid) or _slug(rid.split(":", 1)[-1])
+            out[name] = layers.regions.loc[[key]].reset_index(drop=True)
+    if layers.euphrates is not None and len(layers.euphrates):
+        out["euphrates"] = layers.euphrates
+    return {k: v.to_crs(maps.WGS84) for k, v in out.items()}
+
+
+def _sources_of(name: str, frame: gpd.GeoDataFrame) -> set[str]:
+    """Registry dataset names behind one export layer."""
+    kinds = {"places": "places", "events": "events", "control_zones": "zones",
+             "euphrates": "euphrates"}
+    one = maps.MapLayers(**{kinds.get(name, "regions"): frame})
+    return one.dataset_names()
+
+
+def _prepare(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Column types every OGR driver takes: strings for objects, ISO dates stay datetimes."""
+    out = frame.copy()
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        s = out[col]
+        if isinstance(s.dtype, pd.BooleanDtype):
+            out[col] = s.astype("object").where(s.notna(), None)
+        elif s.dtype == object:
+            out[col] = s.map(lambda v: None if maps._is_missing(v) else (
+                v if isinstance(v, (str, int, float, bool, dt.date)) else str(v)))
+    return out
+
+
+def _sidecar(path: Path, layers: dict[str, int], sources: list[maps.Source],
+             notes: list[str]) -> Path:
+    side = path.with_name(path.name + ".sources.txt")
+    lines = [
+        f"Sources and licences for {path.name}",
+        f"Written by geoclaims on {dt.date.today().isoformat()}.",
+        "",
+        "Credit line: " + "; ".join(s.credit() for s in sources) + ".",
+        "",
+        "Layers (rows):",
+        *[f"  {name}: {n}" for name, n in layers.items()],
+        "",
+        "Sources:",
+    ]
+    for s in sources:
+        lines.append(f"- {s.producer}")
+        lines.append(f"  Licence: {s.licence}")
+        if s.datasets:
+            lines.append(f"  Datasets: {', '.join(s.datasets)}")
+        for c in s.citations:
+            lines.append(f"  Cite: {c}")
+    lines += [
+        "",
+        "Notes:",
+        "- Control zones and curated regions are approximate; see data/ and the notebooks for how",
+        "  each is drawn.",
+        "- Event text (headline, actor names) is third-party text, exported as loaded.",
+        *[f"- {n}" for n in notes],
+    ]
+    side.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return side
+
+
+def _finish(path: Path, layers: dict[str, gpd.GeoDataFrame], report: ExportReport,
+            notes: list[str] | None = None) -> None:
+    names: set[str] = set()
+    for name, frame in layers.items():
+        names |= _sources_of(name, frame)
+    sources = maps.sources_for(names)
+    counts = {name: len(frame) for name, frame in layers.items()}
+    report.files += [path, _sidecar(path, counts, sources, (notes or []) + report.notes)]
+    report.layers.update(counts)
+    for s in sources:
+        if s not in report.sources:
+            report.sources.append(s)
+
+
+def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path,
+               report: ExportReport | None = None) -> ExportReport:
+    """Every layer in one GeoPackage (an existing file is replaced)."""
+    report = report or ExportReport()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()
+    for name, frame in layers.items():
+        pyogrio.write_dataframe(_prepare(frame), path, layer=name, driver="GPKG")
+    _finish(path, layers, report)
+    return report
+
+
+def geojson_paths(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> dict[str, Path]:
+    """Where :func:`write_geojson` puts each layer: the events (or the only layer) at ``path``,
+    every other layer beside it as ``STEM.LAYER.geojson``."""
+    path = Path(path)
+    main = "events" if "events" in layers else next(iter(layers), None)
+    return {name: path if name == main else path.with_name(f"{path.stem}.{name}.geojson")
+            for name in layers}
+
+
+def write_geojson(layers: dict[str, gpd.GeoDataFrame], path: str | Path,
+                  report: ExportReport | None = None) -> ExportReport:
+    """One GeoJSON file per layer (see :func:`geojson_paths`), each with its sidecar."""
+    report = report or ExportReport()
+    for name, target in geojson_paths(layers, path).items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            target.unlink()
+        pyogrio.write_dataframe(_prepare(layers[name]), target, driver="GeoJSON")
+        _finish(target, {name: layers[name]}, report)
+    return report
+
+
+def csv_safe(value: object) -> object:
+    """A text cell a spreadsheet will not run as a formula: a leading ``'`` before ``= + - @``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(events: gpd.GeoDataFrame | pd.DataFrame, path: str | Path,
+              report: ExportReport | None = None) -> ExportReport:
+    """The events as CSV (UTF-8, no geometry column; ``lat``/``lon`` give the location)."""
+    report = report or ExportReport()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(events.drop(columns=events.geometry.name)
+                         if isinstance(events, gpd.GeoDataFrame) else events)
+    if "lat" not in frame and isinstance(events, gpd.GeoDataFrame):
+        frame["lat"], frame["lon"] = events.geometry.y, events.geometry.x
+    changed = 0
+    for col in TEXT_COLUMNS:
+        if col in frame:
+            before = frame[col].astype("object")
+            after = before.map(csv_safe)
+            changed += int((before.fillna("") != after.fillna("")).sum())
+            frame[col] = after
+    frame.to_csv(path, index=False, encoding="utf-8")
+    notes = [(f"{changed} text cell(s) starting with = + - @ were prefixed with ' so that "
+             "spreadsheets show them as text.")] if changed else []
+    gdf = events if isinstance(events, gpd.GeoDataFrame) else gpd.GeoDataFrame(events)
+    _finish(path, {"events": gdf}, report, notes)
+    return report
+
+
+def export(layers: maps.MapLayers, out: str | Path) -> ExportReport:
+    """Write a map's layers to ``out`` by its suffix: ``.gpkg`` (every layer), ``.geojson``
+    (one file per layer), ``.csv`` (events)."""
+    out = Path(out)
+    named = export_layers(layers)
+    report = ExportReport(notes=list(layers.notes))
+    suffix = out.suffix.lower()
+    if not named:
+        raise ValueError(f"{out}: nothing to export (no layer has rows)")
+    if suffix == ".gpkg":
+        return write_gpkg(named, out, report)
+    if suffix == ".geojson":
+        return write_geojson(named, out, report)
+    if suffix == ".csv":
+        if "events" not in named:
+            raise ValueError(f"{out}: a CSV export holds events, and there are none")
+        return write_csv(named["events"], out, report)
+    raise ValueError(f"{out}: export formats are .gpkg, .geojson and .csv, not '{out.suffix}'")

