@@ -347,8 +347,15 @@ class PackageGeo:
 
 
 def to_laea(geom: BaseGeometry) -> BaseGeometry:
-    """A lon/lat geometry in the Syria-centred equal-area projection (metres)."""
-    return shapely.transform(geom, lambda xy: np.column_stack(_TO_LAEA.transform(xy[:, 0], xy[:, 1])))
+    """A lon/lat geometry in the Syria-centred equal-area projection (metres).
+
+    Edges are first densified to 0.05 degree so that long straight edges in lon/lat stay on the
+    same curve after projection (shared edges of adjacent zones keep matching).
+    """
+    dense = shapely.segmentize(geom, 0.05)
+    return shapely.transform(
+        dense, lambda xy: np.column_stack(_TO_LAEA.transform(xy[:, 0], xy[:, 1]))
+    )
 
 
 def area_km2(geom_laea: BaseGeometry) -> float:
@@ -445,7 +452,7 @@ def variants_for(claim: Claim, registry: Registry, datasets_loaded: Iterable[str
     if kind == "rate_in_zone":
         out.append(Variant("whole_west", "all ground west of the Euphrates, any controller",
                            extra={"any_controller": True}))
-    for name, params in (claim.test.get("rule", {}).get("variants_extra") or {}).items():
+    for name, params in (claim.test.get("variants_extra") or {}).items():
         out.append(Variant(name, name.replace("_", " "), extra=dict(params)))
     if kind == "density_ratio":
         near = float(claim.rule.get("near_km", 25))

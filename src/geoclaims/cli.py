@@ -113,6 +113,40 @@ def events_cmd(
         typer.echo(f"wrote {result.report.rows_returned} events to {out}", err=True)
 
 
+@app.command("claims")
+def claims_cmd(
+    fmt: str = typer.Option("json", "--format", help="json or csv."),
+    out: str | None = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
+    dataset: list[str] = typer.Option(
+        ["ucdp-ged-syria"], "--dataset", help="Registry dataset(s) to load; repeat for several."
+    ),
+    write: bool = typer.Option(
+        False, "--write-outputs", help="Also write evidence CSVs and the dated findings file."
+    ),
+) -> None:
+    """Test the article's registered claims; print the verdict table (id, verdict, estimate,
+    ci_low, ci_high, n_events, rule, ...)."""
+    from geoclaims import claims
+
+    if fmt not in ("json", "csv"):
+        fail(f"--format must be json or csv, not {fmt!r}")
+    try:
+        result = claims.run(dataset)
+    except (claims.ClaimsError, datasets.DataError) as exc:
+        fail(str(exc))
+    table = result.table
+    text = claims.table_json(table) if fmt == "json" else claims.table_csv(table)
+    if write:
+        for path in claims.write_outputs(result).values():
+            typer.echo(f"wrote {path}", err=True)
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        typer.echo(f"wrote {len(table)} claims to {out}", err=True)
+    else:
+        sys.stdout.write(text)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
