@@ -414,3 +414,90 @@ def test_cli_events_bad_input_exits_nonzero(tmp_path, cache):
     res = CliRunner().invoke(app, ["events", "--events", str(other), "--format", "csv"])
     assert res.exit_code != 0
     assert "matches no known layout" in res.output
+
+
+# --- optional ACLED API client (fake server on loopback) -------------------------------------
+
+EMAIL, PASSWORD, KEY, TOKEN = "analyst@example.org", "pw-s3cret-123", "key-s3cret-456", "tok-789"
+
+
+def acled_rows() -> list[dict]:
+    with open(ACLED, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_acled_credentials_come_from_env_and_stay_hidden():
+    from geoclaims import acled
+
+    creds = acled.Credentials.from_env({"ACLED_EMAIL": EMAIL, "ACLED_PASSWORD": PASSWORD})
+    assert creds.kind == "oauth"
+    for text in (repr(creds), str(creds), repr(acled.Client(creds))):
+        assert EMAIL not in text and PASSWORD not in text
+    with pytest.raises(acled.AcledError, match="no ACLED credentials"):
+        acled.Credentials.from_env({"ACLED_EMAIL": EMAIL})
+
+
+def test_acled_oauth_download_pages_and_loads(httpserver, tmp_path, caplog):
+    from werkzeug import Response
+
+    from geoclaims import acled
+
+    rows = acled_rows()
+    httpserver.expect_request(
+        "/oauth/token",
+        method="POST",
+        data=f"username=analyst%40example.org&password={PASSWORD}&grant_type=password"
+        "&client_id=acled",
+    ).respond_with_json({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 86400})
+
+    def read(request):
+        assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+        assert request.args["country"] == "Syria"
+        assert request.args["event_date_where"] == "BETWEEN"
+        page, limit = int(request.args["page"]), int(request.args["limit"])
+        chunk = rows[(page - 1) * limit : page * limit]
+        return Response(json.dumps({"status": 200, "success": True, "data": chunk}),
+                        content_type="application/json")  # fmt: skip
+
+    httpserver.expect_request("/api/acled/read").respond_with_handler(read)
+    creds = acled.Credentials.from_env({"ACLED_EMAIL": EMAIL, "ACLED_PASSWORD": PASSWORD})
+    client = acled.Client(
+        creds, token_url=httpserver.url_for("/oauth/token"),
+        read_url=httpserver.url_for("/api/acled/read"),
+    )  # fmt: skip
+    got = client.read("Syria", "2017-01-01", "2019-12-31", page_size=2)
+    assert len(got) == 5  # three pages: 2 + 2 + 1
+    caplog.set_level("DEBUG")
+    path = acled.download("Syria", "2017-01-01", "2019-12-31", out=tmp_path / "a.csv",
+                          client=client)  # fmt: skip
+    result = events.load(path=path, use_cache=False, quiet=True)
+    assert len(result.events) == 5 and result.report.layout == "acled"
+    for secret in (EMAIL, PASSWORD, TOKEN):
+        assert secret not in caplog.text
+
+
+def test_acled_errors_never_show_credentials(httpserver):
+    from geoclaims import acled
+
+    httpserver.expect_request("/oauth/token").respond_with_json(
+        {"error": "invalid_grant", "error_description": f"bad password for {EMAIL}"}, status=401
+    )
+    creds = acled.Credentials.from_env({"ACLED_EMAIL": EMAIL, "ACLED_PASSWORD": PASSWORD})
+    client = acled.Client(creds, token_url=httpserver.url_for("/oauth/token"),
+                          read_url=httpserver.url_for("/read"))  # fmt: skip
+    with pytest.raises(acled.AcledError) as err:
+        client.read("Syria", "2017-01-01", "2017-12-31")
+    assert (
+        "HTTP 401" in str(err.value)
+        and "localhost" in str(err.value)
+        or "127.0.0.1" in str(err.value)
+    )
+    assert EMAIL not in str(err.value) and PASSWORD not in str(err.value)
+
+    # key-based API: the key travels in the query; a connection error must not show the URL
+    kcreds = acled.Credentials.from_env({"ACLED_EMAIL": EMAIL, "ACLED_KEY": KEY})
+    dead = acled.Client(kcreds, read_url="http://127.0.0.1:9/acled/read")
+    with pytest.raises(acled.AcledError) as err:
+        dead.read("Syria", "2017-01-01", "2017-12-31")
+    assert KEY not in str(err.value) and EMAIL not in str(err.value)
+    assert err.value.__cause__ is None and err.value.__suppress_context__
