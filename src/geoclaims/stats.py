@@ -121,7 +121,8 @@ def bootstrap(
     else:
         lo, hi = (float(v) for v in np.percentile(reps_est[ok], [2.5, 97.5]))
     sums = {g: float(v[0]) for g, v in point.items()}
-    return BootResult(est if np.isfinite(est) else float("nan"), lo, hi, sums, n_boot, int(ok.sum()))
+    est = est if np.isfinite(est) else float("nan")
+    return BootResult(est, lo, hi, sums, n_boot, int(ok.sum()))
 
 
 def decide(rule: Mapping, estimate: float, ci_low: float, ci_high: float) -> str:
