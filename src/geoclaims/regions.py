@@ -291,7 +291,23 @@ def _border_buffer(params: dict) -> BaseGeometry:
     return out
 
 
+def _border_line(params: dict) -> BaseGeometry:
+    crs = _metric_crs()
+    land = _to_metric(country(params["country"]), crs)
+    parts = []
+    for iso in params["neighbours"]:
+        other = _to_metric(country(iso), crs)
+        edge = land.boundary.intersection(other.buffer(1000))
+        if edge.is_empty:
+            raise RegionError(f"ne-admin0: {params['country']} and {iso} share no boundary")
+        parts.append(edge)
+    merged = shapely.union_all(parts)
+    merged = linemerge(merged) if merged.geom_type == "MultiLineString" else merged
+    return _to_wgs84(merged, crs)
+
+
 _METHODS = {
+    "border_line": _border_line,
     "corridor": _corridor,
     "circle": _circle,
     "split_by_line": _split_by_line,
@@ -302,6 +318,8 @@ _METHODS = {
 
 def _clean(geom: BaseGeometry) -> BaseGeometry:
     geom = shapely.make_valid(geom)
+    if geom.geom_type in ("LineString", "MultiLineString"):
+        return geom
     if geom.geom_type == "GeometryCollection":
         polys = [g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
         geom = shapely.union_all(polys)
@@ -316,6 +334,13 @@ def _build(region_id: str) -> Region:
         geom: BaseGeometry = _river(e["params"], e["source"])
     elif e["method"] in _METHODS:
         geom = _clean(_METHODS[e["method"]](e["params"]))
+        want = ("LineString", "MultiLineString") if e["kind"] == "line" else (
+            "Polygon", "MultiPolygon")
+        if geom.geom_type not in want:
+            raise RegionError(
+                f"{REGIONS_FILE}: {region_id}: construction gave a {geom.geom_type}, "
+                f"not a {e['kind']}"
+            )
     else:
         raise RegionError(f"{REGIONS_FILE}: {region_id}: unknown method '{e['method']}'")
     if geom.is_empty:
