@@ -498,3 +498,25 @@ def test_acled_errors_never_show_credentials(httpserver):
         dead.read("Syria", "2017-01-01", "2017-12-31")
     assert KEY not in str(err.value) and EMAIL not in str(err.value)
     assert err.value.__cause__ is None and err.value.__suppress_context__
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def test_static_figure_writes_png_and_svg(tmp_path):
+    ev = load(UCDP191).events
+    fig = events.plot_isis_by_year(ev, tmp_path / "fig", dpi=50)
+    assert (tmp_path / "fig.png").stat().st_size > 0 and (tmp_path / "fig.svg").exists()
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 4  # 2016-2019
+
+
+def test_web_map_escapes_headlines(tmp_path):
+    ev = load(UCDP191).events
+    out = tmp_path / "map.html"
+    events.isis_web_map(ev).save(str(out))
+    page = out.read_text(encoding="utf-8").replace("\\u0026", "&")  # JSON-encoded '&'
+    assert "${alert(1)}" not in page and "<b>Raqqa</b>" not in page
+    assert "&lt;b&gt;Raqqa&lt;/b&gt;" in page and "&#36;{alert(1)}" in page
+    capped = tmp_path / "capped.html"
+    events.isis_web_map(ev, max_per_year=1).save(str(capped))
+    assert "1 of 2 shown" in capped.read_text(encoding="utf-8")  # the cap is reported

@@ -773,6 +773,28 @@ def coverage(events: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def scales() -> pd.DataFrame:
+    """The common precision scales with the source codes that map to each value."""
+    rows = []
+    for code, meaning in LOC_SCALE.items():
+        ucdp = [str(k) for k, v in UCDP_WHERE_PREC.items() if v == code]
+        acled = [str(k) for k, v in ACLED_GEO_PRECISION.items() if v == code]
+        rows.append(("loc_precision", code, meaning, ",".join(ucdp), ",".join(acled)))
+    for code, meaning in DATE_SCALE.items():
+        ucdp = [str(k) for k, v in UCDP_DATE_PREC.items() if v == code]
+        acled = [str(k) for k, v in ACLED_TIME_PRECISION.items() if v == code]
+        rows.append(("date_precision", code, meaning, ",".join(ucdp), ",".join(acled)))
+    return pd.DataFrame(rows, columns=["scale", "code", "meaning", "ucdp_codes", "acled_codes"])
+
+
+def date_precision_table(events: pd.DataFrame) -> pd.DataFrame:
+    """Events by date-precision code on the common scale, with the scale's wording."""
+    t = events.groupby("date_precision", dropna=False).size().rename("events").reset_index()
+    t["meaning"] = t["date_precision"].map(DATE_SCALE)
+    t["share"] = t["events"] / t["events"].sum()
+    return t
+
+
 def precision_table(events: pd.DataFrame) -> pd.DataFrame:
     """Events by location-precision code on the common scale, with the scale's wording."""
     t = events.groupby("loc_precision", dropna=False).size().rename("events").reset_index()
@@ -847,3 +869,119 @@ def export(events: gpd.GeoDataFrame, fmt: str, out: str | os.PathLike | None = N
         return text
     Path(out).write_text(text, encoding="utf-8")
     return None
+
+
+# --- figures for the notebook ----------------------------------------------------------------
+
+
+def _outlines() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Syria (Natural Earth) and its governorates (OCHA), for map backgrounds."""
+    countries = gpd.read_file(datasets.fetch("ne-admin0"))
+    syria = countries[countries["ADM0_A3"] == "SYR"][["geometry"]]
+    gov = gpd.read_file(datasets.fetch("ocha-admin1"))[["ADM1_PCODE", "ADM1_EN", "geometry"]]
+    return syria, gov
+
+
+def plot_isis_by_year(events: gpd.GeoDataFrame, out: str | os.PathLike | None = None, *,
+                      dpi: int = 300):  # fmt: skip
+    """Small multiples: events with IS on either side, one panel per year, precise locations
+    (UCDP where_prec <= 2 / ACLED geo_precision 1) drawn apart from the others. With ``out``
+    (a path without suffix) writes ``out.png`` at ``dpi`` and ``out.svg``. Returns the figure."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    ev = events[events["isis"]]
+    years = sorted(ev["date_start"].dt.year.unique().tolist())
+    syria, gov = _outlines()
+    ncols = min(len(years), 2) or 1
+    nrows = max(1, -(-len(years) // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.6 * nrows), squeeze=False)
+    xmin, ymin, xmax, ymax = syria.total_bounds
+    for ax, year in zip(axes.flat, years):
+        sel = ev[ev["date_start"].dt.year == year]
+        gov.boundary.plot(ax=ax, color="#BBBBBB", linewidth=0.4)
+        syria.boundary.plot(ax=ax, color="#444444", linewidth=0.8)
+        rough = sel[~sel["precise"]]
+        exact = sel[sel["precise"]]
+        ax.scatter(rough["lon"], rough["lat"], s=6, marker="s", color="#E69F00", alpha=0.5,
+                   linewidths=0, label=f"less precise ({len(rough)})")  # fmt: skip
+        ax.scatter(exact["lon"], exact["lat"], s=4, color="#0072B2", alpha=0.5, linewidths=0,
+                   label=f"precise, within ~25 km ({len(exact)})")  # fmt: skip
+        ax.set_title(f"{year}: {len(sel)} events", fontsize=10)
+        ax.set_xlim(xmin - 0.2, xmax + 0.2)
+        ax.set_ylim(ymin - 0.2, ymax + 0.2)
+        ax.set_aspect(1 / np.cos(np.radians((ymin + ymax) / 2)))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.legend(loc="lower right", fontsize=7, frameon=False)
+    for ax in list(axes.flat)[len(years) :]:
+        ax.set_visible(False)
+    names = ", ".join(sorted(ev["dataset"].astype(str).unique()))
+    fig.suptitle(f"Events with the Islamic State on either side, by year ({names})", fontsize=11)
+    fig.text(0.01, 0.005, "Sources: UCDP GED (CC BY 4.0); boundaries: Natural Earth, "
+             "OCHA COD-AB (CC BY-IGO 3.0).", fontsize=7, color="#555555")  # fmt: skip
+    fig.tight_layout(rect=(0, 0.02, 1, 0.97))
+    if out is not None:
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out.with_suffix(".png"), dpi=dpi)
+        fig.savefig(out.with_suffix(".svg"), metadata={"Date": None})
+    return fig
+
+
+def isis_web_map(events: gpd.GeoDataFrame, *, max_per_year: int | None = None):
+    """An offline web map (``offlinefolium``, no tiles) with one layer per year of events with
+    IS on either side; popups show date, sides, deaths, precision and the source headline, all
+    escaped with :func:`escape_text`. ``max_per_year`` caps points per layer (reported in the
+    layer name, never silent)."""
+    import offlinefolium as folium
+
+    ev = events[events["isis"]]
+    syria, gov = _outlines()
+    m = folium.Map(location=[35.0, 38.5], zoom_start=7, tiles=None, maxZoom=18,
+                   control_scale=True)  # fmt: skip
+    folium.GeoJson(gov.assign(name=gov["ADM1_EN"].map(escape_text))[["name", "geometry"]],
+                   name="Governorates (OCHA)",
+                   style_function=lambda f: {"color": "#999999", "weight": 1, "fillOpacity": 0},
+                   tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)  # fmt: skip
+    folium.GeoJson(syria, name="Syria (Natural Earth)",
+                   style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0},
+                   ).add_to(m)  # fmt: skip
+    years = sorted(ev["date_start"].dt.year.unique().tolist())
+    fields = ["date", "sides", "deaths", "precision", "headline"]
+    for year in years:
+        sel = ev[ev["date_start"].dt.year == year]
+        note = ""
+        if max_per_year is not None and len(sel) > max_per_year:
+            note = f", {max_per_year} of {len(sel)} shown"
+            sel = sel.sort_values("date_start").head(max_per_year)
+        props = gpd.GeoDataFrame(
+            {
+                "date": sel["date_start"].dt.strftime("%Y-%m-%d"),
+                "sides": [escape_text(f"{a} - {b}") for a, b in zip(sel["side_a"], sel["side_b"])],
+                "deaths": sel["deaths_best"].astype("string").fillna("").map(escape_text),
+                "precision": [escape_text(f"{LOC_SCALE.get(p, '?')} ({s})") if pd.notna(p) else
+                              escape_text(s) for p, s in zip(sel["loc_precision"],
+                                                             sel["loc_precision_source"])],
+                "headline": sel["headline"].map(escape_text),
+                "precise": sel["precise"].astype(bool),
+            },
+            geometry=sel.geometry.values,
+            crs="EPSG:4326",
+        )  # fmt: skip
+        folium.GeoJson(
+            props,
+            name=f"{year}: {len(sel)} IS events{note}",
+            show=year == years[-1],
+            marker=folium.CircleMarker(radius=4, weight=0, fill=True, fill_opacity=0.6),
+            style_function=lambda f: {
+                "fillColor": "#0072B2" if f["properties"]["precise"] else "#E69F00"
+            },
+            popup=folium.GeoJsonPopup(fields=fields, aliases=[f.capitalize() for f in fields]),
+        ).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
