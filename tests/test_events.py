@@ -520,3 +520,19 @@ def test_web_map_escapes_headlines(tmp_path):
     capped = tmp_path / "capped.html"
     events.isis_web_map(ev, max_per_year=1).save(str(capped))
     assert "1 of 2 shown" in capped.read_text(encoding="utf-8")  # the cap is reported
+
+
+def test_byte_order_mark_and_header_spaces_are_tolerated(tmp_path):
+    text = ACLED.read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    bom = tmp_path / "excel.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + (header.replace(",", ", ") + "\n" + rest).encode("utf-8"))
+    result = load(bom)
+    assert result.report.layout == "acled" and len(result.events) == 5
+
+
+def test_not_utf8_is_an_error(tmp_path):
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes(UCDP191.read_bytes().replace(b"Palmyra", "Palmyr\u00e9".encode("latin-1")))
+    with pytest.raises(events.EventDataError, match="not UTF-8 text"):
+        load(bad)

@@ -244,7 +244,11 @@ def read_table(path: Path) -> pd.DataFrame:
         raise EventDataError("the file is empty (no header line)", file=path)
     try:
         df = pd.read_csv(
-            io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8"
+            io.BytesIO(data),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding="utf-8-sig",
         )
     except pd.errors.EmptyDataError as exc:
         raise EventDataError("the file is empty (no header line)", file=path) from exc
