@@ -30,3 +30,29 @@ def isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(gp, "CACHE", cache)
     monkeypatch.setenv("GEOCLAIMS_LOCK", str(tmp_path / "lock.json"))
     return cache
+
+
+# --- browser tests (marker `browser`): Debian's Chromium driven by pytest-playwright ----------
+#: Installed by `make browser` (apt-get install chromium); never a browser downloaded by Playwright.
+CHROMIUM = os.environ.get("GEOCLAIMS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright launches the system Chromium headless with these flags."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: run `make browser` (installs Debian's chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }

@@ -3,16 +3,22 @@
     python -m geoclaims.build notebooks notebooks/01_*.ipynb ...   # papermill, fresh kernel each
     python -m geoclaims.build site                                 # executed notebooks -> HTML
     python -m geoclaims.build summary                              # where everything went
+    python -m geoclaims.build check [SITE_DIR]                     # prove the site is offline
 
 Executed copies go to ``build/notebooks/``, the rendered site to ``build/site/``; the notebooks
 themselves write figures to ``figures/`` and findings to ``outputs/``. The HTML uses an nbconvert
-template without require.js or MathJax from a CDN, so the site reads offline from the file system.
+template without require.js or MathJax from a CDN, so the site reads offline from the file system;
+:func:`check_offline` proves it after every build: no page (nor a map embedded in a page, in an
+``<iframe srcdoc>`` or base64 ``data-html``) loads anything over http(s).
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import os
+import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -60,7 +66,7 @@ def render_html(executed: Path, out_dir: Path = SITE) -> Path:
     """Render an executed notebook to standalone offline HTML."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab", extra_template_basedirs=[str(TEMPLATES)])
+    exporter = HTMLExporter(template_name="lab", extra_template_paths=[str(TEMPLATES)])
     exporter.template_file = "offline.html.j2"
     body, _ = exporter.from_filename(str(executed))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -81,36 +87,154 @@ def _title(nb_path: Path) -> str:
     return nb_path.stem
 
 
-def build_site(executed_dir: Path = EXECUTED, out_dir: Path = SITE) -> Path:
-    """Render every executed notebook and write an index page linking them and the figures."""
+#: Tags and attributes a browser loads by itself (links in ``<a href>`` are not loaded).
+_LOADED = re.compile(
+    r"<(?:script|link|img|iframe|source|video|audio|embed|object|track|input)\b[^>]*?"
+    r"\b(?:src|href|data|poster|srcset)\s*=\s*[\"']?\s*((?:https?:)?//[^\"'\s>]+)",
+    re.IGNORECASE,
+)
+_CSS_URL = re.compile(r"(?:@import\s+|url\(\s*)[\"']?\s*((?:https?:)?//[^\"')\s]+)",
+                      re.IGNORECASE)
+_SRCDOC = re.compile(r"\bsrcdoc\s*=\s*\"([^\"]*)\"", re.IGNORECASE)
+_DATA_HTML = re.compile(r"\bdata-html\s*=\s*\"([A-Za-z0-9+/=\s]*)\"", re.IGNORECASE)
+
+
+def external_references(page: str, where: str = "page", depth: int = 0) -> list[str]:
+    """Every http(s) resource a page would load, including maps embedded in it."""
+    found = [f"{where}: {m}" for m in _LOADED.findall(page)]
+    found += [f"{where}: {m} (CSS)" for m in _CSS_URL.findall(page)]
+    if depth < 3:
+        for i, doc in enumerate(_SRCDOC.findall(page), start=1):
+            inner = html.unescape(doc)
+            found += _embedded_map_check(inner, f"{where} > iframe {i}")
+            found += external_references(inner, f"{where} > iframe {i}", depth + 1)
+        for i, data in enumerate(_DATA_HTML.findall(page), start=1):
+            try:
+                inner = base64.b64decode(data).decode("utf-8", errors="replace")
+            except ValueError:
+                found.append(f"{where} > data-html {i}: not valid base64")
+                continue
+            found += _embedded_map_check(inner, f"{where} > data-html {i}")
+            found += external_references(inner, f"{where} > data-html {i}", depth + 1)
+    return found
+
+
+def _embedded_map_check(doc: str, where: str) -> list[str]:
+    """A folium map must be the offline kind: Leaflet inlined, not loaded from a CDN."""
+    if "L.map(" not in doc:
+        return []
+    if re.search(r"<script[^>]+src=[\"']?https?://[^\"'>]*leaflet", doc, re.IGNORECASE):
+        return [
+            (f"{where}: a folium map that loads Leaflet from a CDN "
+            "(use `import offlinefolium as folium`)")
+        ]
+    return []
+
+
+def check_offline(site_dir: Path = SITE) -> list[str]:
+    """Problems that would stop the site reading offline: any http(s) script, stylesheet,
+    image or frame, in any page or in a map embedded in a page. Empty when all is well."""
+    problems: list[str] = []
+    for page in sorted(Path(site_dir).rglob("*.htm*")):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        problems += external_references(text, str(page.relative_to(site_dir)))
+    return problems
+
+
+def _copy_outputs(out_dir: Path, sources: list[Path]) -> dict[str, list[str]]:
+    """Copy figures and maps (with their sources sidecars) into the site; name -> files."""
+    kinds = {".png": "figures", ".svg": "figures", ".html": "maps"}
+    copied: dict[str, list[str]] = {"figures": [], "maps": [], "sidecars": []}
+    target = out_dir / "figures"
+    target.mkdir(parents=True, exist_ok=True)
+    for folder in sources:
+        if not folder.is_dir():
+            continue
+        for f in sorted(folder.iterdir()):
+            name = f.name
+            if name.endswith(".sources.txt"):
+                kind = "sidecars"
+            else:
+                kind = kinds.get(f.suffix.lower())
+            if kind is None or not f.is_file():
+                continue
+            shutil.copyfile(f, target / name)
+            copied[kind].append(name)
+    return copied
+
+
+_INDEX_CSS = """
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+  color: #222; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
+.figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr)); gap: 1rem; }
+.figs figure { margin: 0; border: 1px solid #ddd; padding: .5rem; }
+.figs img { width: 100%; height: auto; }
+figcaption { font-size: .85rem; }
+"""
+
+
+def write_index(out_dir: Path, pages: list[tuple[Path, str]], copied: dict[str, list[str]],
+                problems_note: str = "") -> Path:
+    """The site's index page: notebooks, figures (PNG shown, SVG linked), maps, sources."""
+    e = html.escape
+    items = "\n".join(f'<li><a href="{e(p.name)}">{e(t)}</a></li>' for p, t in pages)
+    sidecars = set(copied.get("sidecars", []))
+    pngs = [f for f in copied.get("figures", []) if f.lower().endswith(".png")]
+    svgs = {f for f in copied.get("figures", []) if f.lower().endswith(".svg")}
+    figs = []
+    for f in pngs:
+        stem = f[:-4]
+        links = [f'<a href="figures/{e(f)}">PNG</a>']
+        if stem + ".svg" in svgs:
+            links.append(f'<a href="figures/{e(stem)}.svg">SVG</a>')
+        figs.append(f'<figure><a href="figures/{e(f)}"><img src="figures/{e(f)}" alt="{e(stem)}">'
+                    f'</a><figcaption>{e(stem)}: {" · ".join(links)}</figcaption></figure>')
+    for f in sorted(svgs - {p[:-4] + ".svg" for p in pngs}):
+        figs.append(f'<figure><a href="figures/{e(f)}"><img src="figures/{e(f)}" alt="{e(f)}">'
+                    f'</a><figcaption>{e(f)}</figcaption></figure>')
+    maps_ = []
+    for f in copied.get("maps", []):
+        extra = (f' (<a href="figures/{e(f)}.sources.txt">sources</a>)'
+                 if f + ".sources.txt" in sidecars else "")
+        maps_.append(f'<li><a href="figures/{e(f)}">{e(f)}</a>{extra}</li>')
+    index = out_dir / "index.html"
+    index.write_text(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<title>geoclaims: the rendered notebooks</title>\n"
+        f"<style>{_INDEX_CSS}</style></head><body>\n"
+        "<h1>geoclaims: the rendered notebooks</h1>\n"
+        "<p>Executed by <code>make all</code>; every number can be rerun with that command. "
+        "Everything here reads offline: open this file from disk.</p>\n"
+        f"<h2>Notebooks</h2>\n<ol>\n{items}\n</ol>\n"
+        f"<h2>Interactive maps</h2>\n<ul>\n{''.join(maps_) or '<li>none</li>'}\n</ul>\n"
+        f"<h2>Figures</h2>\n<div class=\"figs\">\n{''.join(figs) or '<p>none</p>'}\n</div>\n"
+        f"{problems_note}"
+        "<h2>Data and licences</h2>\n<p>Each figure and map names its sources and licences "
+        "(UCDP GED: CC BY 4.0; OCHA COD-AB: CC BY-IGO 3.0; GeoNames: CC BY 4.0; Natural Earth: "
+        "public domain). See the repository's README for the full citations.</p>\n"
+        "</body></html>\n",
+        encoding="utf-8",
+    )
+    return index
+
+
+def build_site(executed_dir: Path = EXECUTED, out_dir: Path = SITE,
+               figures: list[Path] | None = None, *, check: bool = True) -> Path:
+    """Render every executed notebook, copy the figures and maps, write an index page, and
+    (``check``) fail if any page would load something over the network."""
     executed = sorted(executed_dir.glob("*.ipynb"))
     if not executed:
         raise SystemExit(f"no executed notebooks in {executed_dir}; run `make notebooks` first")
     pages = [(render_html(nb, out_dir), _title(nb)) for nb in executed]
-    figures = out_dir / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
-    fig_links = []
-    for fig in sorted(paths.FIGURES.glob("*")):
-        if fig.suffix.lower() in {".png", ".svg", ".html"}:
-            target = figures / fig.name
-            target.write_bytes(fig.read_bytes())
-            fig_links.append(fig.name)
-    items = "\n".join(
-        f'<li><a href="{html.escape(p.name)}">{html.escape(t)}</a></li>' for p, t in pages
-    )
-    figs = "\n".join(
-        f'<li><a href="figures/{html.escape(f)}">{html.escape(f)}</a></li>' for f in fig_links
-    )
-    index = out_dir / "index.html"
-    index.write_text(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<title>geoclaims: the rendered notebooks</title></head><body>\n"
-        "<h1>geoclaims: the rendered notebooks</h1>\n"
-        "<p>Executed by <code>make all</code>; every number can be rerun with that command.</p>\n"
-        f"<h2>Notebooks</h2>\n<ol>\n{items}\n</ol>\n<h2>Figures and maps</h2>\n<ul>\n{figs}\n</ul>\n"
-        "</body></html>\n",
-        encoding="utf-8",
-    )
+    copied = _copy_outputs(out_dir, figures if figures is not None else [paths.FIGURES])
+    index = write_index(out_dir, pages, copied)
+    if check:
+        problems = check_offline(out_dir)
+        if problems:
+            raise SystemExit("the site would load files over the network:\n  "
+                             + "\n  ".join(problems[:50]))
     return index
 
 
@@ -132,6 +256,14 @@ def main(argv: list[str]) -> None:
         print(f"site: {build_site()}", file=sys.stderr)
     elif cmd == "summary":
         summary()
+    elif cmd == "check":
+        site = Path(rest[0]) if rest else SITE
+        problems = check_offline(site)
+        for p in problems:
+            print(p, file=sys.stderr)
+        if problems:
+            raise SystemExit(f"{len(problems)} network reference(s) in {site}")
+        print(f"offline check passed: {site}", file=sys.stderr)
     else:
         raise SystemExit(f"unknown command {cmd!r}\n{__doc__}")
 

