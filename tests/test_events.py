@@ -536,3 +536,24 @@ def test_not_utf8_is_an_error(tmp_path):
     bad.write_bytes(UCDP191.read_bytes().replace(b"Palmyra", "Palmyr\u00e9".encode("latin-1")))
     with pytest.raises(events.EventDataError, match="not UTF-8 text"):
         load(bad)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--format", "xlsx"], "unknown format 'xlsx'"),
+        (["--format", "parquet"], "needs an output file"),
+        (["--format", "csv", "--actor", "daesh"], "unknown actor group 'daesh'"),
+    ],
+)
+def test_cli_events_checks_options_before_loading(args, message, monkeypatch):
+    from typer.testing import CliRunner
+
+    from geoclaims.cli import app
+
+    def boom(*a, **k):
+        raise AssertionError("loaded before checking the options")
+
+    monkeypatch.setattr(events, "load", boom)
+    res = CliRunner().invoke(app, ["events", "--events", str(UCDP191), *args])
+    assert res.exit_code == 1 and message in res.output

@@ -124,6 +124,12 @@ def events_cmd(
 
     if (dataset is None) == (events_file is None):
         fail("give exactly one of --dataset NAME or --events FILE")
+    if fmt not in events.EXPORT_FORMATS:  # fail before loading anything
+        fail(f"unknown format {fmt!r}; use one of {', '.join(events.EXPORT_FORMATS)}")
+    if fmt == "parquet" and out is None:
+        fail("the parquet format needs an output file (-o FILE)")
+    if actor is not None and actor not in events.actors.GROUPS:
+        fail(f"unknown actor group {actor!r}; known: {', '.join(events.actors.GROUPS)}")
     try:
         result = events.load(dataset, events_file, start=start, end=end, actor=actor)
         text = events.export(result.events, fmt, out)
