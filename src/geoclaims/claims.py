@@ -701,7 +701,7 @@ def evaluate_stronghold_location(
     window = int(claim.test["period"].get("window_days", 45))
     s, e = when - pd.Timedelta(days=window), min(when + pd.Timedelta(days=window + 1), ctx.data_end)
     sel = ev[ev["isis"] & _in_syria(ev) & (ev["day"] >= s) & (ev["day"] < e)]
-    held = sel["controller"].isin(US_HELD + ("isis",))
+    held = sel["controller"].isin((*US_HELD, "isis"))
     if v.contested == "in":
         held |= sel["controller"] == "contested"
     inzone = _contains(east, sel) & held
@@ -714,15 +714,18 @@ def evaluate_stronghold_location(
         return out
     ledger_ok = (area_share >= float(claim.rule.get("area_threshold", 0.95))
                  and perim_share >= float(claim.rule.get("perimeter_threshold", 0.5)))
-    if out.verdict == SUPPORTED and ledger_ok:
-        out.verdict = SUPPORTED
-    elif out.verdict == CONTRADICTED and not ledger_ok:
-        out.verdict = CONTRADICTED
-    else:
+    by_events = out.verdict
+    agree = (by_events == SUPPORTED and ledger_ok) or (by_events == CONTRADICTED and not ledger_ok)
+    if not agree:
         out.verdict = MIXED
-        by_events = stats.decide(claim.rule, out.estimate, out.ci_low, out.ci_high)
-        out.reason = (f"the event share gives '{by_events}'"
-                      f" but the ledger test is {'met' if ledger_ok else 'not met'}")
+    out.reason = (
+        f"control ledger on {when.date()}: {area_share:.1%} of the IS-held area "
+        f"({area_total:,.0f} km2) lies east of the Euphrates and {perim_share:.0%} of its "
+        f"boundary inside Syria lies within {near_m / 1000:g} km of US-held ground (ledger test "
+        f"{'met' if ledger_ok else 'not met'}); IS events within {window} days: "
+        f"{out.estimate:.1%} east of the Euphrates in US- or IS-held ground (event test: "
+        f"{by_events})"
+    )
     return out
 
 
@@ -891,16 +894,18 @@ def evaluate_heartland_share(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Va
     if out.verdict == NOT_TESTABLE:
         return out
     ev_verdict = out.verdict
+    out.reason = (f"{out.estimate:.1%} of IS events in {s.year}-{(e - pd.Timedelta(days=1)).year}"
+                  f" lie in {' and '.join(named)} (event test: {ev_verdict})")
     if np.isfinite(area_share):
         t = float(claim.rule.get("area_threshold", 0.5))
         if (ev_verdict == SUPPORTED and area_share < t) or (
             ev_verdict == CONTRADICTED and area_share >= t
         ):
             out.verdict = MIXED
-            out.reason = (f"the event share gives '{ev_verdict}' but {area_share:.0%} of the "
-                          "IS-held area lies in the named governorates")
+        out.reason += (f"; {area_share:.1%} of the IS-held area (quarterly ledger snapshots, "
+                       f"mean) lies there (area test {'met' if area_share >= t else 'not met'})")
     elif area_note:
-        out.reason = area_note
+        out.reason += f"; {area_note}"
     return out
 
 
@@ -1236,7 +1241,7 @@ VERDICT_COLOURS = {SUPPORTED: "#1b7837", CONTRADICTED: "#b2182b", MIXED: "#e0821
 
 
 def _threshold_axis(claim: Claim) -> str:
-    return {"share_at_least": "share", "ratio_above": "ratio", "rate_at_most": "events a quarter"}[
+    return {"share_at_least": "share", "ratio_above": "ratio", "rate_at_most": "per quarter"}[
         claim.rule["type"]]
 
 
@@ -1263,6 +1268,8 @@ def plot_claim(ev: Evaluation, claim_id: str, ax=None):
             ax.text(0.01, y, "not testable", transform=ax.get_yaxis_transform(), va="center",
                     color=colour, fontsize=8)
     ax.axvline(float(r.claim.rule["threshold"]), color="black", ls="--", lw=1)
+    if r.claim.rule["type"] == "share_at_least":
+        ax.set_xlim(-0.02, 1.02)
     ax.set_yticks(ys, [f"{v} ({d})" for v, d in zip(sens["variant"], sens["verdict"])], fontsize=8)
     ax.set_xlabel(f"{_threshold_axis(r.claim)} (dashed line: threshold of the decision rule)")
     ax.set_title(f"{claim_id}: {r.claim.title}\nverdict: {r.verdict} (95 % day-cluster "
@@ -1272,32 +1279,67 @@ def plot_claim(ev: Evaluation, claim_id: str, ax=None):
 
 
 def plot_scorecard(ev: Evaluation):
-    """One-page scorecard: the verdict table as a figure."""
+    """One-page scorecard: the verdict table, and each estimate against its rule's threshold.
+
+    The right panel puts every claim on one scale, estimate divided by the rule's threshold
+    (log scale; 1 = the threshold), with an arrow showing on which side the claim would hold.
+    """
+    import textwrap
+
     import matplotlib.pyplot as plt
 
     t = verdict_table(ev)
-    fig, ax = plt.subplots(figsize=(11, 0.55 * len(t) + 1.4))
+    n = len(t)
+    fig = plt.figure(figsize=(13, 0.62 * n + 2.0))
+    gs = fig.add_gridspec(1, 2, width_ratios=[3.1, 1.2], wspace=0.02)
+    ax = fig.add_subplot(gs[0])
     ax.axis("off")
     cells, colours = [], []
     for row in t.itertuples():
+        claim = ev.registry.claim(row.id)
         est = "-" if row.estimate is None or pd.isna(row.estimate) else f"{row.estimate:.3g}"
         ci = ("-" if row.ci_low is None or pd.isna(row.ci_low)
               else f"{row.ci_low:.3g} to {row.ci_high:.3g}")
-        cells.append([row.id, row.title[:62], row.verdict, est, ci, str(row.n_events),
-                      row.flipped_under.replace(";", ", ")[:40]])
-        colours.append(["white", "white", VERDICT_COLOURS[row.verdict], "white", "white", "white",
-                        "white"])
+        cells.append([row.id, textwrap.fill(row.title, 46), row.verdict,
+                      f"{est}\n({_threshold_axis(claim)})", ci, str(row.n_events),
+                      textwrap.fill(row.flipped_under.replace(";", ", "), 24) or "-"])
+        colours.append(["white", "white", VERDICT_COLOURS[row.verdict]] + ["white"] * 4)
     tab = ax.table(cellText=cells, cellColours=colours, loc="center", cellLoc="left",
-                   colLabels=["claim", "what the article says (paraphrase)", "verdict",
-                              "estimate", "95 % interval", "events", "differs under"],
-                   colWidths=[0.05, 0.42, 0.1, 0.08, 0.13, 0.07, 0.15])
+                   colLabels=["claim", "what the article says (our paraphrase)", "verdict",
+                              "estimate", "95 % interval", "events", "verdict differs under"],
+                   colWidths=[0.05, 0.36, 0.11, 0.13, 0.13, 0.07, 0.19])
     tab.auto_set_font_size(False)
     tab.set_fontsize(7.5)
-    tab.scale(1, 1.5)
-    ax.set_title(f"Claims of the article against {', '.join(ev.data['datasets'])} "
-                 f"({ev.data['data_start']} to {ev.data['data_end']}); evidence: "
-                 "outputs/evidence/claim_<id>.csv", fontsize=9)
-    fig.tight_layout()
+    tab.scale(1, 2.6)
+    for (r, c), cell in tab.get_celld().items():
+        if r > 0 and c == 2 and cells[r - 1][2] in (SUPPORTED, CONTRADICTED, NOT_TESTABLE):
+            cell.get_text().set_color("white")
+    ax2 = fig.add_subplot(gs[1])
+    ys = np.arange(n)[::-1]
+    for y, row in zip(ys, t.itertuples()):
+        claim = ev.registry.claim(row.id)
+        thr = float(claim.rule["threshold"])
+        colour = VERDICT_COLOURS[row.verdict]
+        if row.estimate is None or pd.isna(row.estimate):
+            ax2.text(1.0, y, "not testable", ha="center", va="center", fontsize=7, color=colour)
+            continue
+        lo, est, hi = (max(float(v) / thr, 0.02) for v in (row.ci_low, row.estimate, row.ci_high))
+        ax2.plot([lo, hi], [y, y], color=colour, lw=2.5)
+        ax2.plot([est], [y], "o", color=colour)
+        holds_above = claim.rule["type"] != "rate_at_most"
+        ax2.annotate("", xy=(2.2 if holds_above else 0.45, y + 0.3), xytext=(1.0, y + 0.3),
+                     arrowprops={"arrowstyle": "->", "color": "0.5", "lw": 0.8})
+    ax2.axvline(1.0, color="black", ls="--", lw=1)
+    ax2.set_xscale("log")
+    ax2.set_xlim(0.02, 50)
+    ax2.set_ylim(-0.7, n - 0.2)
+    ax2.set_yticks(ys, list(t["id"]), fontsize=7.5)
+    ax2.set_xlabel("estimate / threshold (log scale; dashed: threshold)\narrow: the side on "
+                   "which the claim would hold", fontsize=7)
+    ax2.tick_params(labelsize=7)
+    fig.suptitle(f"The article's claims against {', '.join(ev.data['datasets'])} "
+                 f"({ev.data['data_start']} to {ev.data['data_end']}); events behind each "
+                 "number: outputs/evidence/claim_<id>.csv", fontsize=9)
     return fig
 
 
