@@ -508,6 +508,8 @@ def test_static_figure_writes_png_and_svg(tmp_path):
     fig = events.plot_isis_by_year(ev, tmp_path / "fig", dpi=50)
     assert (tmp_path / "fig.png").stat().st_size > 0 and (tmp_path / "fig.svg").exists()
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 4  # 2016-2019
+    assert fig.axes[3].get_title() == "2019 to 12 Oct: 1 event"  # the data end in October
+    assert fig.axes[0].get_title() == "2016 from 01 Sep: 1 event"
 
 
 def test_web_map_escapes_headlines(tmp_path):

@@ -898,6 +898,7 @@ def plot_isis_by_year(events: gpd.GeoDataFrame, out: str | os.PathLike | None = 
 
     ev = events[events["isis"]]
     years = sorted(ev["date_start"].dt.year.unique().tolist())
+    data_start, data_end = events["date_start"].min(), events["date_start"].max()
     syria, gov = _outlines()
     ncols = min(len(years), 2) or 1
     nrows = max(1, -(-len(years) // ncols))
@@ -913,7 +914,13 @@ def plot_isis_by_year(events: gpd.GeoDataFrame, out: str | os.PathLike | None = 
                    linewidths=0, label=f"less precise ({len(rough)})")  # fmt: skip
         ax.scatter(exact["lon"], exact["lat"], s=4, color="#0072B2", alpha=0.5, linewidths=0,
                    label=f"precise, within ~25 km ({len(exact)})")  # fmt: skip
-        ax.set_title(f"{year}: {len(sel)} events", fontsize=10)
+        span = ""
+        if data_start.year == year and (data_start.month, data_start.day) != (1, 1):
+            span += f" from {data_start:%d %b}"
+        if data_end.year == year and (data_end.month, data_end.day) != (12, 31):
+            span += f" to {data_end:%d %b}"
+        noun = "event" if len(sel) == 1 else "events"
+        ax.set_title(f"{year}{span}: {len(sel)} {noun}", fontsize=10)
         ax.set_xlim(xmin - 0.2, xmax + 0.2)
         ax.set_ylim(ymin - 0.2, ymax + 0.2)
         ax.set_aspect(1 / np.cos(np.radians((ymin + ymax) / 2)))
