@@ -17,8 +17,9 @@ Decoding rules (:func:`decode`):
 Language (:func:`detect_language`): each paragraph is scored by counting its words that are on a
 short English and a short French stop-word list (:data:`STOPWORDS`). The language with more hits
 wins if it has at least 2 hits and at least 1.5 times the other's count; otherwise the paragraph is
-``"und"`` (undetermined). Sentences are scored the same way, and a sentence too short to decide
-takes its paragraph's language. No offset in any particular file is hard-coded.
+``"und"`` (undetermined) and takes the language of the paragraph before it (leading undetermined
+paragraphs: of the first determined one). Sentences are scored the same way, and a sentence too
+short to decide takes its paragraph's language. No offset in any particular file is hard-coded.
 """
 
 from __future__ import annotations
@@ -253,12 +254,15 @@ def from_text(text: str, name: str = "<text>", *, encoding: str = "utf-8",
             if slang == "und":
                 slang = plang
             sentences.append(Span(ss, se, slang, len(sentences), pi))
-    # undetermined paragraphs (headings, bylines) take the language of the paragraph before them
+    # undetermined paragraphs (headings, bylines) take the language of the paragraph before
+    # them; leading ones take that of the first determined paragraph
     fixed: list[Span] = []
     for p in paragraphs:
         if p.lang == "und" and fixed and fixed[-1].lang != "und":
             p = Span(p.start, p.end, fixed[-1].lang, p.index)
         fixed.append(p)
+    first = next((p.lang for p in fixed if p.lang != "und"), "und")
+    fixed = [Span(p.start, p.end, first, p.index) if p.lang == "und" else p for p in fixed]
     by_para = {p.index: p.lang for p in fixed}
     sentences = [
         s if s.lang != "und" else Span(s.start, s.end, by_para[s.paragraph], s.index, s.paragraph)

@@ -273,6 +273,20 @@ def _ends_with_cue(before: str, cues: list[str]) -> bool:
                for c in cues)
 
 
+_COORD = re.compile(r"^\s*(?:,|and|or|et|ou)\s*$", re.IGNORECASE)
+
+
+def _coordinated_with_location(text: str, start: int, rows: list[dict]) -> bool:
+    """"in Ankara and Tehran": a name joined by and/or/, to a place read as a location."""
+    if not rows:
+        return False
+    prev = rows[-1]
+    return (
+        prev["status"] == "resolved" and prev["kind"] == "point"
+        and bool(_COORD.match(text[prev["end"]:start]))
+    )
+
+
 def _starts_with_cue(after: str, cues: list[str]) -> bool:
     return any(after == c or after.startswith(c + " ") for c in cues)
 
@@ -361,6 +375,7 @@ def geoparse(source) -> gpd.GeoDataFrame:
             if place.capital_of and not (
                 _ends_with_cue(before, r.locative_before)
                 or _starts_with_cue(after, r.locative_after)
+                or _coordinated_with_location(text, c.start, rows)
             ):
                 status = "metonym"
             row.update(
@@ -463,3 +478,36 @@ def to_geojson(mentions: gpd.GeoDataFrame) -> str:
     doc["properties"] = {"article": mentions.attrs.get("article", ""),
                          "sha256": mentions.attrs.get("sha256", ""), "credits": CREDITS}
     return json.dumps(doc, ensure_ascii=False)
+
+
+#: Errors the command line reports as a message and a non-zero exit.
+InputError = (article_mod.ArticleError, PlacesError, OSError)
+
+
+def geoparse_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Read an article file (validated, see :mod:`geoclaims.article`) and geoparse it.
+
+    Returns the mentions and the reader's warnings (e.g. "decoded as Latin-1"), which are not
+    raised as Python warnings here so that the caller decides how to show them.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", article_mod.ArticleWarning)
+        art = article_mod.read_article(path)
+    return geoparse(art), list(art.warnings)
+
+
+def export(mentions: gpd.GeoDataFrame, fmt: str, out: str | Path | None = None) -> str | None:
+    """Write mentions as ``csv`` or ``geojson`` to ``out``; return the text if ``out`` is None."""
+    if fmt == "csv":
+        text = to_csv(mentions)
+    elif fmt == "geojson":
+        text = to_geojson(mentions)
+    else:
+        raise PlacesError(f"--format must be csv or geojson, not {fmt!r}")
+    if out is None:
+        return text
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    return None
