@@ -197,7 +197,8 @@ def write_csv(events: gpd.GeoDataFrame | pd.DataFrame, path: str | Path,
         if col in frame:
             before = frame[col].astype("object")
             after = before.map(csv_safe)
-            changed += int((before.fillna("") != after.fillna("")).sum())
+            changed += sum(1 for b, a in zip(before, after, strict=True)
+                           if isinstance(b, str) and a != b)
             frame[col] = after
     frame.to_csv(path, index=False, encoding="utf-8")
     notes = [(f"{changed} text cell(s) starting with = + - @ were prefixed with ' so that "
