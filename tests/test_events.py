@@ -559,3 +559,14 @@ def test_cli_events_checks_options_before_loading(args, message, monkeypatch):
     monkeypatch.setattr(events, "load", boom)
     res = CliRunner().invoke(app, ["events", "--events", str(UCDP191), *args])
     assert res.exit_code == 1 and message in res.output
+
+
+def test_governorate_by_location():
+    ev = load(UCDP191).events
+    names = events.governorate_by_location(ev).tolist()
+    assert names[:3] == ["Homs", "Ar-Raqqa", "Idleb"]
+    table = events.counts_by_year(ev, by="governorate_location")
+    assert table.to_numpy().sum() == len(ev)
+    far = ev.iloc[:1].copy()
+    far["geometry"] = gpd.points_from_xy([30.0], [30.0], crs="EPSG:4326")
+    assert events.governorate_by_location(far).tolist() == ["(outside Syria)"]

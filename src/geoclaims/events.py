@@ -814,12 +814,30 @@ def governorate_names(events: pd.DataFrame) -> pd.Series:
     return name.mask(name == "", "(not given)")
 
 
+def governorate_by_location(events: gpd.GeoDataFrame) -> pd.Series:
+    """The OCHA governorate (ocha-admin1, English name) whose polygon holds each event's point;
+    ``(outside Syria)`` for points in none. For events placed only by district, governorate or
+    a larger area (loc_precision >= 3) the point is a centre, not the place of the event."""
+    gov = gpd.read_file(datasets.fetch("ocha-admin1"))[["ADM1_EN", "geometry"]]
+    pts = gpd.GeoDataFrame(geometry=events.geometry.values, index=events.index, crs="EPSG:4326")
+    joined = gpd.sjoin(pts, gov.to_crs("EPSG:4326"), how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]  # a point on a shared boundary
+    return joined["ADM1_EN"].reindex(events.index).fillna("(outside Syria)").astype(str)
+
+
 def counts_by_year(events: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Events per calendar year of ``date_start``, optionally split by a column (a table)."""
+    """Events per calendar year of ``date_start``, optionally split (a year x value table) by a
+    column, by ``governorate`` (the source's admin1 name, ``(not given)`` where it has none) or
+    by ``governorate_location`` (the OCHA polygon holding the point)."""
     year = events["date_start"].dt.year.rename("year")
     if by is None:
         return events.groupby(year).size().rename("events").to_frame()
-    key = governorate_names(events) if by == "governorate" else events[by]
+    if by == "governorate":
+        key = governorate_names(events)
+    elif by == "governorate_location":
+        key = governorate_by_location(events)
+    else:
+        key = events[by]
     return events.groupby([year, key.rename(by)]).size().unstack(fill_value=0)
 
 
