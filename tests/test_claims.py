@@ -397,3 +397,27 @@ def test_scorecard_and_claim_figures(full, tmp_path):
     files = claims.save_figure(claims.plot_scorecard(full), "09_scorecard", tmp_path)
     files += claims.save_figure(claims.plot_claim(full, "C1"), "claim_C1", tmp_path)
     assert all(p.stat().st_size > 1000 for p in files)
+
+
+def test_two_ucdp_releases_are_deduplicated_and_cut_to_common_coverage(registry):
+    syria = S.make_events([(200, EAST_SDF, "2019-02-05", "2019-11-29", True)] + BRACKETS,
+                          dataset="ucdp-ged-syria")
+    glob = syria.iloc[[*range(48), -2, -1]].copy()  # the same events (same UCDP ids), 2016-2019
+    glob["dataset"] = "ucdp-ged-251"
+    later = S.make_events([(30, WEST, "2021-01-01", "2021-12-31", True)], seed=9,
+                          dataset="ucdp-ged-251")
+    later["event_id"] = "g-" + later["event_id"]
+    ev = S.classify(pd.concat([syria, glob, later], ignore_index=True))
+    out = claims.evaluate_all(ev, registry=registry, geo=S.SyntheticGeo(), claims=["C1"])
+    assert out.data["ucdp_duplicates_removed"] == 50
+    assert out.data["events_outside_common_coverage"] == 30
+    assert out.data["data_end"] == "2019-11-30"
+    assert out.results["C1"].main.n_events == 200
+
+
+def test_undefined_estimate_names_the_empty_group(registry):
+    only_syria_after = _two_countries(0, 40, 40, 40)
+    ev = run([], registry, ids=["C5"], extra=only_syria_after)
+    r = ev.results["C5"]
+    assert r.verdict == "not testable"
+    assert "no events in iq_before" in r.main.reason

@@ -420,6 +420,23 @@ def prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     return ev
 
 
+def dedupe_ucdp(ev: pd.DataFrame, order: list[str]) -> tuple[pd.DataFrame, int]:
+    """Keep one copy of each UCDP event present in several loaded releases.
+
+    UCDP GED event ids are shared between releases; the copy kept comes from the dataset listed
+    first in ``order``. Returns the frame and the number of rows removed.
+    """
+    ucdp = ev["dataset"].str.startswith("ucdp")
+    if not ucdp.any() or ev.loc[ucdp, "dataset"].nunique() < 2:
+        return ev, 0
+    rank = ev["dataset"].map({name: i for i, name in enumerate(order)}).fillna(len(order))
+    first = ev.assign(_r=rank).sort_values(["_r"], kind="mergesort")
+    dup = (ucdp & first.duplicated("event_id").reindex(ev.index)).astype(bool)
+    if dup.any():
+        log.info("removed %d UCDP events present in more than one release", int(dup.sum()))
+    return ev[~dup].reset_index(drop=True), int(dup.sum())
+
+
 @dataclass(frozen=True)
 class Variant:
     """One way of running a test: the main one, or a sensitivity variant."""
@@ -1005,8 +1022,12 @@ def run_claim(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outco
         out.notes = notes + out.notes
     except GeoUnavailable as exc:
         return Outcome(NOT_TESTABLE, reason=f"not testable: {exc}")
-    if out.verdict == NOT_TESTABLE and not out.reason:
-        out.reason = "the estimate is undefined (no events in a denominator)"
+    if out.verdict == NOT_TESTABLE and not np.isfinite(out.estimate) and out.n_events:
+        zero = sorted(k for k, val in out.components.items()
+                      if k.startswith("w_") and val == 0)
+        out.reason = ("the estimate is undefined: no events in "
+                      + (", ".join(z[2:] for z in zero) if zero else "a denominator")
+                      + (f". {out.reason}" if out.reason else ""))
     return out
 
 
@@ -1024,7 +1045,18 @@ def evaluate_all(
     if ev.empty:
         raise ClaimsError("events frame is empty: nothing to test")
     loaded = tuple(sorted(ev["dataset"].unique()))
-    ctx = Context(registry, geo, ev["day"].min(), ev["day"].max() + pd.Timedelta(days=1), loaded)
+    # the common coverage of the loaded datasets: rates need days on which every dataset reports
+    span = ev.groupby("dataset")["day"].agg(["min", "max"])
+    start, last = span["min"].max(), span["max"].min()
+    outside = (ev["day"] < start) | (ev["day"] > last)
+    if outside.any():
+        log.info("left out %d events outside the datasets' common coverage %s to %s",
+                 int(outside.sum()), start.date(), last.date())
+    n_outside = int(outside.sum())
+    ev = ev[~outside].reset_index(drop=True)
+    ev, n_dup = dedupe_ucdp(ev, [str(d) for d in pd.unique(events["dataset"].astype(str))]
+                            if "dataset" in events.columns else [])
+    ctx = Context(registry, geo, start, last + pd.Timedelta(days=1), loaded)
     wanted = set(claims) if claims else None
     results: dict[str, ClaimResult] = {}
     for claim in registry.claims:
@@ -1042,6 +1074,10 @@ def evaluate_all(
         "data_end": str((ctx.data_end - pd.Timedelta(days=1)).date()),
         "n_events": len(ev),
         "n_isis_events": int(ev["isis"].sum()),
+        "ucdp_duplicates_removed": n_dup,
+        "events_outside_common_coverage": n_outside,
+        "coverage": {str(k): [str(r["min"].date()), str(r["max"].date())]
+                     for k, r in span.iterrows()},
     }
     return Evaluation(registry, results, data)
 
