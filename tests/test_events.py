@@ -251,6 +251,9 @@ def test_unparseable_dates_are_rejected_with_row_column_value(tmp_path):
         rows[2]["date_end"] = "yesterday"
         rows[3]["date_start"] = ""
         rows[4]["date_end"] = "2019-01-01"  # before date_start 2019-02-01
+        rows[5]["date_start"] = rows[5]["date_end"] = "1899-03-01"
+        rows[6]["date_start"] = rows[6]["date_end"] = "2999-10-12"
+        rows[7]["where_prec"] = "inf"  # kept, flagged: not a known precision code
 
     bad = rewrite(UCDP191, tmp_path / "dates.csv", bad_dates)
     result = load(bad)
@@ -260,8 +263,12 @@ def test_unparseable_dates_are_rejected_with_row_column_value(tmp_path):
     assert rej.loc[3, "column"] == "date_end" and rej.loc[3, "value"] == "yesterday"
     assert rej.loc[4, "reason"] == "missing date_start"
     assert rej.loc[5, "reason"] == "date_end before date_start"
-    assert result.report.rows_kept == 4
-    assert sum(result.report.rejected.values()) == 4
+    assert rej.loc[6, "reason"] == "impossible date_start (before 1946-01-01)"
+    assert rej.loc[7, "reason"] == "impossible date_start (in the future)"
+    assert result.report.rows_kept == 2
+    assert sum(result.report.rejected.values()) == 6
+    assert result.report.flagged == {"unknown_loc_precision": 1}
+    assert result.events.iloc[-1]["qc_flags"] == "unknown_loc_precision"
     with pytest.raises(events.EventDataError, match=r"dates.csv, row 2, column 'date_start'"):
         load(bad, strict=True)
 

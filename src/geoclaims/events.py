@@ -119,6 +119,8 @@ ACLED_GEO_PRECISION = {1: 1, 2: 2, 3: 4}
 DATE_SCALE = {1: "exact day", 2: "within a week", 3: "within a month", 4: "more than a month"}
 UCDP_DATE_PREC = {1: 1, 2: 2, 3: 2, 4: 3, 5: 4}
 ACLED_TIME_PRECISION = {1: 1, 2: 2, 3: 3}
+#: Dates before this are rejected as impossible (UCDP GED starts in 1989, ACLED in 1997).
+EARLIEST_DATE = pd.Timestamp("1946-01-01")
 
 
 class EventDataError(ValueError):
@@ -348,9 +350,8 @@ def _to_number(values: pd.Series) -> pd.Series:
 
 def _to_code(values: pd.Series, mapping: dict[int, int]) -> pd.Series:
     num = _to_number(values)
-    return num.map(lambda v: mapping.get(int(v)) if pd.notna(v) and v == int(v) else None).astype(
-        "Int64"
-    )
+    whole = num.where(np.isfinite(num) & (num == num.round()))
+    return whole.map(lambda v: mapping.get(int(v)) if pd.notna(v) else None).astype("Int64")
 
 
 def _to_int(values: pd.Series) -> pd.Series:
@@ -467,6 +468,13 @@ def _validate(
         rj.add(value.isna().to_numpy(), ids, col, text, f"unparseable or impossible {col}")
     rj.add((parsed["date_end"] < parsed["date_start"]).to_numpy(), ids, date_cols[1],
            df["_date_end"], "date_end before date_start")  # fmt: skip
+    for key, col in zip(("date_start", "date_end"), date_cols):
+        too_early = (parsed[key] < EARLIEST_DATE).to_numpy()
+        rj.add(
+            too_early, ids, col, df[f"_{key}"], f"impossible {col} (before {EARLIEST_DATE.date()})"
+        )
+        future = (parsed[key] > pd.Timestamp.now().normalize() + pd.Timedelta(days=1)).to_numpy()
+        rj.add(future, ids, col, df[f"_{key}"], f"impossible {col} (in the future)")
 
     lat, lon = _to_number(df["_lat"]), _to_number(df["_lon"])
     for name, col, num in (("latitude", "_lat", lat), ("longitude", "_lon", lon)):
