@@ -15,7 +15,8 @@ What happens to bad input (each case has a test in tests/test_events.py):
 - truncated or corrupt zip, or a zip without exactly one CSV -> :class:`EventDataError`
 - header that matches no known layout (including a known layout with a column missing) ->
   :class:`EventDataError` listing, for each known layout, the columns that are missing
-- a row with a missing, unparseable or impossible date or coordinate, a missing event id, or
+- a row with a missing, unparseable or impossible date (also: before 1946, in the future) or
+  coordinate, a missing event id, or
   ``date_end`` before ``date_start`` -> the rejects table with the reason and the value
 - a point outside its declared country that falls inside it with lat and lon exchanged ->
   rejected as ``lat/lon swapped`` (reported, never silently fixed)
