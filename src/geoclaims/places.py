@@ -511,3 +511,32 @@ def export(mentions: gpd.GeoDataFrame, fmt: str, out: str | Path | None = None) 
     with open(out, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
     return None
+
+
+def mentions_by_place(mentions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Located (resolved, with geometry) mentions grouped by place: one row per place with
+    ``n`` mentions, ``n_en`` / ``n_fr``, the surface forms seen, kind, lat, lon and geometry."""
+    located = mentions[(mentions["status"] == "resolved") & mentions.geometry.notna()]
+    rows = []
+    for pid, grp in located.groupby("place_id", sort=False):
+        first = grp.iloc[0]
+        rows.append({
+            "place_id": pid, "name": first["name"], "kind": first["kind"], "n": len(grp),
+            "n_en": int((grp["lang"] == "en").sum()), "n_fr": int((grp["lang"] == "fr").sum()),
+            "forms": " | ".join(dict.fromkeys(grp["text"])), "lat": first["lat"],
+            "lon": first["lon"], "precision": first["precision"], "geometry": first.geometry,
+        })
+    cols = ["place_id", "name", "kind", "n", "n_en", "n_fr", "forms", "lat", "lon", "precision",
+            "geometry"]
+    out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry",
+                           crs="EPSG:4326")
+    return out.sort_values(["kind", "n"], ascending=[True, False], ignore_index=True)
+
+
+def escape_html(value: object) -> str:
+    """Text safe inside folium popups/tooltips: HTML entities plus the characters that would
+    break out of the JavaScript template literal folium wraps them in (backslash, `, $)."""
+    import html
+
+    return (html.escape(str(value), quote=True).replace("\\", "&#92;").replace("`", "&#96;")
+            .replace("$", "&#36;"))
