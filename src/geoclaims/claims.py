@@ -63,7 +63,7 @@ TEST_KINDS = (
 )
 EVIDENCE_COLUMNS = [
     "event_id", "dataset", "date", "country", "admin1", "admin2", "lat", "lon", "side_a",
-    "side_b", "deaths_best", "controller", "group", "headline",
+    "side_b", "deaths_best", "controller", "control_rows", "group", "headline",
 ]
 TABLE_COLUMNS = [
     "id", "title", "verdict", "main_verdict", "estimate", "ci_low", "ci_high", "n_events",
@@ -1177,7 +1177,7 @@ def table_json(table: pd.DataFrame) -> str:
 
 def table_csv(table: pd.DataFrame) -> str:
     buf = io.StringIO()
-    table.to_csv(buf, index=False, lineterminator="\n", float_format="%.6g")
+    table.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
 
 
