@@ -671,3 +671,60 @@ def interval_dates(ledger: Ledger | None = None) -> list[dt.date]:
     bps = ledger.breakpoints()
     bps = bps[(bps >= np.datetime64(SPAN_START)) & (bps <= np.datetime64(SPAN_END))]
     return [pd.Timestamp(b).date() for b in bps]
+
+
+# --------------------------------------------------------------------------------------------
+# Output helpers (CLI)
+# --------------------------------------------------------------------------------------------
+
+
+def export_zones(date, fmt: str, out: str | Path | None = None, *,
+                 ledger: Ledger | None = None) -> str | None:
+    """Write the zones of ``date`` as GeoJSON (to ``out`` or returned as text) or GeoPackage
+    (layer ``control``); one feature per controller, property ``controller``."""
+    zones = control_at(date, ledger=ledger)
+    if fmt == "geojson":
+        text = zones.to_json(drop_id=True)
+        if out is None:
+            return text + "\n"
+        Path(out).write_text(text + "\n", encoding="utf-8")
+        return None
+    if fmt == "gpkg":
+        if out is None:
+            raise ValueError("the gpkg format needs an output file")
+        zones.to_file(out, layer="control", driver="GPKG")
+        return None
+    raise ValueError(f"unknown format {fmt!r}; use geojson or gpkg")
+
+
+def describe_point(lat: float, lon: float, date, *, ledger: Ledger | None = None) -> str:
+    """Plain-text answer for ``geoclaims control --at``: controller, distance to another
+    controller's zone, and each ledger row behind it with its sources."""
+    ledger = ledger or default_ledger()
+    day = pd.Timestamp(_day(date)).date()  # ValueError outside the ledger span
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"{lat},{lon} is not a latitude,longitude pair")
+    res = controller_at(lat, lon, day, ledger=ledger)
+    lines = [f"{lat:.4f},{lon:.4f} on {day}: {res['controller']}"]
+    if res["controller"] == UNKNOWN:
+        lines.append("  outside every zone (outside Syria as drawn by Natural Earth)")
+        return "\n".join(lines)
+    lines.append(f"  us_held (default mapping {', '.join(US_HELD_DEFAULT)}): {res['us_held']}")
+    lines.append(f"  distance to the nearest zone of another controller: "
+                 f"{res['dist_other_km']:.1f} km")
+    src = ledger.sources.set_index("source_id")
+    for _, r in res["rows"].iterrows():
+        what = r["place_id"] or r["zone_id"]
+        name = ""
+        if r["place_id"]:
+            try:
+                name = f" ({gazetteer.lookup(r['place_id']).name})"
+            except gazetteer.GazetteerError:
+                pass
+        lines.append(f"  ledger row {r['row_id']} [{ledger.path.name} line {r['line']}]: "
+                     f"{what}{name} = {r['controller']} {r['valid_from']}..{r['valid_to']}")
+        lines.append(f"    note: {r['note']}")
+        for sid in r["source"].split(";"):
+            s = src.loc[sid.strip()]
+            lines.append(f"    source {sid.strip()}: {s['title']} ({s['publisher']}) {s['url']}")
+    return "\n".join(lines)

@@ -1,0 +1,310 @@
+"""Tests for geoclaims.control: ledger validation, zones, the time-aware join, the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+from typer.testing import CliRunner
+
+from geoclaims import control, datasets, regions
+from geoclaims.cli import app
+
+FIX = "control"
+
+
+@pytest.fixture(scope="module")
+def ledger() -> control.Ledger:
+    return control.default_ledger()
+
+
+def _load(fixtures, name):
+    d = fixtures / FIX
+    return control.load_ledger(d / name, d / "sources.csv")
+
+
+def _at(ledger, lat, lon, date):
+    return control.controller_at(lat, lon, date, ledger=ledger)
+
+
+# ---------------------------------------------------------------- ledger validation
+
+
+def test_fixture_ledger_loads(fixtures):
+    led = _load(fixtures, "ledger_ok.csv")
+    assert list(led.rows["row_id"]) == ["T1", "T2", "T3", "T4", "T5", "T6"]
+    assert set(led.anchors["place_id"]) == {"gn:172955", "gn:173480", "cu:at-tanf-garrison"}
+
+
+@pytest.mark.parametrize(
+    "name, row, fld, words",
+    [
+        ("ledger_no_source.csv", "T3", "source", "empty"),
+        ("ledger_unlisted_source.csv", "T4", "source", "src-zzz"),
+        ("ledger_overlap.csv", "T2", "valid_from", "overlaps row T1"),
+        ("ledger_out_of_span.csv", "T4", "valid_to", "outside the ledger span"),
+        ("ledger_before_span.csv", "T1", "valid_from", "outside the ledger span"),
+        ("ledger_bad_controller.csv", "T5", "controller", "unknown controller 'us_army'"),
+        ("ledger_unknown_place.csv", "T5", "place_id", "unknown place id 'cu:no-such-place'"),
+        ("ledger_unknown_zone.csv", "T6", "zone_id", "unknown zone 'rg:no-such-zone'"),
+    ],
+)
+def test_ledger_errors_name_file_row_field(fixtures, name, row, fld, words):
+    with pytest.raises(control.LedgerError) as exc:
+        _load(fixtures, name)
+    msg = str(exc.value)
+    assert name in msg, msg
+    assert re.search(rf"row \d+ \({row}\)", msg), msg
+    assert f"field '{fld}'" in msg, msg
+    assert words in msg, msg
+
+
+def test_sources_need_url_and_date(fixtures, tmp_path):
+    src = (fixtures / FIX / "sources.csv").read_text().replace(
+        "https://example.org/b,,2026-11-28", "https://example.org/b,,")
+    (tmp_path / "sources.csv").write_text(src)
+    (tmp_path / "ledger.csv").write_text((fixtures / FIX / "ledger_ok.csv").read_text())
+    with pytest.raises(control.LedgerError, match=r"sources.csv: row 3 \(src-b\): field 'published'"):
+        control.load_ledger(tmp_path / "ledger.csv", tmp_path / "sources.csv")
+
+
+def test_repository_ledger_is_valid_and_cited(ledger):
+    rows = ledger.rows
+    assert len(rows) > 200
+    assert rows["source"].str.len().gt(0).all()
+    assert set(rows["controller"]) <= set(control.CONTROLLERS)
+    # every cited source has title, publisher, URL and a date
+    s = ledger.sources
+    assert s[["title", "publisher", "url"]].apply(lambda c: c.str.len().gt(0)).all().all()
+    assert (s["published"].str.len().gt(0) | s["accessed"].str.len().gt(0)).all()
+
+
+def test_every_place_is_covered_for_the_whole_span(ledger):
+    """Each place's rows tile 2016-01-01..2019-11-30 without gaps (so the cells never jump)."""
+    for key, g in ledger.rows[ledger.rows["place_id"] != ""].groupby("place_id"):
+        g = g.sort_values("start")
+        assert g["start"].iloc[0] == pd.Timestamp(control.SPAN_START), key
+        assert g["end"].iloc[-1] == pd.Timestamp(control.SPAN_END), key
+        gaps = (g["start"].iloc[1:].to_numpy() - g["end"].iloc[:-1].to_numpy())
+        assert (gaps == np.timedelta64(1, "D")).all(), key
+
+
+def test_every_governorate_has_an_anchor(ledger):
+    gov = regions.governorates()
+    pts = ledger.anchors.to_crs(control.WGS84)
+    hits = gpd.sjoin(pts, gov[["pcode", "geometry"]], predicate="within")
+    assert set(gov["pcode"]) <= set(hits["pcode"]), set(gov["pcode"]) - set(hits["pcode"])
+
+
+def _ucdp_is_places(min_events: int = 10) -> pd.DataFrame:
+    path = datasets.fetch("ucdp-ged-syria")
+    with zipfile.ZipFile(path) as zf:
+        df = pd.read_csv(zf.open("ged_syria.csv"), usecols=[
+            "side_a", "side_b", "where_coordinates", "where_prec", "latitude", "longitude"])
+
+    def has_is(s):
+        return s.fillna("").map(lambda v: "IS" in [t.strip() for t in v.split(",")])
+
+    isis = df[has_is(df["side_a"]) | has_is(df["side_b"])]
+    g = isis.groupby("where_coordinates").agg(n=("latitude", "size"), lat=("latitude", "first"),
+                                              lon=("longitude", "first"))
+    populated = g.index.str.contains(r"\b(?:town|village|suburb|city)\b", regex=True)
+    return g[(g["n"] >= min_events) & populated]
+
+
+def test_every_populated_place_with_10_is_events_has_ledger_rows(ledger):
+    places = _ucdp_is_places()
+    assert len(places) > 70
+    pts = gpd.GeoSeries(gpd.points_from_xy(places["lon"], places["lat"]), crs=control.WGS84)
+    d = pts.to_crs(control.METRIC_CRS).apply(lambda p: ledger.anchors.distance(p).min())
+    far = places[d.to_numpy() > 3000]  # GeoNames and UCDP points differ by up to 2.3 km
+    assert far.empty, f"no ledger anchor within 3 km of: {list(far.index)}"
+
+
+def test_article_places_are_in_the_ledger(ledger):
+    keys = set(ledger.rows["place_id"]) | set(ledger.rows["zone_id"])
+    # Damascus, al-Hasakah, Deir ez-Zor, the At-Tanf garrison and zone
+    assert {"gn:170654", "gn:173811", "gn:170794", "cu:at-tanf-garrison",
+            "rg:at-tanf-zone"} <= keys
+
+
+# ---------------------------------------------------------------- zones
+
+
+def test_control_at_tiles_syria(ledger):
+    z = control.control_at("2019-01-16", ledger=ledger)
+    assert list(z.columns) == ["controller", "geometry"]
+    assert z["controller"].is_unique and set(z["controller"]) <= set(control.CONTROLLERS)
+    zm = z.to_crs(control.METRIC_CRS)
+    syr = control.syria_metric().area
+    assert zm.area.sum() == pytest.approx(syr, rel=0.005)
+    assert zm.union_all().area == pytest.approx(zm.area.sum(), rel=0.001)  # no overlaps
+    # 2019-01-16: the IS pocket east of the river still exists, Raqqa is SDF-held
+    assert "isis" in set(z["controller"])
+
+
+def test_no_isis_zone_after_baghuz(ledger):
+    assert "isis" not in set(control.control_at("2019-04-01", ledger=ledger)["controller"])
+
+
+@pytest.mark.parametrize(
+    "what, lat, lon, date, want",
+    [
+        ("al-Mayadin", 35.0209, 40.4535, "2019-02-01", "syrian_government"),
+        ("Abu Kamal", 34.4520, 40.9190, "2019-02-01", "syrian_government"),
+        ("Hasakah countryside", 36.30, 40.90, "2019-02-01", "sdf"),
+        ("At-Tanf garrison", 33.5058, 38.6178, "2019-02-01", "us_coalition"),
+        ("Raqqa", 35.9528, 39.0079, "2017-01-01", "isis"),
+        ("Hajin", 34.6926, 40.8256, "2018-10-01", "isis"),
+        ("Hajin", 34.6926, 40.8256, "2019-04-01", "sdf"),
+        ("Manbij", 36.5282, 37.9550, "2018-06-01", "sdf"),
+        ("Afrin", 36.5120, 36.8700, "2018-06-15", "turkey_and_sna"),
+        ("Idlib", 35.9306, 36.6339, "2019-01-16", "hts_and_opposition"),
+        ("Palmyra", 34.5624, 38.2840, "2016-06-01", "syrian_government"),
+        ("Palmyra", 34.5624, 38.2840, "2017-01-15", "isis"),
+        ("al-Bab", 36.3699, 37.5179, "2017-06-01", "turkey_and_sna"),
+        ("Douma", 33.5720, 36.4030, "2018-06-01", "syrian_government"),
+        ("Tall Abyad (3 km south)", 36.6700, 38.9600, "2019-11-01", "turkey_and_sna"),
+    ],
+)
+def test_spot_checks(ledger, what, lat, lon, date, want):
+    assert _at(ledger, lat, lon, date)["controller"] == want, what
+
+
+def test_river_is_the_line_in_deir_ez_zor(ledger):
+    """2019-02-01: west-bank al-Asharah is government-held, east-bank Darnaj SDF-held, and a
+    point 1 km either side of the river half-way between them follows its own bank."""
+    assert _at(ledger, 34.9213, 40.5601, "2019-02-01")["controller"] == "syrian_government"
+    assert _at(ledger, 34.9184, 40.5816, "2019-02-01")["controller"] == "sdf"
+    river = gpd.GeoSeries([regions.euphrates()], crs=control.WGS84).to_crs(control.METRIC_CRS)[0]
+    mid = gpd.GeoSeries([Point(40.5708, 34.9198)], crs=control.WGS84).to_crs(
+        control.METRIC_CRS)[0]
+    d = river.project(mid)
+    p0, p1 = river.interpolate(d - 50), river.interpolate(d + 50)
+    nx, ny = -(p1.y - p0.y), p1.x - p0.x
+    norm = (nx**2 + ny**2) ** 0.5
+    on = river.interpolate(d)
+    sides = gpd.GeoSeries([Point(on.x + s * 1000 * nx / norm, on.y + s * 1000 * ny / norm)
+                           for s in (1, -1)], crs=control.METRIC_CRS).to_crs(control.WGS84)
+    east = regions.region(control.EAST).geometry
+    got = {}
+    for p in sides:
+        bank = "east" if east.contains(p) else "west"
+        got[bank] = _at(ledger, p.y, p.x, "2019-02-01")["controller"]
+    assert got == {"east": "sdf", "west": "syrian_government"}
+
+
+def test_at_tanf_zone_overrides_cells(ledger):
+    # 40 km north-east of the garrison: inside the 55 km zone
+    assert _at(ledger, 33.80, 38.90, "2018-01-01")["controller"] == "us_coalition"
+    row = _at(ledger, 33.80, 38.90, "2018-01-01")["rows"]
+    assert list(row["zone_id"]) == ["rg:at-tanf-zone"]
+
+
+# ---------------------------------------------------------------- classify
+
+
+def _events(rows):
+    df = pd.DataFrame(rows, columns=["event_id", "lat", "lon", "date_start"])
+    df["date_start"] = pd.to_datetime(df["date_start"])
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=4326)
+
+
+def test_classify_columns_unknowns_and_report(ledger):
+    ev = _events([
+        ("a", 35.0209, 40.4535, "2019-02-01"),  # al-Mayadin
+        ("b", 33.5058, 38.6178, "2019-02-01"),  # At-Tanf
+        ("c", 35.9528, 39.0079, "2017-01-01"),  # Raqqa
+        ("d", 33.3000, 44.4000, "2019-02-01"),  # Baghdad: outside Syria
+        ("e", 35.9528, 39.0079, "2015-06-01"),  # before the span
+        ("f", 35.9528, 39.0079, None),  # no date
+    ])
+    out = control.classify(ev, ledger=ledger)
+    assert list(out.columns[-4:]) == ["controller", "control_rows", "dist_other_km", "us_held"]
+    assert list(out["controller"]) == ["syrian_government", "us_coalition", "isis",
+                                       "unknown", "unknown", "unknown"]
+    assert list(out["us_held"]) == [False, True, False, False, False, False]
+    rows = ledger.rows.set_index("row_id")
+    assert rows.loc[out["control_rows"].iloc[0], "place_id"] == "gn:173480"
+    assert out["control_rows"].iloc[3:].eq("").all()
+    rep = out.attrs["control_report"]
+    assert (rep.outside_zones, rep.outside_span, rep.no_date) == (1, 1, 1)
+    # distances: al-Mayadin is about 1 km from the river (SDF across it); the garrison ~55 km
+    assert 0.2 < out["dist_other_km"].iloc[0] < 3
+    assert 45 < out["dist_other_km"].iloc[1] < 70
+    assert out["dist_other_km"].iloc[3:].isna().all()
+    assert len(out) == len(ev) and out.index.equals(ev.index)
+
+
+def test_us_held_mapping_is_configurable(ledger):
+    ev = _events([("b", 33.5058, 38.6178, "2019-02-01"), ("h", 36.30, 40.90, "2019-02-01")])
+    assert list(control.classify(ev, ledger=ledger)["us_held"]) == [True, True]
+    assert list(control.classify(ev, ledger=ledger, us_held=("sdf",))["us_held"]) == [False, True]
+    with pytest.raises(ValueError, match="unknown controller"):
+        control.classify(ev, ledger=ledger, us_held=("usa",))
+
+
+def test_classify_agrees_with_control_at_per_date(ledger):
+    """The grouped, indexed join gives the same answer as a point-in-zone test per date."""
+    rng = np.random.default_rng(1)
+    minx, miny, maxx, maxy = regions.syria().bounds
+    dates = pd.to_datetime(rng.choice(pd.date_range("2016-01-01", "2019-11-30").to_numpy(), 300))
+    ev = _events([(str(i), y, x, d) for i, (x, y, d) in enumerate(zip(
+        rng.uniform(minx, maxx, 300), rng.uniform(miny, maxy, 300), dates))])
+    out = control.classify(ev, ledger=ledger, distances=False)
+    expect = []
+    for d, p in zip(ev["date_start"], ev.geometry):
+        z = control.control_at(d.date(), ledger=ledger)
+        hit = z[z.contains(p)]["controller"]
+        expect.append(hit.iloc[0] if len(hit) else "unknown")
+    agree = np.mean(np.array(expect, dtype=object) == out["controller"].to_numpy())
+    assert agree >= 0.99
+
+
+def test_classify_uses_intervals_not_dates(ledger):
+    assert 30 < len(control.interval_dates(ledger)) < 200
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_at_prints_controller_and_rows():
+    res = CliRunner().invoke(app, ["control", "--date", "2019-02-01", "--at", "35.0209,40.4535"])
+    assert res.exit_code == 0, res.output
+    assert "syrian_government" in res.output
+    assert "ledger row C" in res.output and "source reuters-mayadin-2017" in res.output
+
+
+def test_cli_geojson_has_controller_property():
+    res = CliRunner().invoke(app, ["control", "--date", "2017-01-01", "--format", "geojson"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    ctrls = {f["properties"]["controller"] for f in doc["features"]}
+    assert "isis" in ctrls and ctrls <= set(control.CONTROLLERS)
+
+
+def test_cli_gpkg(tmp_path):
+    out = tmp_path / "z.gpkg"
+    res = CliRunner().invoke(app, ["control", "--date", "2018-06-01", "--format", "gpkg",
+                                   "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "turkey_and_sna" in set(gpd.read_file(out)["controller"])
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--date", "2019-02-01"], "exactly one of"),
+    (["--date", "2019-02-01", "--at", "35,40", "--format", "geojson"], "exactly one of"),
+    (["--date", "2015-01-01", "--at", "35,40"], "outside the ledger span"),
+    (["--date", "2019-02-01", "--at", "north"], "LAT,LON"),
+    (["--date", "2019-02-01", "--format", "shp"], "geojson or gpkg"),
+])
+def test_cli_errors(args, words):
+    res = CliRunner().invoke(app, ["control", *args])
+    assert res.exit_code != 0
+    assert words in res.output
