@@ -141,6 +141,40 @@ def events_cmd(
         typer.echo(f"wrote {result.report.rows_returned} events to {out}", err=True)
 
 
+@app.command("control")
+def control_cmd(
+    date: str = typer.Option(..., "--date", help="Date YYYY-MM-DD (2016-01-01..2019-11-30)."),
+    fmt: str | None = typer.Option(None, "--format", help="geojson or gpkg: write the zones."),
+    out: str | None = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
+    at: str | None = typer.Option(None, "--at", help="LAT,LON: print the controller there."),
+) -> None:
+    """Zones of control on a date (property 'controller'), or the controller at one point with
+    the ledger rows behind it."""
+    from geoclaims import control
+
+    if (fmt is None) == (at is None):
+        fail("give exactly one of --format geojson|gpkg or --at LAT,LON")
+    try:
+        if at is not None:
+            try:
+                lat, lon = (float(v) for v in at.split(","))
+            except ValueError:
+                fail(f"--at must be LAT,LON in decimal degrees, not {at!r}")
+            typer.echo(control.describe_point(lat, lon, date))
+            return
+        if fmt not in ("geojson", "gpkg"):
+            fail(f"--format must be geojson or gpkg, not {fmt!r}")
+        if fmt == "gpkg" and out is None:
+            fail("the gpkg format needs an output file (-o FILE)")
+        text = control.export_zones(date, fmt, out)
+    except (control.LedgerError, ValueError, datasets.DataError) as exc:
+        fail(str(exc))
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        typer.echo(f"wrote the zones of {date} to {out}", err=True)
+
+
 @app.command("claims")
 def claims_cmd(
     fmt: str = typer.Option("json", "--format", help="json or csv."),
