@@ -255,3 +255,28 @@ def test_cli_missing_file_and_bad_format(tmp_path, art):
     assert res.exit_code != 0 and "no such file" in res.stderr
     res = runner.invoke(app, ["places", str(art.path), "--format", "xml"])
     assert res.exit_code != 0 and "csv or geojson" in res.stderr
+
+
+def test_short_capitalised_codes_are_not_places():
+    m = places.geoparse("The ISO code SYR and the DIR listing are not places; MERV is an acronym.")
+    assert list(m["text"]) == ["MERV"]
+
+
+def test_languages_and_products_after_in_are_not_unresolved_places():
+    m = places.geoparse("Names in Latin and in Natural Earth, loaded from CDNs.")
+    assert m.empty
+
+
+def test_mentions_by_place(mentions):
+    by = places.mentions_by_place(mentions)
+    assert by["place_id"].is_unique
+    tanf = by[by["place_id"] == "cu:at-tanf-garrison"].iloc[0]
+    assert (tanf["n"], tanf["n_en"], tanf["n_fr"]) == (2, 1, 1)
+    assert "gn:4140963" not in set(by["place_id"])  # metonyms are never located
+    assert "gn:6252001" not in set(by["place_id"])  # no geometry: outside the study area
+
+
+def test_escape_html_for_folium():
+    s = places.escape_html("<script>`${x}`\\</script>")
+    for bad in ("<", ">", "`", "${", "\\"):
+        assert bad not in s

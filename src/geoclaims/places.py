@@ -159,6 +159,9 @@ def _case_ok(entry: gz.Entry, surface_tokens: list[str]) -> bool:
     content = [t for t in surface_tokens if gz.strip_accents(t).lower() not in gz.ARTICLES]
     if not content:
         return False
+    letters = [c for t in content for c in t if c.isalpha()]
+    if entry.rule != "exact" and len(letters) <= 4 and all(c.isupper() for c in letters):
+        return False  # a short all-capitals word (SYR, DIR) is a code, not this name
     if entry.rule == "any":
         return True
     vtoks = [t for t in gz.tokens(entry.variant)
@@ -249,8 +252,8 @@ def _unresolved_candidates(text: str, taken: list[tuple[int, int]],
         if not words or low[0] in _MONTHS_DAYS or gz.normalize(name) in g.common_words:
             continue
         letters = [c for c in name if c.isalpha()]
-        if len(letters) <= 5 and all(c.isupper() for c in letters):
-            continue  # acronyms (ISIS, DoD, UN) are organisations far more often than places
+        if len(letters) <= 5 and all(c.isupper() for c in letters[:-1]):
+            continue  # acronyms (ISIS, DoD, UN, CDNs) are organisations far more often
         out.append(_Cand(s, e, "unresolved", [], "unresolved:after-" + m.group("cue"), 2))
     return out
 
