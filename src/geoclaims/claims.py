@@ -596,7 +596,7 @@ def _period(ctx: Context, claim: Claim, v: Variant) -> tuple[pd.Timestamp, pd.Ti
 
 def _too_few(n: int, ctx: Context, what: str) -> Outcome | None:
     if n < ctx.min_events:
-        return Outcome(NOT_TESTABLE, n_events=n,
+        return Outcome(NOT_TESTABLE, n_events=n, components={"below_min_events": True},
                        reason=f"only {n} {what}; the registry asks for at least {ctx.min_events}")
     return None
 
@@ -1022,7 +1022,8 @@ def run_claim(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outco
         out.notes = notes + out.notes
     except GeoUnavailable as exc:
         return Outcome(NOT_TESTABLE, reason=f"not testable: {exc}")
-    if out.verdict == NOT_TESTABLE and not np.isfinite(out.estimate) and out.n_events:
+    undefined = not np.isfinite(out.estimate) and not out.components.get("below_min_events")
+    if out.verdict == NOT_TESTABLE and undefined and out.n_events:
         zero = sorted(k for k, val in out.components.items()
                       if k.startswith("w_") and val == 0)
         out.reason = ("the estimate is undefined: no events in "
@@ -1407,6 +1408,12 @@ def load_classified(dataset_names: Iterable[str] = ("ucdp-ged-syria",)) -> pd.Da
         loaded = events.load(name)
         frames.append(loaded.events)
     ev = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if "country" in ev.columns:
+        keep = ev["country"].isin(SYRIA_NAMES + IRAQ_NAMES).to_numpy()
+        if not keep.all():
+            log.info("claims use events in Syria and Iraq only: left out %d events elsewhere",
+                     int((~keep).sum()))
+            ev = ev[keep].reset_index(drop=True)
     try:
         from geoclaims import control
     except ImportError as exc:
