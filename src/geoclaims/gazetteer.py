@@ -98,6 +98,7 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _APOS = re.compile(r"[ʿʾ'’‘`´ʼ]")
 
 
+@functools.lru_cache(maxsize=200_000)
 def token_skeleton(token: str) -> str:
     """One word reduced to a transliteration-tolerant skeleton (see :func:`normalize`)."""
     t = _APOS.sub("", strip_accents(token).lower())
