@@ -7,6 +7,7 @@ import json
 import re
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from fixtures.maps import loader
 from shapely.geometry import Point
@@ -296,3 +297,28 @@ def test_cli_map_png(tmp_path):
                "--start", "2019-01-01", "--end", "2019-06-30")
     assert res.exit_code == 0, res.output
     assert out.stat().st_size > 10_000
+
+
+# --- one map per claim -----------------------------------------------------------------------
+
+
+def test_claim_period_forms():
+    pub, end = pd.Timestamp("2019-02-04"), pd.Timestamp("2019-11-30")
+    assert maps.claim_period({"period": {"start": "publication", "end": "data_end"}}, pub, end) \
+        == (pub, end)
+    assert maps.claim_period({"period": {"at": "publication", "window_days": 45}}, pub, end) \
+        == (pub - pd.Timedelta(days=45), pub + pd.Timedelta(days=45))
+    s, e = maps.claim_period({"period": {"after": [182, 365], "before": [-182, 0],
+                                         "anchor": "publication"}}, pub, end)
+    assert s == pub - pd.Timedelta(days=182) and e == end  # capped at the data's end
+    assert maps.claim_period({"period": {"start": "2016-01-01", "end": "2017-12-31"}}, pub, end) \
+        == (pd.Timestamp("2016-01-01"), pd.Timestamp("2017-12-31"))
+
+
+def test_claim_figure_writes_png_and_svg(tmp_path):
+    pytest.importorskip("geoclaims.claims")
+    ev = loader.events()
+    files = maps.claim_figure("C4", ev, out_dir=tmp_path, dpi=50)
+    assert [p.name for p in files] == ["claim_C4_map.png", "claim_C4_map.svg"]
+    svg = files[1].read_text(encoding="utf-8")
+    assert "Claim C4 (as stated in the article)" in svg and "UCDP GED (CC BY 4.0)" in svg
