@@ -637,7 +637,18 @@ def evaluate_share_in_zone(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Vari
         inzone &= sel["controller"] != "contested"
     if v.extra.get("isis_pocket"):
         inzone |= sel["controller"] == "isis"
-    return _share_outcome(ctx, claim, v, sel, inzone, s, e, "IS events in the period")
+    out = _share_outcome(ctx, claim, v, sel, inzone, s, e, "IS events in the period")
+    if out.verdict != NOT_TESTABLE:
+        by = (sel.groupby("controller").agg(is_events=("event_id", "size"),
+                                             is_deaths=("deaths_best", "sum"))
+              .reset_index().sort_values(["is_events", "controller"], ascending=[False, True],
+                                         ignore_index=True))
+        out.tables["by_controller"] = by
+        parts = ", ".join(f"{r.controller} {r.is_events}" for r in by.itertuples())
+        out.reason = (f"{int(inzone.sum())} of {len(sel)} IS events from {s.date()} to "
+                      f"{(e - pd.Timedelta(days=1)).date()} lie in US-held ground; by "
+                      f"controller: {parts}")
+    return out
 
 
 def _quarter_table(frame: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -684,6 +695,9 @@ def evaluate_rate_in_zone(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Varia
                                "period_start": s, "period_end_exclusive": e,
                                "period_days": days, "per_days": per_days,
                                "w_zone": b.sums["zone"], "n_is_events_syria_period": basis},
+                   reason=(f"{len(sel)} IS events in the zone over {days} days "
+                           f"({s.date()} to {(e - pd.Timedelta(days=1)).date()}), out of "
+                           f"{basis} IS events in Syria"),
                    evidence=sel, tables={"by_quarter": table})
 
 
@@ -957,8 +971,11 @@ def evaluate_density_ratio(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Vari
     n_rest = int((~in_entry).sum())
     rows.append({"region": "rest of Syria", "area_km2": ar, "is_events": n_rest,
                  "per_1000_km2": 1000.0 * n_rest / ar if ar else float("nan")})
+    dens = "; ".join(f"{r['region']} {r['is_events']} events, {r['per_1000_km2']:.2f} per "
+                     "1,000 km2" for r in rows)
     return Outcome(verdict, b.estimate, b.ci_low, b.ci_high, len(frame),
-                   reason="event data show violence, not the movement of fighters or weapons",
+                   reason=(f"buffer {near_km:g} km: {dens}; event data show violence, not the "
+                           "movement of fighters or weapons"),
                    components={"formula": "(sum(w | entry) / area_entry_km2) / "
                                "(sum(w | rest) / area_rest_km2)", "weight": v.weight,
                                "period_start": s, "period_end_exclusive": e, "near_km": near_km,
