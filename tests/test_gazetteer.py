@@ -144,3 +144,11 @@ def test_report_counts_what_was_built_and_skipped():
     assert r["geonames places"] > 5000
     assert r["curated points"] == len(gz.read_curated()) >= 4
     assert r["geonames names skipped (codes, < 3 letters)"] > 0
+
+
+def test_variant_table_has_no_duplicates_and_known_ids():
+    rows = gz.read_variants()
+    pairs = [(r["place_id"], r["variant"]) for r in rows]
+    assert len(pairs) == len(set(pairs))
+    places = gz.gazetteer().places
+    assert all(pid in places for pid, _ in pairs)
