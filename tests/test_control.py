@@ -130,7 +130,7 @@ def test_every_populated_place_with_10_is_events_has_ledger_rows(ledger):
 def test_article_places_are_in_the_ledger(ledger):
     keys = set(ledger.rows["place_id"]) | set(ledger.rows["zone_id"])
     # Damascus, al-Hasakah, Deir ez-Zor, the At-Tanf garrison and zone
-    assert {"gn:170654", "gn:173811", "gn:170794", "cu:at-tanf-garrison",
+    assert {"gn:170654", "gn:173811", "gn:170794", "cu:at-tanf-garrison@15km",
             "rg:at-tanf-zone"} <= keys
 
 

@@ -6,7 +6,8 @@ The ledger
 ----------
 ``data/control_ledger.csv`` (one assertion per row) says that a place (gazetteer id ``gn:`` or
 ``cu:``) or a curated zone (``rg:``/``adm1:`` ids, ``&`` for an intersection, e.g.
-``rg:syria-east-of-euphrates&adm1:SY09``) was held by one controller from ``valid_from`` to
+``rg:syria-east-of-euphrates&adm1:SY09``; ``cu:at-tanf-garrison@15km`` is a 15 km circle around a
+gazetteer point) was held by one controller from ``valid_from`` to
 ``valid_to`` (both inclusive, YYYY-MM-DD, inside 2016-01-01..2019-11-30), with ``source`` (one or
 more ids of ``data/control_sources.csv``, joined by ``;``) and a ``note`` on what is uncertain.
 :func:`load_ledger` checks every row and names file, row and field on any error.
@@ -25,8 +26,10 @@ How the zones are built (:func:`control_at`)
 3. **Voronoi cells.** Each bank is tessellated with :func:`shapely.voronoi_polygons` around its
    anchors, in a metric projection (:data:`METRIC_CRS`), and clipped to the bank. A cell takes
    the controller of its anchor's ledger row.
-4. **Curated zones** (ledger rows with a ``zone_id``; today the At-Tanf 55 km zone) are laid over
-   the cells and take precedence inside them (later rows over earlier ones).
+4. **Curated zones** (ledger rows with a ``zone_id``: the At-Tanf garrison area, a 15 km circle,
+   from March 2016, and the 55 km deconfliction zone from May 2017) are laid over the cells and
+   take precedence inside them (later rows over earlier ones). The garrison is a zone rather than
+   an anchor on purpose: as an anchor its Voronoi cell would claim the whole south-eastern desert.
 5. The result is dissolved by controller and returned in EPSG:4326.
 
 What this cannot tell: a Voronoi boundary is halfway between two anchors, not a surveyed front
@@ -190,13 +193,35 @@ def read_sources(path: Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, dtype=str)
 
 
+_CIRCLE_RE = re.compile(r"^((?:gn|cu):[A-Za-z0-9_.-]+)@(\d+(?:\.\d+)?)km$")
+
+
+def _circle(point_id: str, km: float) -> BaseGeometry:
+    """A circle of ``km`` around a gazetteer point (buffer in METRIC_CRS), in EPSG:4326."""
+    try:
+        p = gazetteer.lookup(point_id)
+    except gazetteer.GazetteerError as exc:
+        raise regions.RegionError(f"unknown place id '{point_id}'") from exc
+    if p.lat is None or p.lon is None:
+        raise regions.RegionError(f"'{point_id}' has no coordinates")
+    disc = _to_metric(Point(p.lon, p.lat)).buffer(km * 1000.0, quad_segs=32)
+    return gpd.GeoSeries([disc], crs=METRIC_CRS).to_crs(WGS84).iloc[0]
+
+
 def _zone_geometry(zone_id: str) -> BaseGeometry:
-    """The geometry of a curated zone id: region ids joined by ``&`` (intersection)."""
+    """The geometry of a curated zone id: region ids (``rg:``, ``adm1:``, ``adm0:``) or point
+    circles (``<gn:|cu: id>@<R>km``) joined by ``&`` (intersection)."""
     parts = [p.strip() for p in zone_id.split("&")]
     geom: BaseGeometry | None = None
     for part in parts:
+        circle = _CIRCLE_RE.match(part)
+        if circle:
+            g = _circle(circle.group(1), float(circle.group(2)))
+            geom = g if geom is None else geom.intersection(g)
+            continue
         if not part.startswith(_ZONE_PREFIXES):
-            raise regions.RegionError(f"'{part}' is not a region id (rg:, adm1:, adm0:)")
+            raise regions.RegionError(
+                f"'{part}' is not a region id (rg:, adm1:, adm0:) or a circle (ID@Rkm)")
         reg = regions.region(part)
         if reg.kind != "polygon":
             raise regions.RegionError(f"'{part}' is a {reg.kind}, not a polygon")
@@ -728,3 +753,79 @@ def describe_point(lat: float, lon: float, date, *, ledger: Ledger | None = None
             s = src.loc[sid.strip()]
             lines.append(f"    source {sid.strip()}: {s['title']} ({s['publisher']}) {s['url']}")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Summaries and figures (notebook 03)
+# --------------------------------------------------------------------------------------------
+
+
+def quarterly_dates(start=SPAN_START, end=SPAN_END) -> list[dt.date]:
+    """The first day of every quarter from ``start`` to ``end`` (inclusive)."""
+    return [d.date() for d in pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="QS")]
+
+
+def area_table(dates, *, ledger: Ledger | None = None) -> pd.DataFrame:
+    """Area (km², in :data:`METRIC_CRS`) and share of Syria held by each controller on each date:
+    one row per date, one column per controller present on any of them."""
+    ledger = ledger or default_ledger()
+    total = syria_metric().area
+    recs = []
+    for d in dates:
+        z = control_at(d, ledger=ledger).to_crs(METRIC_CRS)
+        recs.append({"date": pd.Timestamp(d).date(),
+                     **dict(zip(z["controller"], z.area / 1e6))})
+    out = pd.DataFrame(recs).set_index("date").fillna(0.0)
+    out = out[[c for c in CONTROLLERS if c in out.columns]]
+    out["syria_km2"] = total / 1e6
+    return out.round(0)
+
+
+def plot_small_multiples(dates, out: str | Path | None = None, *, palette: dict[str, str],
+                         ncols: int = 4, dpi: int = 300, ledger: Ledger | None = None,
+                         title: str | None = None):
+    """Small multiples of the zones on ``dates`` (one panel each, Euphrates drawn), with one
+    legend. ``palette`` maps controller -> colour (pass :data:`geoclaims.maps.PALETTE`). ``out``:
+    a path; ``.png`` (at ``dpi``) and/or ``.svg``, or no suffix for both. Returns the Figure."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    ledger = ledger or default_ledger()
+    dates = [pd.Timestamp(d).date() for d in dates]
+    nrows = -(-len(dates) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.3 * nrows + 0.9),
+                             squeeze=False)
+    river = gpd.GeoSeries([regions.euphrates()], crs=WGS84)
+    syr = gpd.GeoSeries([regions.syria()], crs=WGS84)
+    seen: list[str] = []
+    for ax, d in zip(axes.flat, dates):
+        z = control_at(d, ledger=ledger)
+        z.plot(ax=ax, color=[palette[c] for c in z["controller"]], linewidth=0)
+        syr.boundary.plot(ax=ax, color="#444444", linewidth=0.4)
+        river.plot(ax=ax, color="#3a7bd5", linewidth=0.6)
+        ax.set_title(str(d), fontsize=8)
+        ax.set_axis_off()
+        seen += [c for c in z["controller"] if c not in seen]
+    for ax in list(axes.flat)[len(dates):]:
+        ax.set_axis_off()
+    handles = [Patch(facecolor=palette[c], label=c.replace("_", " ")) for c in CONTROLLERS
+               if c in seen]
+    handles.append(Patch(facecolor="none", edgecolor="#3a7bd5", label="Euphrates"))
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), fontsize=7,
+               frameon=False)
+    fig.suptitle(title or "Zones of control built from the geoclaims control ledger", fontsize=10)
+    fig.text(0.5, 0.005, "Voronoi cells around the ledger's places, cut along the Euphrates; "
+             "boundaries are approximate. Sources: data/control_sources.csv.",
+             ha="center", fontsize=6)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.96))
+    if out is not None:
+        out = Path(out)
+        targets = [out] if out.suffix in (".png", ".svg") else [out.with_suffix(".png"),
+                                                                 out.with_suffix(".svg")]
+        for t in targets:
+            t.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(t, dpi=dpi)
+    return fig
