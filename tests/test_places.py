@@ -280,3 +280,13 @@ def test_escape_html_for_folium():
     s = places.escape_html("<script>`${x}`\\</script>")
     for bad in ("<", ">", "`", "${", "\\"):
         assert bad not in s
+
+
+def test_report_counts_what_was_set_aside(mentions):
+    rep = mentions.attrs["report"]
+    assert rep["mentions"] == len(mentions)
+    assert rep["inside_longer_match"] >= 20  # 'Syria' inside 'eastern Syria', ...
+    assert rep["status_resolved"] + rep["status_metonym"] == len(mentions)
+    m = places.geoparse("Fighters of the Islamic State of Iraq and Syria left Raqqa.")
+    assert list(m["text"]) == ["Raqqa"]
+    assert m.attrs["report"]["inside_not_places"] == 2  # Iraq, Syria

@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,8 @@ import yaml
 from geoclaims import article as article_mod
 from geoclaims import gazetteer as gz
 from geoclaims import paths
+
+log = logging.getLogger(__name__)
 
 PHRASES_FILE = "place_phrases.csv"
 RULES_FILE = "place_rules.yaml"
@@ -319,6 +322,10 @@ def geoparse(source) -> gpd.GeoDataFrame:
     ``"region"``), precision_km, source, alternatives (other place ids, ``;``-separated), status
     (resolved|unresolved|metonym), match (how it was found) and part_of (row index of the phrase
     an anchor belongs to, else -1). Metonyms and unresolved mentions have no coordinates.
+
+    ``result.attrs["report"]`` counts what was set aside and why: candidate names inside a
+    not-a-place name (``inside_not_places``), inside a longer match (``inside_longer_match``),
+    and the mentions by status.
     """
     art = _as_article(source)
     text = art.text
@@ -333,8 +340,13 @@ def geoparse(source) -> gpd.GeoDataFrame:
     spans: list[tuple[int, int]] = []
     pool = sorted(phrases + names, key=lambda c: (-(c.end - c.start), c.priority, c.start))
     phrase_keep: dict[int, _Cand] = {}
+    report = {"candidates": len(pool), "inside_not_places": 0, "inside_longer_match": 0}
     for c in pool:
-        if _overlaps((c.start, c.end), spans) or _overlaps((c.start, c.end), blocked):
+        if _overlaps((c.start, c.end), blocked):
+            report["inside_not_places"] += 1
+            continue
+        if _overlaps((c.start, c.end), spans):
+            report["inside_longer_match"] += 1
             continue
         chosen.append(c)
         spans.append((c.start, c.end))
@@ -405,6 +417,12 @@ def geoparse(source) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame(df, geometry="geometry", crs="EPSG:4326")
     out.attrs["article"] = art.name
     out.attrs["sha256"] = art.sha256
+    report.update(
+        mentions=len(out), anchors=int((out["part_of"] >= 0).sum()),
+        **{f"status_{k}": int(v) for k, v in out["status"].value_counts().items()},
+    )
+    out.attrs["report"] = report
+    log.info("geoparse %s: %s", art.name, report)
     return out
 
 
