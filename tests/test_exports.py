@@ -106,3 +106,10 @@ def test_cli_map_gpkg_from_an_events_file(tmp_path):
     names = [n for n, _ in pyogrio.list_layers(out)]
     assert {"events", "merv", "at_tanf_zone"} <= set(names)
     assert (tmp_path / "m.gpkg.sources.txt").exists()
+
+
+def test_map_files_get_a_sources_sidecar_too(tmp_path):
+    files = maps.write_map(_layers(), tmp_path / "m.html", title="t")
+    assert files == [tmp_path / "m.html", tmp_path / "m.html.sources.txt"]
+    text = files[1].read_text(encoding="utf-8")
+    assert "OCHA COD-AB" in text and "CC BY-IGO 3.0" in text and "UCDP GED" in text

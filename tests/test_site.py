@@ -22,7 +22,9 @@ def test_site_pages_and_index(site):
     assert 'src="figures/fixture_static.png"' in index
     assert 'href="figures/fixture_static.svg"' in index
     assert 'href="figures/fixture_map.html"' in index
-    for name in ("01_fixture.html", "figures/fixture_static.png", "figures/fixture_static.svg",
+    assert "<h2>Data downloads</h2>" in index
+    assert 'href="figures/fixture_layers.gpkg.sources.txt">sources and licences</a>' in index
+    for name in ("01_fixture.html", "figures/fixture_layers.gpkg", "figures/fixture_static.png", "figures/fixture_static.svg",
                  "figures/fixture_map.html"):
         assert (site / name).exists(), name
 

@@ -143,8 +143,9 @@ def check_offline(site_dir: Path = SITE) -> list[str]:
 
 def _copy_outputs(out_dir: Path, sources: list[Path]) -> dict[str, list[str]]:
     """Copy figures and maps (with their sources sidecars) into the site; name -> files."""
-    kinds = {".png": "figures", ".svg": "figures", ".html": "maps"}
-    copied: dict[str, list[str]] = {"figures": [], "maps": [], "sidecars": []}
+    kinds = {".png": "figures", ".svg": "figures", ".html": "maps", ".gpkg": "downloads",
+             ".csv": "downloads"}
+    copied: dict[str, list[str]] = {"figures": [], "maps": [], "sidecars": [], "downloads": []}
     target = out_dir / "figures"
     target.mkdir(parents=True, exist_ok=True)
     for folder in sources:
@@ -193,6 +194,11 @@ def write_index(out_dir: Path, pages: list[tuple[Path, str]], copied: dict[str, 
     for f in sorted(svgs - {p[:-4] + ".svg" for p in pngs}):
         figs.append(f'<figure><a href="figures/{e(f)}"><img src="figures/{e(f)}" alt="{e(f)}">'
                     f'</a><figcaption>{e(f)}</figcaption></figure>')
+    downloads = []
+    for f in copied.get("downloads", []):
+        extra = (f' (<a href="figures/{e(f)}.sources.txt">sources and licences</a>)'
+                 if f + ".sources.txt" in sidecars else "")
+        downloads.append(f'<li><a href="figures/{e(f)}">{e(f)}</a>{extra}</li>')
     maps_ = []
     for f in copied.get("maps", []):
         extra = (f' (<a href="figures/{e(f)}.sources.txt">sources</a>)'
@@ -210,6 +216,8 @@ def write_index(out_dir: Path, pages: list[tuple[Path, str]], copied: dict[str, 
         f"<h2>Notebooks</h2>\n<ol>\n{items}\n</ol>\n"
         f"<h2>Interactive maps</h2>\n<ul>\n{''.join(maps_) or '<li>none</li>'}\n</ul>\n"
         f"<h2>Figures</h2>\n<div class=\"figs\">\n{''.join(figs) or '<p>none</p>'}\n</div>\n"
+        + (f"<h2>Data downloads</h2>\n<ul>\n{''.join(downloads)}\n</ul>\n" if downloads else "")
+        + "\n"
         f"{problems_note}"
         "<h2>Data and licences</h2>\n<p>Each figure and map names its sources and licences "
         "(UCDP GED: CC BY 4.0; OCHA COD-AB: CC BY-IGO 3.0; GeoNames: CC BY 4.0; Natural Earth: "
@@ -218,6 +226,26 @@ def write_index(out_dir: Path, pages: list[tuple[Path, str]], copied: dict[str, 
         encoding="utf-8",
     )
     return index
+
+
+#: The journalists' map and data built with the site (``geoclaims map`` on the article's year).
+SITE_MAP_RANGE = ("2019-01-01", "2019-11-30")
+
+
+def site_maps(out_dir: Path = BUILD / "maps") -> Path:
+    """The overview web map, static map and data downloads (every layer as GeoPackage, events
+    as CSV) for the site, each with its sources sidecar; written to ``out_dir``."""
+    from geoclaims import maps
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start, end = SITE_MAP_RANGE
+    title = "Conflict events and areas of control in Syria"
+    names = ("geoclaims_syria_2019.html", "geoclaims_syria_2019.png",
+             "geoclaims_layers_2019.gpkg", "geoclaims_events_2019.csv")
+    result = maps.make_map([out_dir / n for n in names], dataset="ucdp-ged-syria", start=start,
+                           end=end, title=title)
+    print("site maps:\n  " + result.summary().replace("\n", "\n  "), file=sys.stderr)
+    return out_dir
 
 
 def build_site(executed_dir: Path = EXECUTED, out_dir: Path = SITE,
@@ -253,7 +281,7 @@ def main(argv: list[str]) -> None:
     if cmd == "notebooks":
         run_notebooks([Path(p) for p in rest])
     elif cmd == "site":
-        print(f"site: {build_site()}", file=sys.stderr)
+        print(f"site: {build_site(figures=[paths.FIGURES, site_maps()])}", file=sys.stderr)
     elif cmd == "summary":
         summary()
     elif cmd == "check":

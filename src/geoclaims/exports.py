@@ -139,6 +139,16 @@ def _finish(path: Path, layers: dict[str, gpd.GeoDataFrame], report: ExportRepor
             report.sources.append(s)
 
 
+def write_sources(path: str | Path, layers: maps.MapLayers) -> Path:
+    """The sources sidecar of a map file (web page or figure): every drawn layer's sources."""
+    path = Path(path)
+    named = export_layers(layers)
+    report = ExportReport(notes=list(layers.notes))
+    names = layers.dataset_names() | {"ne-admin0", "ocha-admin1"}  # base layers drawn
+    sources = maps.sources_for(names)
+    return _sidecar(path, {n: len(f) for n, f in named.items()}, sources, report.notes)
+
+
 def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path,
                report: ExportReport | None = None) -> ExportReport:
     """Every layer in one GeoPackage (an existing file is replaced)."""

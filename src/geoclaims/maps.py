@@ -1210,6 +1210,26 @@ def collect_layers(
 # --------------------------------------------------------------------------------------------
 
 
+def write_map(layers: MapLayers, out: str | Path, *, title: str) -> list[Path]:
+    """Write ``layers`` to ``out`` by its suffix; the files written (sidecars included)."""
+    from geoclaims import exports  # the export half of this stage
+
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix == ".html":
+        return [save_html(interactive_map(layers, title=title), out),
+                exports.write_sources(out, layers)]
+    if suffix in (".png", ".svg"):
+        import matplotlib.pyplot as plt
+
+        fig = static_map(layers, out, title=title)
+        plt.close(fig)
+        return [out, exports.write_sources(out, layers)]
+    if suffix in (".gpkg", ".geojson", ".csv"):
+        return exports.export(layers, out).files
+    raise MapError(f"{out}: the format comes from the suffix, one of {', '.join(FORMATS)}")
+
+
 class MapError(ValueError):
     """Bad input to :func:`make_map` (unknown place, controller or output format)."""
 
@@ -1312,7 +1332,7 @@ def within_km(frame: gpd.GeoDataFrame, geometry: Any, radius_km: float) -> pd.Se
 
 
 def make_map(
-    out: str | Path,
+    out: str | Path | Sequence[str | Path],
     *,
     dataset: str | None = None,
     events_file: str | Path | None = None,
@@ -1331,10 +1351,11 @@ def make_map(
     ``events`` (already loaded) replaces ``dataset``/``events_file``. Every filter is reported
     in :attr:`MapResult.filters` with the number of rows it removed.
     """
-    out = Path(out)
-    suffix = out.suffix.lower()
-    if suffix not in FORMATS:
-        raise MapError(f"--out {out}: the format comes from the suffix, one of {', '.join(FORMATS)}")
+    outs = [Path(out)] if isinstance(out, (str, Path)) else [Path(o) for o in out]
+    for o in outs:
+        if o.suffix.lower() not in FORMATS:
+            raise MapError(f"--out {o}: the format comes from the suffix, one of "
+                           f"{', '.join(FORMATS)}")
     if controller is not None and controller not in CONTROLLERS:
         raise MapError(f"unknown controller '{controller}'; known: {', '.join(CONTROLLERS)}")
     if (place is None) != (radius_km is None):
@@ -1372,21 +1393,11 @@ def make_map(
         filters.append({"filter": f"controller {controller}", "removed": int((~keep).sum())})
         layers.events = ev[keep.values].reset_index(drop=True)
 
-    when = _date_range_text(*_infer_range(layers))
     title = title or "Conflict events and areas of control in Syria"
-    if suffix == ".html":
-        files = [save_html(interactive_map(layers, title=title), out)]
-    elif suffix in (".png", ".svg"):
-        import matplotlib.pyplot as plt
-
-        fig = static_map(layers, out, title=title)
-        plt.close(fig)
-        files = [out]
-    else:
-        from geoclaims import exports  # a later module of the same stage
-
-        files = exports.export(layers, out).files
-    log.info("map %s (%s): %s", out, when, filters)
+    files: list[Path] = []
+    for o in outs:
+        files += write_map(layers, o, title=title)
+    log.info("map %s (%s): %s", outs, _date_range_text(*_infer_range(layers)), filters)
     return MapResult(files=files, layers=layers, filters=filters)
 
 
