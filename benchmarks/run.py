@@ -14,5 +14,5 @@ if __name__ == "__main__":
         if script.name == Path(__file__).name:
             continue
         print(f"== {script.name}", flush=True)
-        failed += subprocess.run([sys.executable, str(script)]).returncode != 0
+        failed += subprocess.run([sys.executable, str(script)], check=False).returncode != 0
     sys.exit(1 if failed else 0)

@@ -9,10 +9,9 @@ import subprocess
 import tomllib
 
 import yaml
-
-from geoclaims import datasets
 from conftest import ROOT
 
+from geoclaims import datasets
 
 
 def _norm(name: str) -> str:
