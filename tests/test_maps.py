@@ -322,3 +322,11 @@ def test_claim_figure_writes_png_and_svg(tmp_path):
     assert [p.name for p in files] == ["claim_C4_map.png", "claim_C4_map.svg"]
     svg = files[1].read_text(encoding="utf-8")
     assert "Claim C4 (as stated in the article)" in svg and "UCDP GED (CC BY 4.0)" in svg
+
+
+def test_tiles_only_when_asked():
+    plain = maps.interactive_map(maps.MapLayers(), base_layers=False).get_root().render()
+    assert "tile.openstreetmap.org" not in plain
+    tiled = maps.interactive_map(maps.MapLayers(), base_layers=False, tiles="OpenStreetMap")
+    page = tiled.get_root().render()
+    assert "tile.openstreetmap.org" in page and "OpenStreetMap" in page

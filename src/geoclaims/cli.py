@@ -233,6 +233,10 @@ def map_cmd(
         None, "--radius-km", help="Keep events within this many km of --place."
     ),
     title: str | None = typer.Option(None, "--title", help="Map title."),
+    tiles: str | None = typer.Option(
+        None, "--tiles", help="Web maps only: a basemap, e.g. OpenStreetMap (needs a network "
+        "connection when the page is opened; off by default)."
+    ),
 ) -> None:
     """A map or data export for publication, with sources and licences credited."""
     from geoclaims import maps
@@ -240,7 +244,7 @@ def map_cmd(
     try:
         result = maps.make_map(
             out, dataset=dataset, events_file=events_file, start=start, end=end, actor=actor,
-            controller=controller, place=place, radius_km=radius_km, title=title,
+            controller=controller, place=place, radius_km=radius_km, title=title, tiles=tiles,
         )
     except (maps.MapError, datasets.DataError) as exc:
         fail(str(exc))

@@ -333,6 +333,7 @@ class MapLayers:
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
     notes: list[str] = field(default_factory=list)
+    extent: tuple[float, float, float, float] | None = None  # lon0, lat0, lon1, lat1
 
     def present(self) -> dict[str, gpd.GeoDataFrame]:
         return {
@@ -479,6 +480,7 @@ def static_map(
     fig = plt.figure(figsize=figsize)
     ax = fig.add_axes((0.02, 0.08, 0.66, 0.8))  # the legend and the inset go to the right
     ax.set_facecolor("#F4F4F4")  # sea / outside: light grey
+    extent = extent or layers.extent
     if extent is None:
         lon0, lat0, lon1, lat1 = syria.total_bounds
         pad = 0.3
@@ -505,6 +507,7 @@ def static_map(
             zone_label = f"Control on {when:%-d %b %Y} (approximate)"
         else:
             zone_label = "Control (approximate)"
+        zones = zones[zones.intersects(shapely.box(*extent))]  # legend: what is in view
         zl = zones.to_crs(SYRIA_LCC)
         for ctrl, part in zl.groupby(zl["controller"].astype(str), sort=True):
             part.plot(ax=ax, color=colour(ctrl), alpha=0.45, edgecolor="white", linewidth=0.3)
@@ -906,8 +909,9 @@ def interactive_map(
     start, end = _infer_range(layers)
     m = folium.Map(location=[35.0, 38.5], zoom_start=zoom_start, tiles=None, maxZoom=18,
                    control_scale=True)
-    if tiles:
-        folium.TileLayer(tiles, attr=tiles_attribution, name="Basemap", overlay=False).add_to(m)
+    if tiles:  # only when asked: tiles are fetched over the network when the page opens
+        folium.TileLayer(tiles, attr=tiles_attribution, name=f"Basemap: {tiles}",
+                         overlay=True, show=True, max_zoom=18).add_to(m)
     m.get_root().header.add_child(folium.Element(_CSS))
     legend: list[str] = []
     bounds = None
@@ -1210,14 +1214,16 @@ def collect_layers(
 # --------------------------------------------------------------------------------------------
 
 
-def write_map(layers: MapLayers, out: str | Path, *, title: str) -> list[Path]:
-    """Write ``layers`` to ``out`` by its suffix; the files written (sidecars included)."""
+def write_map(layers: MapLayers, out: str | Path, *, title: str,
+              tiles: str | None = None) -> list[Path]:
+    """Write ``layers`` to ``out`` by its suffix; the files written (sidecars included).
+    ``tiles`` (web maps only) adds a basemap that needs a network connection to show."""
     from geoclaims import exports  # the export half of this stage
 
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix == ".html":
-        return [save_html(interactive_map(layers, title=title), out),
+        return [save_html(interactive_map(layers, title=title, tiles=tiles), out),
                 exports.write_sources(out, layers)]
     if suffix in (".png", ".svg"):
         import matplotlib.pyplot as plt
@@ -1344,6 +1350,7 @@ def make_map(
     radius_km: float | None = None,
     title: str | None = None,
     events: gpd.GeoDataFrame | None = None,
+    tiles: str | None = None,
 ) -> MapResult:
     """Load events, filter them, gather the layers and write ``out`` by its suffix
     (.html web map, .png/.svg static map, .gpkg/.geojson/.csv export with a sidecar).
@@ -1393,10 +1400,21 @@ def make_map(
         filters.append({"filter": f"controller {controller}", "removed": int((~keep).sum())})
         layers.events = ev[keep.values].reset_index(drop=True)
 
-    title = title or "Conflict events and areas of control in Syria"
+    if title is None:
+        what = [f"actor group {label(actor)}"] if actor else []
+        if controller:
+            what.append(f"in areas held by {label(controller)}")
+        if target is not None:
+            what.append(f"within {radius_km:g} km of {name}")
+        title = "Conflict events and areas of control in Syria" + (
+            f"\nEvents: {', '.join(what)}" if what else "")
+    if target is not None:  # static maps: the circle around the place, with a margin
+        geom = gpd.GeoSeries([_place_geometry(target)], crs=WGS84).to_crs(SYRIA_LCC)
+        box = geom.buffer(float(radius_km) * 1000 * 1.3).to_crs(WGS84).total_bounds
+        layers.extent = tuple(float(v) for v in box)
     files: list[Path] = []
     for o in outs:
-        files += write_map(layers, o, title=title)
+        files += write_map(layers, o, title=title, tiles=tiles)
     log.info("map %s (%s): %s", outs, _date_range_text(*_infer_range(layers)), filters)
     return MapResult(files=files, layers=layers, filters=filters)
 
