@@ -848,11 +848,39 @@ _CSS = """
 """
 
 
-def _feature_collection(frame: gpd.GeoDataFrame, props: dict[str, list[Any]]) -> dict:
-    geo = json.loads(frame.geometry.to_json())
+def _feature_collection(frame: gpd.GeoDataFrame, props: dict[str, list[Any]],
+                        simplify_deg: float = 0.0) -> dict:
+    """GeoJSON of ``frame``'s geometries with ``props``; coordinates rounded to 1e-5 degrees
+    (about 1 m) and, with ``simplify_deg``, simplified (for web maps of approximate zones)."""
+    geoms = frame.geometry
+    if simplify_deg:
+        geoms = geoms.simplify(simplify_deg, preserve_topology=True)
+    geo = json.loads(geoms.to_json(drop_id=True))
+    _round_coords(geo)
     for i, feat in enumerate(geo["features"]):
         feat["properties"] = {k: v[i] for k, v in props.items()}
     return geo
+
+
+def _round_coords(obj: Any, ndigits: int = 5) -> Any:
+    """Round every coordinate of a GeoJSON mapping in place (smaller pages, same drawing)."""
+    if isinstance(obj, dict):
+        if "coordinates" in obj:
+            obj["coordinates"] = _round_nested(obj["coordinates"], ndigits)
+        for value in obj.values():
+            if isinstance(value, (dict, list)):
+                _round_coords(value, ndigits)
+    elif isinstance(obj, list):
+        for value in obj:
+            if isinstance(value, (dict, list)):
+                _round_coords(value, ndigits)
+    return obj
+
+
+def _round_nested(coords: Any, ndigits: int) -> Any:
+    if isinstance(coords, (int, float)):
+        return round(coords, ndigits)
+    return [_round_nested(c, ndigits) for c in coords]
 
 
 def _place_style(feature: dict) -> dict:
@@ -936,7 +964,7 @@ def interactive_map(
                             "fillOpacity": 0.45,
                             "className": f"geoclaims-zone geoclaims-zone-{escape_text(c)}"}
                            for c in ctrl],
-            }))
+            }, simplify_deg=0.002))
             labels.append(day)
         _slider_class()(labels, collections, init_index=len(labels) - 1).add_to(m)
         for c in sorted(set(zones["controller"].astype(str))):
