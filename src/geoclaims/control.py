@@ -45,9 +45,10 @@ The time-aware join (:func:`classify`)
 --------------------------------------
 The dates at which any ledger row starts or ends cut 2016-01-01..2019-11-30 into control
 intervals. The cells' geometry depends only on *which* places are anchors, which is the same for
-most intervals, so the cells (split by the zones into "atoms") are built once per distinct anchor
-set and joined to all events in one :func:`geopandas.sjoin` with the spatial index; the
-controller of each atom in each interval is then a table lookup. Distances to the nearest zone of
+every interval (each place's rows cover the whole span), so the cells, split by every curated
+zone into "atoms", are built once and joined to all events in one :func:`geopandas.sjoin` with
+the spatial index; the controller of each atom in each interval (its anchor's row, or the last
+active zone containing it) is then a table lookup. Distances to the nearest zone of
 another controller are measured in :data:`METRIC_CRS` to the front edges (atom boundaries whose
 two sides differ in that interval) with an STRtree nearest-neighbour query per interval and
 controller. There is no Python loop over events.
@@ -383,8 +384,8 @@ def _anchors(points: dict[str, Point]) -> gpd.GeoDataFrame:
 class Atoms:
     """Pieces of Syria that never change controller inside one anchor set.
 
-    ``frame``: atom index -> place_id (the anchor of its cell), zone_id ('' outside zones),
-    geometry (METRIC_CRS). ``edges``: segments of boundaries shared by two atoms
+    ``frame``: atom index -> place_id (the anchor of its cell), zones (the ledger's zone ids that
+    contain the atom, in ledger order), geometry (METRIC_CRS). ``edges``: segments of boundaries shared by two atoms
     (``seg`` geometries, ``a``/``b`` atom indices).
     """
 
@@ -421,10 +422,10 @@ def _cells(anchor_ids: tuple[str, ...], anchors: gpd.GeoDataFrame) -> gpd.GeoDat
 def _build_atoms(anchor_ids: tuple[str, ...], zone_ids: tuple[str, ...],
                  anchors: gpd.GeoDataFrame) -> Atoms:
     cells = _cells(anchor_ids, anchors)
-    recs: list[tuple[str, str, BaseGeometry]] = [
-        (pid, "", g) for pid, g in zip(cells["place_id"], cells.geometry)]
+    recs: list[tuple[str, tuple[str, ...], BaseGeometry]] = [
+        (pid, (), g) for pid, g in zip(cells["place_id"], cells.geometry)]
     syr = syria_metric()
-    for zid in zone_ids:  # later zones take precedence
+    for zid in zone_ids:  # every zone of the ledger; which are active is decided per interval
         z = _to_metric(_zone_geometry(zid)).intersection(syr)
         new = []
         for pid, zprev, g in recs:
@@ -432,14 +433,14 @@ def _build_atoms(anchor_ids: tuple[str, ...], zone_ids: tuple[str, ...],
             if not outside.is_empty:
                 new.append((pid, zprev, outside))
             if not inside.is_empty:
-                new.append((pid, zid, inside))
+                new.append((pid, (*zprev, zid), inside))
         recs = new
     geoms = shapely.set_precision(np.array([r[2] for r in recs], dtype=object), GRID_M)
     geoms = shapely.make_valid(geoms)
     keep = ~shapely.is_empty(geoms) & (shapely.area(geoms) > 0)
     frame = gpd.GeoDataFrame(
         {"place_id": [r[0] for r, k in zip(recs, keep) if k],
-         "zone_id": [r[1] for r, k in zip(recs, keep) if k]},
+         "zones": [r[1] for r, k in zip(recs, keep) if k]},
         geometry=list(geoms[keep]), crs=METRIC_CRS)
     # shared edges between atoms, exploded to segments for a nearest-neighbour index
     tree = shapely.STRtree(frame.geometry.values)
@@ -473,20 +474,27 @@ def _interval_state(ledger: Ledger, day: np.datetime64) -> tuple[tuple, tuple, d
     return tuple(sorted(pmap)), tuple(zones["zone_id"]), pmap, zmap
 
 
-def _atoms_for(ledger: Ledger, anchor_ids: tuple, zone_ids: tuple) -> Atoms:
-    key = ("atoms", anchor_ids, zone_ids)
+def _atoms_for(ledger: Ledger, anchor_ids: tuple) -> Atoms:
+    """Atoms for one anchor set, split by every zone of the ledger (built once, cached)."""
+    key = ("atoms", anchor_ids)
     if key not in ledger._cache:
+        zone_ids = tuple(dict.fromkeys(ledger.rows.loc[ledger.rows["zone_id"] != "", "zone_id"]))
         ledger._cache[key] = _build_atoms(anchor_ids, zone_ids, ledger.anchors)
     return ledger._cache[key]
 
 
-def _labels(atoms: Atoms, pmap: dict, zmap: dict) -> tuple[np.ndarray, np.ndarray]:
-    ctrl, rows = [], []
-    for pid, zid in zip(atoms.frame["place_id"], atoms.frame["zone_id"]):
-        c, r = zmap[zid] if zid else pmap[pid]
+def _labels(atoms: Atoms, pmap: dict, zmap: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Controller, ledger row and active zone ('' if none) of every atom on one interval: the
+    last active zone containing the atom wins, else the atom's anchor."""
+    ctrl, rows, zone = [], [], []
+    for pid, zids in zip(atoms.frame["place_id"], atoms.frame["zones"]):
+        active = [z for z in zids if z in zmap]
+        c, r = zmap[active[-1]] if active else pmap[pid]
         ctrl.append(c)
         rows.append(r)
-    return np.array(ctrl, dtype=object), np.array(rows, dtype=object)
+        zone.append(active[-1] if active else "")
+    return (np.array(ctrl, dtype=object), np.array(rows, dtype=object),
+            np.array(zone, dtype=object))
 
 
 def _day(date) -> np.datetime64:
@@ -501,12 +509,14 @@ def cells_at(date, *, ledger: Ledger | None = None) -> gpd.GeoDataFrame:
     """The undissolved pieces on ``date``: place_id, zone_id, controller, row_id, geometry
     (EPSG:4326). Each piece is one anchor's cell (or its part inside a curated zone)."""
     ledger = ledger or default_ledger()
-    anchor_ids, zone_ids, pmap, zmap = _interval_state(ledger, _day(date))
-    atoms = _atoms_for(ledger, anchor_ids, zone_ids)
-    ctrl, rows = _labels(atoms, pmap, zmap)
-    out = atoms.frame.copy()
+    anchor_ids, _, pmap, zmap = _interval_state(ledger, _day(date))
+    atoms = _atoms_for(ledger, anchor_ids)
+    ctrl, rows, zone = _labels(atoms, pmap, zmap)
+    out = atoms.frame[["place_id"]].copy()
+    out["zone_id"] = zone
     out["controller"] = ctrl
     out["row_id"] = rows
+    out = out.set_geometry(atoms.frame.geometry.values, crs=METRIC_CRS)
     return out.to_crs(WGS84)
 
 
@@ -612,14 +622,14 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
     # group intervals by anchor set: one spatial join per anchor set
     states = {int(i): _interval_state(ledger, bps[i]) for i in used}
     by_set: dict[tuple, list[int]] = {}
-    for i, (aids, zids, _, _) in states.items():
-        by_set.setdefault((aids, zids), []).append(i)
+    for i, (aids, _, _, _) in states.items():
+        by_set.setdefault(aids, []).append(i)
     report.n_anchor_sets = len(by_set)
     atom_of = np.full(n, -1)
     set_of = np.full(n, -1)
     sets = []
-    for k, ((aids, zids), ivals) in enumerate(by_set.items()):
-        atoms = _atoms_for(ledger, aids, zids)
+    for k, (aids, ivals) in enumerate(by_set.items()):
+        atoms = _atoms_for(ledger, aids)
         sets.append((atoms, ivals))
         sel = np.flatnonzero(np.isin(interval, ivals))
         left = gpd.GeoDataFrame(geometry=pts[sel], crs=WGS84)
@@ -634,29 +644,37 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
         xy = shapely.get_coordinates(pts[placed])
         x, y = _to_metric_xy(xy[:, 0], xy[:, 1])
         pts_m[placed] = shapely.points(x, y)
-    for k, (atoms, ivals) in enumerate(sets):
-        for i in ivals:
-            _, _, pmap, zmap = states[i]
-            ctrl, rid = _labels(atoms, pmap, zmap)
-            ev_idx = np.flatnonzero((interval == i) & (set_of == k))
-            a_idx = atom_of[ev_idx]
-            ev_ctrl = ctrl[a_idx]
-            controller[ev_idx] = ev_ctrl
-            rows_out[ev_idx] = rid[a_idx]
-            if not distances:
+    # events grouped by control interval (one sort, no per-event loop)
+    idx = np.flatnonzero(placed)
+    idx = idx[np.argsort(interval[idx], kind="stable")]
+    groups = np.split(idx, np.flatnonzero(np.diff(interval[idx])) + 1) if len(idx) else []
+    trees: dict[tuple, shapely.STRtree | None] = {}
+    for ev_idx in groups:
+        i = int(interval[ev_idx[0]])
+        atoms, _ = sets[int(set_of[ev_idx[0]])]
+        _, _, pmap, zmap = states[i]
+        ctrl, rid, _ = _labels(atoms, pmap, zmap)
+        a_idx = atom_of[ev_idx]
+        ev_ctrl = ctrl[a_idx]
+        controller[ev_idx] = ev_ctrl
+        rows_out[ev_idx] = rid[a_idx]
+        if not distances:
+            continue
+        # distance to the nearest zone of another controller: the front edges of each
+        # controller present (atom edges whose two sides differ on this interval)
+        ca, cb = ctrl[atoms.seg_a], ctrl[atoms.seg_b]
+        front = ca != cb
+        for c in np.unique(ev_ctrl):
+            mask = front & ((ca == c) | (cb == c))
+            key = (id(atoms), c, mask.tobytes())
+            if key not in trees:
+                trees[key] = shapely.STRtree(atoms.seg[mask]) if mask.any() else None
+            if trees[key] is None:
                 continue
-            # distance to the nearest zone of another controller: the front edges of each
-            # controller present (atom edges whose two sides differ on this interval)
-            ca, cb = ctrl[atoms.seg_a], ctrl[atoms.seg_b]
-            front = ca != cb
-            for c in np.unique(ev_ctrl):
-                mask = front & ((ca == c) | (cb == c))
-                if not mask.any():
-                    continue
-                pick = ev_idx[ev_ctrl == c]
-                tree = shapely.STRtree(atoms.seg[mask])
-                _, d = tree.query_nearest(pts_m[pick], return_distance=True, all_matches=False)
-                dist[pick] = d / 1000.0
+            pick = ev_idx[ev_ctrl == c]
+            _, d = trees[key].query_nearest(pts_m[pick], return_distance=True,
+                                            all_matches=False)
+            dist[pick] = d / 1000.0
     report.outside_zones = int((~placed & in_span).sum())
     out = events.copy()
     out["controller"] = controller
