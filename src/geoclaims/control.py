@@ -668,7 +668,10 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
             mask = front & ((ca == c) | (cb == c))
             key = (id(atoms), c, mask.tobytes())
             if key not in trees:
-                trees[key] = shapely.STRtree(atoms.seg[mask]) if mask.any() else None
+                # small nodes: nearest-neighbour queries on ~1,000 short segments run about
+                # twice as fast with node_capacity 2 as with the default 10
+                trees[key] = (shapely.STRtree(atoms.seg[mask], node_capacity=2)
+                              if mask.any() else None)
             if trees[key] is None:
                 continue
             pick = ev_idx[ev_ctrl == c]
