@@ -126,6 +126,13 @@ def test_exported_map_draws_offline_slider_moves_and_payloads_stay_text(offline_
     shown = [t.strip() for t in page.locator(".geoclaims-headline").all_text_contents()]
     for payload in loader.PAYLOADS:
         assert f"Source headline: {payload}" in shown
+    # the popups built in the browser read exactly like maps.event_popup_html's
+    expected = [maps.event_popup_html(row) for _, row in loader.events().iterrows()]
+    as_text = page.evaluate("""hs => hs.map(h => {
+        const d = document.createElement('div'); d.innerHTML = h; return d.textContent; })""",
+                            expected)
+    popups = page.locator(".leaflet-popup-content .geoclaims-popup").all_text_contents()
+    assert sorted(popups) == sorted(as_text)
     popups = page.evaluate(CLICK_GEOJSON_FEATURES)
     assert len(popups) >= 4
     assert any('<script>window.__pwned="place"</script>${1}`' in t for t in popups)

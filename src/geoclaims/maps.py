@@ -657,9 +657,14 @@ def _fmt_num(value: Any) -> str:
     return f"{int(f)}" if f.is_integer() else f"{f:g}"
 
 
-def event_popup_html(row: Mapping[str, Any]) -> str:
-    """The popup of one event: date, actors, deaths, precision, source headline; every value
-    escaped with :func:`escape_text`. The template itself has no ``\\``, backtick or ``$``."""
+#: Row labels of an event popup, in order (the web map's JavaScript uses the same list).
+POPUP_FIELDS = ("Date", "Actors", "Groups", "Deaths", "Precision", "Area held by", "Source")
+
+
+def event_popup_cells(row: Mapping[str, Any]) -> tuple[list[str], str]:
+    """The popup of one event as escaped cells: one per :data:`POPUP_FIELDS` ("" where there
+    is nothing to show) and the source headline. Every value goes through :func:`escape_text`;
+    the only markup added is ``&ndash;``."""
     d0, d1 = _fmt_date(row.get("date_start")), _fmt_date(row.get("date_end"))
     when = d0 if not d1 or d1 == d0 else f"{d0} to {d1}"
     deaths = _fmt_num(row.get("deaths_best"))
@@ -673,23 +678,47 @@ def event_popup_html(row: Mapping[str, Any]) -> str:
         prec.append(f"(source code {escape_text(row.get('loc_precision_source'))})")
     if not _is_missing(row.get("date_precision")):
         prec.append(f"date {escape_text(row.get('date_precision'))}")
-    rows = [
-        ("Date", escape_text(when)),
-        ("Actors", f"{escape_text(row.get('side_a'))} &ndash; {escape_text(row.get('side_b'))}"),
-        ("Groups", (f"{escape_text(label(row.get('side_a_group', 'unknown')))} &ndash; "
-                   f"{escape_text(label(row.get('side_b_group', 'unknown')))}")),
-        ("Deaths", deaths),
-        ("Precision", " ".join(prec) or "?"),
+    held = row.get("controller") if "controller" in row else None
+    cells = [
+        escape_text(when),
+        f"{escape_text(row.get('side_a'))} &ndash; {escape_text(row.get('side_b'))}",
+        (f"{escape_text(label(row.get('side_a_group', 'unknown')))} &ndash; "
+         f"{escape_text(label(row.get('side_b_group', 'unknown')))}"),
+        deaths,
+        " ".join(prec) or "?",
+        "" if _is_missing(held) else escape_text(label(held)),
+        f"{escape_text(row.get('dataset'))} {escape_text(row.get('event_id'))}",
     ]
-    if "controller" in row and not _is_missing(row.get("controller")):
-        rows.append(("Area held by", escape_text(label(row.get("controller")))))
-    rows.append(("Source", f"{escape_text(row.get('dataset'))} {escape_text(row.get('event_id'))}"))
-    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    headline = escape_text(row.get("headline"))
+    return cells, escape_text(row.get("headline"))
+
+
+def event_popup_html(row: Mapping[str, Any]) -> str:
+    """The popup of one event: date, actors, deaths, precision, source headline, every value
+    escaped (see :func:`event_popup_cells`). The web map builds the same HTML in the browser."""
+    cells, headline = event_popup_cells(row)
+    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>"
+                   for k, v in zip(POPUP_FIELDS, cells, strict=True) if v)
     return (
         f'<div class="geoclaims-popup"><table>{body}</table>'
         f'<p class="geoclaims-headline"><b>Source headline:</b> {headline}</p></div>'
     )
+
+
+#: Builds :func:`event_popup_html`'s HTML from a data row in the browser (row[5] cells,
+#: row[6] headline); the values are escaped in Python, so string concatenation is safe.
+_POPUP_JS = """
+            var popupFields = %s;
+            function popupHtml(row) {
+                var html = '<div class="geoclaims-popup"><table>';
+                for (var i = 0; i < popupFields.length; i++) {
+                    if (row[5][i]) {
+                        html += '<tr><th>' + popupFields[i] + '</th><td>' + row[5][i] + '</td></tr>';
+                    }
+                }
+                return html + '</table><p class="geoclaims-headline"><b>Source headline:</b> '
+                    + row[6] + '</p></div>';
+            }
+"""
 
 
 def _slider_class():
@@ -1037,17 +1066,20 @@ def interactive_map(
                 continue
             tooltip = (f"{escape_text(_fmt_date(row.get('date_start')))}: "
                        f"{escape_text(label(grp))}, {_fmt_num(dth)} deaths")
+            cells, headline = event_popup_cells(row)
             data.append([round(geom.y, 5), round(geom.x, 5), round(3 + 2 * math.sqrt(dth), 1),
-                         colour(grp), event_popup_html(row), tooltip])
-        callback = """
-            function callback(row) {
+                         colour(grp), tooltip, cells, headline])
+        # folium writes "var callback = <this>;": one expression returning the function
+        callback = "(function() {" + (_POPUP_JS % json.dumps(list(POPUP_FIELDS))) + """
+            return function(row) {
                 var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
                     radius: row[2], color: '#FFFFFF', weight: 0.8, fillColor: row[3],
                     fillOpacity: 0.75, className: 'geoclaims-event'});
-                marker.bindPopup(row[4], {maxWidth: 360});
-                marker.bindTooltip(row[5]);
+                marker.bindPopup(function() { return popupHtml(row); }, {maxWidth: 360});
+                marker.bindTooltip(row[4]);
                 return marker;
-            }"""
+            };
+        })()"""
         # neutral grey clusters: markercluster's default green/yellow/orange would read as
         # controller colours
         icon = """function(cluster) {
