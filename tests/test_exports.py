@@ -113,3 +113,11 @@ def test_map_files_get_a_sources_sidecar_too(tmp_path):
     assert files == [tmp_path / "m.html", tmp_path / "m.html.sources.txt"]
     text = files[1].read_text(encoding="utf-8")
     assert "OCHA COD-AB" in text and "CC BY-IGO 3.0" in text and "UCDP GED" in text
+
+
+def test_sidecar_names_the_control_ledger_sources(tmp_path):
+    pytest.importorskip("geoclaims.control")
+    exports.export(_layers(), tmp_path / "z.gpkg")
+    text = (tmp_path / "z.gpkg.sources.txt").read_text(encoding="utf-8")
+    assert "Control zones: the geoclaims control ledger" in text
+    assert "data/control_sources.csv" in text

@@ -125,6 +125,20 @@ def _sidecar(path: Path, layers: dict[str, int], sources: list[maps.Source],
     return side
 
 
+def ledger_note() -> str:
+    """Where the control zones come from: the ledger's cited sources, by publisher."""
+    try:
+        from geoclaims import control
+
+        src = control.read_sources()
+    except Exception as exc:  # noqa: BLE001 - the note says it could not be read
+        return f"Control zones: geoclaims control ledger (its sources could not be read: {exc})."
+    counts = src["publisher"].value_counts()
+    by = ", ".join(f"{pub} ({n})" for pub, n in counts.items())
+    return (f"Control zones: the geoclaims control ledger (data/control_ledger.csv), compiled "
+            f"from {len(src)} cited sources listed with URLs in data/control_sources.csv: {by}.")
+
+
 def _finish(path: Path, layers: dict[str, gpd.GeoDataFrame], report: ExportReport,
             notes: list[str] | None = None) -> None:
     names: set[str] = set()
@@ -132,7 +146,10 @@ def _finish(path: Path, layers: dict[str, gpd.GeoDataFrame], report: ExportRepor
         names |= _sources_of(name, frame)
     sources = maps.sources_for(names)
     counts = {name: len(frame) for name, frame in layers.items()}
-    report.files += [path, _sidecar(path, counts, sources, (notes or []) + report.notes)]
+    notes = list(notes or [])
+    if "control_zones" in layers or "controller" in layers.get("events", {}):
+        notes.append(ledger_note())
+    report.files += [path, _sidecar(path, counts, sources, notes + report.notes)]
     report.layers.update(counts)
     for s in sources:
         if s not in report.sources:
@@ -146,7 +163,8 @@ def write_sources(path: str | Path, layers: maps.MapLayers) -> Path:
     report = ExportReport(notes=list(layers.notes))
     names = layers.dataset_names() | {"ne-admin0", "ocha-admin1"}  # base layers drawn
     sources = maps.sources_for(names)
-    return _sidecar(path, {n: len(f) for n, f in named.items()}, sources, report.notes)
+    notes = [ledger_note()] if layers.zones is not None and len(layers.zones) else []
+    return _sidecar(path, {n: len(f) for n, f in named.items()}, sources, notes + report.notes)
 
 
 def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path,
