@@ -32,7 +32,8 @@ def test_site_pages_and_index(site):
 def test_site_has_no_network_references(site):
     assert build.check_offline(site) == []
     page = (site / "01_fixture.html").read_text(encoding="utf-8")
-    assert "require.js" not in page and "MathJax.js" not in page
+    for cdn_script in ("require.js", "MathJax", "mathjax", "mermaid", "html-manager"):
+        assert cdn_script not in page, cdn_script
     assert "srcdoc=" in page  # the embedded map is there, and it was checked inside
 
 
@@ -41,6 +42,8 @@ def test_site_has_no_network_references(site):
     "<link rel='stylesheet' href='https://cdn.example.org/x.css'>",
     '<img src="//tiles.example.org/1/2/3.png">',
     "<style>@import url(https://fonts.example.org/f.css);</style>",
+    '<script type="module">const m = await import("https://cdn.example.org/m.mjs");</script>',
+    "<script type=module>import x from 'https://cdn.example.org/x.js';</script>",
 ])
 def test_check_finds_network_references(tmp_path, snippet):
     (tmp_path / "p.html").write_text(f"<html><head>{snippet}</head></html>", encoding="utf-8")

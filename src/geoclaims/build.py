@@ -93,6 +93,10 @@ _LOADED = re.compile(
     r"\b(?:src|href|data|poster|srcset)\s*=\s*[\"']?\s*((?:https?:)?//[^\"'\s>]+)",
     re.IGNORECASE,
 )
+_JS_IMPORT = re.compile(
+    r"""(?:\bimport\s*\(\s*|\bimport\s+[^;]*?\bfrom\s+|\bimportScripts\s*\(\s*)["'`]"""
+    r"""((?:https?:)?//[^"'`\s]+)""",
+)
 _CSS_URL = re.compile(r"(?:@import\s+|url\(\s*)[\"']?\s*((?:https?:)?//[^\"')\s]+)",
                       re.IGNORECASE)
 _SRCDOC = re.compile(r"\bsrcdoc\s*=\s*\"([^\"]*)\"", re.IGNORECASE)
@@ -103,6 +107,7 @@ def external_references(page: str, where: str = "page", depth: int = 0) -> list[
     """Every http(s) resource a page would load, including maps embedded in it."""
     found = [f"{where}: {m}" for m in _LOADED.findall(page)]
     found += [f"{where}: {m} (CSS)" for m in _CSS_URL.findall(page)]
+    found += [f"{where}: {m} (JS import)" for m in _JS_IMPORT.findall(page)]
     if depth < 3:
         for i, doc in enumerate(_SRCDOC.findall(page), start=1):
             inner = html.unescape(doc)
