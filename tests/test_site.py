@@ -76,3 +76,27 @@ def test_build_site_fails_on_a_cdn_map(tmp_path):
     loader.executed_notebook(tmp_path / "ex" / "01_cdn.ipynb", folium.Map(tiles=None)._repr_html_())
     with pytest.raises(SystemExit, match="would load files over the network"):
         build.build_site(tmp_path / "ex", tmp_path / "site", [])
+
+
+def test_rebuild_leaves_nothing_stale(tmp_path):
+    import offlinefolium
+
+    ex = tmp_path / "ex"
+    loader.executed_notebook(ex / "01_a.ipynb", offlinefolium.Map(tiles=None, maxZoom=18)._repr_html_())
+    site = tmp_path / "site"
+    build.build_site(ex, site, [])
+    (ex / "01_a.ipynb").rename(ex / "01_b.ipynb")
+    build.build_site(ex, site, [])
+    assert sorted(p.name for p in site.glob("*.html")) == ["01_b.html", "index.html"]
+
+
+def test_build_refuses_a_foreign_folder(tmp_path):
+    import offlinefolium
+
+    ex = tmp_path / "ex"
+    loader.executed_notebook(ex / "01_a.ipynb", offlinefolium.Map(tiles=None, maxZoom=18)._repr_html_())
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(SystemExit, match="not touching it"):
+        build.build_site(ex, tmp_path / "mine", [])
+    assert (tmp_path / "mine" / "notes.txt").exists()

@@ -260,6 +260,12 @@ def build_site(executed_dir: Path = EXECUTED, out_dir: Path = SITE,
     executed = sorted(executed_dir.glob("*.ipynb"))
     if not executed:
         raise SystemExit(f"no executed notebooks in {executed_dir}; run `make notebooks` first")
+    if out_dir.exists() and any(out_dir.iterdir()):
+        # a site from an earlier build is replaced whole, so nothing stale survives; any other
+        # non-empty folder is left alone
+        if not (out_dir / "index.html").exists():
+            raise SystemExit(f"{out_dir} is not empty and holds no earlier site; not touching it")
+        shutil.rmtree(out_dir)
     pages = [(render_html(nb, out_dir), _title(nb)) for nb in executed]
     copied = _copy_outputs(out_dir, figures if figures is not None else [paths.FIGURES])
     index = write_index(out_dir, pages, copied)
