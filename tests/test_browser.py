@@ -15,6 +15,7 @@ from geoclaims import maps
 pytestmark = pytest.mark.browser
 
 LOCAL = ("file:", "data:", "about:", "blob:")
+SHAPES = "els => els.map(x => x.getAttribute('d'))"
 
 
 class Watch:
@@ -221,11 +222,11 @@ def test_map_command_output_opens_offline_with_real_layers(offline_page, tmp_pat
     assert page.locator(".leaflet-interactive").count() > 0
     if result.layers.zones is not None:  # control zones from geoclaims.control
         before = page.locator(".geoclaims-time-label").inner_text()
-        shapes = page.eval_on_selector_all("path.geoclaims-zone", "e => e.map(x => x.getAttribute('d'))")
+        shapes = page.eval_on_selector_all("path.geoclaims-zone", SHAPES)
         page.locator("input.geoclaims-time-input").focus()
         page.keyboard.press("Home")
         assert page.locator(".geoclaims-time-label").inner_text() != before
-        after = page.eval_on_selector_all("path.geoclaims-zone", "e => e.map(x => x.getAttribute('d'))")
+        after = page.eval_on_selector_all("path.geoclaims-zone", SHAPES)
         assert after != shapes
     page.evaluate(OPEN_EVENT_POPUPS)
     shown = " ".join(page.locator(".geoclaims-headline").all_text_contents())

@@ -18,7 +18,8 @@ LICENCES = ("CC BY 4.0", "Public domain")
 
 def _layers():
     ev = loader.events()
-    ev["controller"] = ["isis", "isis", "syrian_government", "syrian_government", "sdf", "hts_and_opposition"]
+    ev["controller"] = ["isis", "isis", "syrian_government", "syrian_government", "sdf",
+                        "hts_and_opposition"]
     return loader.layers(events=ev)
 
 

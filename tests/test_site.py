@@ -24,7 +24,8 @@ def test_site_pages_and_index(site):
     assert 'href="figures/fixture_map.html"' in index
     assert "<h2>Data downloads</h2>" in index
     assert 'href="figures/fixture_layers.gpkg.sources.txt">sources and licences</a>' in index
-    for name in ("01_fixture.html", "figures/fixture_layers.gpkg", "figures/fixture_static.png", "figures/fixture_static.svg",
+    for name in ("01_fixture.html", "figures/fixture_layers.gpkg", "figures/fixture_static.png",
+                 "figures/fixture_static.svg",
                  "figures/fixture_map.html"):
         assert (site / name).exists(), name
 
@@ -82,7 +83,8 @@ def test_rebuild_leaves_nothing_stale(tmp_path):
     import offlinefolium
 
     ex = tmp_path / "ex"
-    loader.executed_notebook(ex / "01_a.ipynb", offlinefolium.Map(tiles=None, maxZoom=18)._repr_html_())
+    page = offlinefolium.Map(tiles=None, maxZoom=18)._repr_html_()
+    loader.executed_notebook(ex / "01_a.ipynb", page)
     site = tmp_path / "site"
     build.build_site(ex, site, [])
     (ex / "01_a.ipynb").rename(ex / "01_b.ipynb")
@@ -94,7 +96,8 @@ def test_build_refuses_a_foreign_folder(tmp_path):
     import offlinefolium
 
     ex = tmp_path / "ex"
-    loader.executed_notebook(ex / "01_a.ipynb", offlinefolium.Map(tiles=None, maxZoom=18)._repr_html_())
+    page = offlinefolium.Map(tiles=None, maxZoom=18)._repr_html_()
+    loader.executed_notebook(ex / "01_a.ipynb", page)
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     with pytest.raises(SystemExit, match="not touching it"):

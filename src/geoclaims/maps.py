@@ -217,7 +217,8 @@ UCDP = Source(
     "UCDP GED",
     "CC BY 4.0",
     (("Sundberg, Ralph and Erik Melander (2013), \"Introducing the UCDP Georeferenced Event "
-     "Dataset\", Journal of Peace Research 50(4): 523-532; UCDP GED Codebook, Uppsala University."),),
+     "Dataset\", Journal of Peace Research 50(4): 523-532; UCDP GED Codebook, "
+     "Uppsala University."),),
     ("ucdp",),
 )
 ACLED = Source(
@@ -712,7 +713,8 @@ _POPUP_JS = """
                 var html = '<div class="geoclaims-popup"><table>';
                 for (var i = 0; i < popupFields.length; i++) {
                     if (row[5][i]) {
-                        html += '<tr><th>' + popupFields[i] + '</th><td>' + row[5][i] + '</td></tr>';
+                        html += '<tr><th>' + popupFields[i] + '</th><td>' + row[5][i]
+                            + '</td></tr>';
                     }
                 }
                 return html + '</table><p class="geoclaims-headline"><b>Source headline:</b> '
@@ -1060,7 +1062,7 @@ def interactive_map(
         groups = event_group(ev)
         deaths = _deaths(ev)
         data = []
-        for (idx, row), grp, dth in zip(ev.iterrows(), groups, deaths, strict=True):
+        for (_, row), grp, dth in zip(ev.iterrows(), groups, deaths, strict=True):
             geom = row.geometry
             if geom is None or geom.is_empty:
                 continue
@@ -1134,7 +1136,8 @@ def save_html(m, path: str | Path) -> Path:
 MAP_REGIONS = ("rg:merv", "rg:at-tanf-zone")
 
 
-def snapshot_dates(start: Any, end: Any, *, freq: str = "MS", limit: int = 36) -> list[pd.Timestamp]:
+def snapshot_dates(start: Any, end: Any, *, freq: str = "MS",
+                   limit: int = 36) -> list[pd.Timestamp]:
     """Dates for control-zone snapshots: ``start``, the first of each month after it, ``end``;
     thinned evenly to at most ``limit``."""
     s, e = pd.Timestamp(start), pd.Timestamp(end)
