@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 import typer
 
@@ -53,7 +52,7 @@ def data_list() -> None:
 
 @data_app.command("fetch")
 def data_fetch(
-    name: Optional[str] = typer.Argument(None, help="Dataset name; all pinned datasets if omitted."),
+    name: str | None = typer.Argument(None, help="Dataset name; all pinned datasets if omitted."),
 ) -> None:
     """Fetch datasets (mirror first, then the official URL) and check their sha256."""
     registry = datasets.load_registry()
@@ -68,7 +67,7 @@ def data_fetch(
 
 @data_app.command("verify")
 def data_verify(
-    name: Optional[list[str]] = typer.Argument(None, help="Dataset names; all if omitted."),
+    name: list[str] | None = typer.Argument(None, help="Dataset names; all if omitted."),
 ) -> None:
     """Check every cached and mirrored copy against its registered sha256 (downloads nothing)."""
     try:
