@@ -364,13 +364,6 @@ def test_schema_file_documents_every_column():
     assert (schema["description"].str.len() > 10).all()
 
 
-def test_escape_text_for_popups():
-    s = events.escape_text("<b>x</b> ${alert(1)} `t` \\ </script>")
-    for bad in ("<", ">", "${", "`", "\\"):
-        assert bad not in s
-    assert events.escape_text(None) == ""
-
-
 def test_summaries():
     ev = load(UCDP191).events
     assert events.isis_per_year(ev).to_dict() == {2016: 1, 2017: 2, 2018: 1, 2019: 1}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 
@@ -71,18 +70,7 @@ def test_controller_colours_stay_apart_for_colour_blind_readers():
 # --- escaping --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("payload", loader.PAYLOADS)
-def test_escape_text_leaves_nothing_active_and_round_trips(payload):
-    out = maps.escape_text(payload)
-    for char in "<>\"'`$\\":
-        assert char not in out
-    assert html.unescape(out) == payload
-
-
-def test_escape_text_missing_values():
-    assert maps.escape_text(None) == ""
-    assert maps.escape_text(float("nan")) == ""
-    assert maps.escape_text(12) == "12"
+# (the unit tests of escape_text itself are in tests/test_style.py; maps re-exports it)
 
 
 def test_event_popup_has_every_field_and_no_raw_payload():

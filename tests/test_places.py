@@ -276,12 +276,6 @@ def test_mentions_by_place(mentions):
     assert "gn:6252001" not in set(by["place_id"])  # no geometry: outside the study area
 
 
-def test_escape_html_for_folium():
-    s = places.escape_html("<script>`${x}`\\</script>")
-    for bad in ("<", ">", "`", "${", "\\"):
-        assert bad not in s
-
-
 def test_report_counts_what_was_set_aside(mentions):
     rep = mentions.attrs["report"]
     assert rep["mentions"] == len(mentions)

@@ -802,18 +802,23 @@ def area_table(dates, *, ledger: Ledger | None = None) -> pd.DataFrame:
     return out.round(0)
 
 
-def plot_small_multiples(dates, out: str | Path | None = None, *, palette: dict[str, str],
+def plot_small_multiples(dates, out: str | Path | None = None, *,
+                         palette: dict[str, str] | None = None,
                          ncols: int = 4, dpi: int = 300, ledger: Ledger | None = None,
                          title: str | None = None):
     """Small multiples of the zones on ``dates`` (one panel each, Euphrates drawn), with one
-    legend. ``palette`` maps controller -> colour (pass :data:`geoclaims.maps.PALETTE`). ``out``:
-    a path; ``.png`` (at ``dpi``) and/or ``.svg``, or no suffix for both. Returns the Figure."""
+    legend. ``palette`` maps controller -> colour (default :data:`geoclaims.style.PALETTE`).
+    ``out``: a path; ``.png`` (at ``dpi``) and/or ``.svg``, or no suffix for both. Returns the
+    Figure."""
     import matplotlib
+
+    from geoclaims import style
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
+    palette = style.PALETTE if palette is None else palette
     ledger = ledger or default_ledger()
     dates = [pd.Timestamp(d).date() for d in dates]
     nrows = -(-len(dates) // ncols)
@@ -825,8 +830,8 @@ def plot_small_multiples(dates, out: str | Path | None = None, *, palette: dict[
     for ax, d in zip(axes.flat, dates):
         z = control_at(d, ledger=ledger)
         z.plot(ax=ax, color=[palette[c] for c in z["controller"]], linewidth=0)
-        syr.boundary.plot(ax=ax, color="#444444", linewidth=0.4)
-        river.plot(ax=ax, color="#3a7bd5", linewidth=0.6)
+        syr.boundary.plot(ax=ax, color=style.BORDER, linewidth=0.4)
+        river.plot(ax=ax, color=style.WATER, linewidth=0.6)
         ax.set_title(str(d), fontsize=8)
         ax.set_axis_off()
         seen += [c for c in z["controller"] if c not in seen]
@@ -834,7 +839,7 @@ def plot_small_multiples(dates, out: str | Path | None = None, *, palette: dict[
         ax.set_axis_off()
     handles = [Patch(facecolor=palette[c], label=c.replace("_", " ")) for c in CONTROLLERS
                if c in seen]
-    handles.append(Patch(facecolor="none", edgecolor="#3a7bd5", label="Euphrates"))
+    handles.append(Patch(facecolor="none", edgecolor=style.WATER, label="Euphrates"))
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), fontsize=7,
                frameon=False)
     fig.suptitle(title or "Zones of control built from the geoclaims control ledger", fontsize=10)

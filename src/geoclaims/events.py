@@ -35,7 +35,6 @@ table or the country polygons change.
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import json
 import logging
@@ -52,7 +51,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoclaims import actors, datasets, paths
+from geoclaims import actors, datasets, paths, style
 
 log = logging.getLogger(__name__)
 
@@ -864,14 +863,6 @@ def dyads(events: pd.DataFrame) -> pd.Series:
     return pd.Series([f"{x} - {y}" for x, y in zip(first, second)], index=events.index)
 
 
-def escape_text(text: object) -> str:
-    """Third-party text made safe for an HTML popup inside folium's JavaScript template
-    literal: HTML entities, then backslash, backtick and ``$`` escaped (TOOLCHAIN-NOTES)."""
-    s = html.escape("" if text is None or (isinstance(text, float) and np.isnan(text))
-                    else str(text), quote=True)  # fmt: skip
-    return s.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
-
-
 EXPORT_FORMATS = ("csv", "parquet", "geojson")
 
 
@@ -933,14 +924,14 @@ def plot_isis_by_year(events: gpd.GeoDataFrame, out: str | os.PathLike | None = 
     xmin, ymin, xmax, ymax = syria.total_bounds
     for ax, year in zip(axes.flat, years):
         sel = ev[ev["date_start"].dt.year == year]
-        gov.boundary.plot(ax=ax, color="#BBBBBB", linewidth=0.4)
-        syria.boundary.plot(ax=ax, color="#444444", linewidth=0.8)
+        gov.boundary.plot(ax=ax, color=style.ADMIN_LINE, linewidth=0.4)
+        syria.boundary.plot(ax=ax, color=style.BORDER, linewidth=0.8)
         rough = sel[~sel["precise"]]
         exact = sel[sel["precise"]]
-        ax.scatter(rough["lon"], rough["lat"], s=6, marker="s", color="#E69F00", alpha=0.5,
-                   linewidths=0, label=f"less precise ({len(rough)})")  # fmt: skip
-        ax.scatter(exact["lon"], exact["lat"], s=4, color="#0072B2", alpha=0.5, linewidths=0,
-                   label=f"precise, within ~25 km ({len(exact)})")  # fmt: skip
+        ax.scatter(rough["lon"], rough["lat"], s=6, marker="s", color=style.IMPRECISE,
+                   alpha=0.5, linewidths=0, label=f"less precise ({len(rough)})")  # fmt: skip
+        ax.scatter(exact["lon"], exact["lat"], s=4, color=style.PRECISE, alpha=0.5,
+                   linewidths=0, label=f"precise, within ~25 km ({len(exact)})")  # fmt: skip
         span = ""
         if data_start.year == year and (data_start.month, data_start.day) != (1, 1):
             span += f" from {data_start:%d %b}"
@@ -961,7 +952,7 @@ def plot_isis_by_year(events: gpd.GeoDataFrame, out: str | os.PathLike | None = 
     names = ", ".join(sorted(ev["dataset"].astype(str).unique()))
     fig.suptitle(f"Events with the Islamic State on either side, by year ({names})", fontsize=11)
     fig.text(0.01, 0.005, "Sources: UCDP GED (CC BY 4.0); boundaries: Natural Earth, "
-             "OCHA COD-AB (CC BY-IGO 3.0).", fontsize=7, color="#555555")  # fmt: skip
+             "OCHA COD-AB (CC BY-IGO 3.0).", fontsize=7, color=style.CREDIT_TEXT)  # fmt: skip
     fig.tight_layout(rect=(0, 0.02, 1, 0.97))
     if out is not None:
         out = Path(out)
@@ -974,20 +965,23 @@ def plot_isis_by_year(events: gpd.GeoDataFrame, out: str | os.PathLike | None = 
 def isis_web_map(events: gpd.GeoDataFrame, *, max_per_year: int | None = None):
     """An offline web map (``offlinefolium``, no tiles) with one layer per year of events with
     IS on either side; popups show date, sides, deaths, precision and the source headline, all
-    escaped with :func:`escape_text`. ``max_per_year`` caps points per layer (reported in the
-    layer name, never silent)."""
+    escaped with :func:`geoclaims.style.escape_text`. ``max_per_year`` caps points per layer
+    (reported in the layer name, never silent)."""
     import offlinefolium as folium
 
+    esc = style.escape_text
     ev = events[events["isis"]]
     syria, gov = _outlines()
     m = folium.Map(location=[35.0, 38.5], zoom_start=7, tiles=None, maxZoom=18,
                    control_scale=True)  # fmt: skip
-    folium.GeoJson(gov.assign(name=gov["ADM1_EN"].map(escape_text))[["name", "geometry"]],
+    folium.GeoJson(gov.assign(name=gov["ADM1_EN"].map(esc))[["name", "geometry"]],
                    name="Governorates (OCHA)",
-                   style_function=lambda f: {"color": "#999999", "weight": 1, "fillOpacity": 0},
+                   style_function=lambda f: {"color": style.WEB_ADMIN_LINE, "weight": 1,
+                                             "fillOpacity": 0},
                    tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)  # fmt: skip
     folium.GeoJson(syria, name="Syria (Natural Earth)",
-                   style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0},
+                   style_function=lambda f: {"color": style.WEB_BORDER, "weight": 2,
+                                             "fillOpacity": 0},
                    ).add_to(m)  # fmt: skip
     years = sorted(ev["date_start"].dt.year.unique().tolist())
     fields = ["date", "sides", "deaths", "precision", "headline"]
@@ -1000,12 +994,12 @@ def isis_web_map(events: gpd.GeoDataFrame, *, max_per_year: int | None = None):
         props = gpd.GeoDataFrame(
             {
                 "date": sel["date_start"].dt.strftime("%Y-%m-%d"),
-                "sides": [escape_text(f"{a} - {b}") for a, b in zip(sel["side_a"], sel["side_b"])],
-                "deaths": sel["deaths_best"].astype("string").fillna("").map(escape_text),
-                "precision": [escape_text(f"{LOC_SCALE.get(p, '?')} ({s})") if pd.notna(p) else
-                              escape_text(s) for p, s in zip(sel["loc_precision"],
-                                                             sel["loc_precision_source"])],
-                "headline": sel["headline"].map(escape_text),
+                "sides": [esc(f"{a} - {b}") for a, b in zip(sel["side_a"], sel["side_b"])],
+                "deaths": sel["deaths_best"].astype("string").fillna("").map(esc),
+                "precision": [esc(f"{LOC_SCALE.get(p, '?')} ({s})") if pd.notna(p) else
+                              esc(s) for p, s in zip(sel["loc_precision"],
+                                                     sel["loc_precision_source"])],
+                "headline": sel["headline"].map(esc),
                 "precise": sel["precise"].astype(bool),
             },
             geometry=sel.geometry.values,
@@ -1017,7 +1011,7 @@ def isis_web_map(events: gpd.GeoDataFrame, *, max_per_year: int | None = None):
             show=year == years[-1],
             marker=folium.CircleMarker(radius=4, weight=0, fill=True, fill_opacity=0.6),
             style_function=lambda f: {
-                "fillColor": "#0072B2" if f["properties"]["precise"] else "#E69F00"
+                "fillColor": style.PRECISE if f["properties"]["precise"] else style.IMPRECISE
             },
             popup=folium.GeoJsonPopup(fields=fields, aliases=[f.capitalize() for f in fields]),
         ).add_to(m)

@@ -3,12 +3,11 @@
 The last stage of the pipeline. Everything here draws layers that earlier stages made; nothing
 is computed here that a reader would need to trust.
 
-- :data:`PALETTE` - one colour per controller and per actor group, used by every figure, web map
-  and notebook. Controllers use the Okabe-Ito colour-blind-safe set; actor groups reuse the
-  colour of the controller family they belong to (``hts`` = ``hts_and_opposition``), and the few
-  groups without a controller get colours from Paul Tol's colour-blind-safe sets.
-- :func:`escape_text` - third-party text (event headlines, actor names, article text) made safe
-  for HTML *and* for the JavaScript template literal folium wraps popups in.
+- :data:`PALETTE`, :data:`LABELS`, :func:`colour`, :func:`label`, :data:`WATER` and
+  :func:`escape_text` / :func:`escape_frame` - defined in the stage-neutral
+  :mod:`geoclaims.style` (so that earlier stages use the same palette and escaping) and
+  re-exported here; :data:`CONTROLLERS` is :data:`geoclaims.control.CONTROLLERS` plus
+  ``unknown``.
 - :func:`sources_for` / :func:`attribution` - the credit line, built from the dataset registry
   for the layers actually drawn.
 - :func:`static_map` - matplotlib + geopandas: legend, scale bar (km, in a conformal projection
@@ -22,7 +21,6 @@ is computed here that a reader would need to trust.
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import math
@@ -38,6 +36,24 @@ import pandas as pd
 import shapely
 
 from geoclaims import datasets
+from geoclaims.control import CONTROLLERS as _LEDGER_CONTROLLERS
+from geoclaims.control import UNKNOWN
+
+# The palette, labels, neutral colours and escaping live in the stage-neutral geoclaims.style
+# (so that earlier stages can use them too); re-exported here under their old names.
+from geoclaims.style import (
+    LABELS,  # noqa: F401 - re-exported
+    OUTLINE,
+    PALETTE,  # noqa: F401 - re-exported
+    PLACE,
+    WATER,
+    WEB_ADMIN_LINE,
+    colour,
+    escape_frame,
+    escape_text,
+    label,
+)
+from geoclaims.style import is_missing as _is_missing
 
 log = logging.getLogger(__name__)
 
@@ -50,119 +66,7 @@ SYRIA_LCC = (
 )
 
 #: Controllers, as named by :mod:`geoclaims.control` (plus ``unknown`` for "no ledger row").
-CONTROLLERS: tuple[str, ...] = (
-    "syrian_government",
-    "sdf",
-    "us_coalition",
-    "turkey_and_sna",
-    "hts_and_opposition",
-    "isis",
-    "contested",
-    "unknown",
-)
-
-#: One colour per controller and per actor group. Import this; do not define colours elsewhere.
-PALETTE: dict[str, str] = {
-    # controllers (Okabe & Ito 2008, colour-blind safe)
-    "syrian_government": "#D55E00",  # vermillion
-    "sdf": "#009E73",  # bluish green
-    "us_coalition": "#0072B2",  # blue
-    "turkey_and_sna": "#E69F00",  # orange
-    "hts_and_opposition": "#CC79A7",  # reddish purple
-    "isis": "#000000",  # black
-    "contested": "#F0E442",  # yellow
-    "unknown": "#BBBBBB",  # grey
-    # actor groups (geoclaims.actors.GROUPS) that are not controllers
-    "hts": "#CC79A7",  # same family as hts_and_opposition
-    "other_opposition": "#CC79A7",
-    "russia": "#882255",  # Tol wine
-    "iran_backed": "#994F00",  # Tol brown
-    "other_state": "#332288",  # Tol indigo
-    "other": "#777777",
-    "civilians": "#88CCEE",  # Tol cyan
-    "none": "#DDDDDD",
-}
-#: Colours that are not categories.
-WATER = "#56B4E9"  # sky blue (Okabe-Ito), used only for rivers
-OUTLINE = "#222222"
-PLACE = "#222222"
-
-#: Human-readable labels for the legend.
-LABELS: dict[str, str] = {
-    "syrian_government": "Syrian government",
-    "sdf": "SDF",
-    "us_coalition": "US-led coalition",
-    "turkey_and_sna": "Turkey and SNA",
-    "hts_and_opposition": "HTS and opposition",
-    "isis": "Islamic State",
-    "contested": "Contested",
-    "unknown": "Unknown",
-    "hts": "HTS",
-    "other_opposition": "Other opposition",
-    "russia": "Russia",
-    "iran_backed": "Iran-backed groups",
-    "other_state": "Other state",
-    "other": "Other",
-    "civilians": "Civilians",
-    "none": "None",
-}
-
-
-def colour(name: object) -> str:
-    """The palette colour of a controller or actor group (``unknown`` grey for anything else)."""
-    return PALETTE.get(str(name), PALETTE["unknown"])
-
-
-def label(name: object) -> str:
-    """The legend label of a controller or actor group."""
-    return LABELS.get(str(name), str(name).replace("_", " "))
-
-
-# --------------------------------------------------------------------------------------------
-# Escaping
-# --------------------------------------------------------------------------------------------
-
-_JS_TEMPLATE = {"\\": "&#92;", "`": "&#96;", "$": "&#36;"}
-
-
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def escape_text(value: object) -> str:
-    """Third-party text made safe for HTML and for a JavaScript template literal.
-
-    HTML-escapes ``& < > " '`` and replaces the three characters that matter inside a template
-    literal (backslash, backtick, ``$``) with HTML entities, which render as the same characters.
-    The result contains none of ``< > " ' \\ ` $``, so it cannot open a tag, close a
-    ``<script>``, end an attribute or a template literal, or start a ``${...}`` substitution.
-    Missing values become "".
-    """
-    if _is_missing(value):
-        return ""
-    out = html.escape(str(value), quote=True)
-    for char, entity in _JS_TEMPLATE.items():
-        out = out.replace(char, entity)
-    return out
-
-
-def escape_frame(frame: gpd.GeoDataFrame, columns: Iterable[str] | None = None) -> gpd.GeoDataFrame:
-    """A copy of ``frame`` whose non-geometry columns are escaped strings (for GeoJSON popups).
-
-    Use before a frame's properties reach ``GeoJsonPopup``/``GeoJsonTooltip``, which insert
-    values with ``innerHTML``.
-    """
-    geom = frame.geometry.name
-    cols = [c for c in (columns if columns is not None else frame.columns) if c != geom]
-    out = gpd.GeoDataFrame(
-        {c: [escape_text(v) for v in frame[c]] for c in cols},
-        geometry=frame.geometry.values,
-        crs=frame.crs,
-        index=frame.index,
-    )
-    return out
+CONTROLLERS: tuple[str, ...] = (*_LEDGER_CONTROLLERS, UNKNOWN)
 
 
 def _mpl_text(value: object) -> str:
@@ -938,7 +842,7 @@ def _base_layers(m, folium) -> set[str]:
     folium.GeoJson(
         _feature_collection(gov, {"name": [escape_text(v) for v in gov["name"]]}),
         name="Governorates (OCHA)",
-        style_function=lambda f: {"color": "#999999", "weight": 0.8, "dashArray": "4 3",
+        style_function=lambda f: {"color": WEB_ADMIN_LINE, "weight": 0.8, "dashArray": "4 3",
                                   "fillOpacity": 0.0},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
     ).add_to(m)

@@ -552,12 +552,3 @@ def mentions_by_place(mentions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry",
                            crs="EPSG:4326")
     return out.sort_values(["kind", "n"], ascending=[True, False], ignore_index=True)
-
-
-def escape_html(value: object) -> str:
-    """Text safe inside folium popups/tooltips: HTML entities plus the characters that would
-    break out of the JavaScript template literal folium wraps them in (backslash, `, $)."""
-    import html
-
-    return (html.escape(str(value), quote=True).replace("\\", "&#92;").replace("`", "&#96;")
-            .replace("$", "&#36;"))
