@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import os
@@ -212,6 +213,23 @@ def test_c3_both_directions(registry):
     assert ev.results["C3"].main.components["area_share_east"] == pytest.approx(0.0)
 
 
+def test_c3_mixed_reason_says_which_part_holds(registry):
+    # the ledger's IS pocket lies east, by US-held ground; IS activity is mostly in the west
+    split = [(20, box(41.6, 34.0, 42.0, 34.4), "2019-01-01", "2019-03-15", True),
+             (100, WEST, "2019-01-01", "2019-03-15", True)]
+    ev = run(split, registry, ids=["C3"])
+    assert ev.results["C3"].main.verdict == "mixed"
+    reason = ev.results["C3"].main.reason
+    assert "Where IS held ground" in reason and "this part supports the claim" in reason
+    assert "Where IS was active" in reason and "(event part: contradicted)" in reason
+    assert "not where its last stronghold lay" in reason and "verdict is 'mixed'" in reason
+    parts = claims.stronghold_parts(ev, "C3")
+    assert list(parts["result"]) == ["supports the claim", "contradicted"]
+    both = run([(60, box(41.6, 34.0, 42.0, 34.4), "2019-01-01", "2019-03-15", True)], registry,
+               ids=["C3"])
+    assert "Both parts of the registered rule agree: supported" in both.results["C3"].main.reason
+
+
 def test_c3_not_testable_without_is_held_ground(registry):
     no_pocket = S.ledger(isis_pocket=None)
     ev = run([(60, EAST_SDF, "2019-01-01", "2019-03-15", True)], registry, ids=["C3"],
@@ -397,6 +415,34 @@ def test_scorecard_and_claim_figures(full, tmp_path):
     files = claims.save_figure(claims.plot_scorecard(full), "09_scorecard", tmp_path)
     files += claims.save_figure(claims.plot_claim(full, "C1"), "claim_C1", tmp_path)
     assert all(p.stat().st_size > 1000 for p in files)
+
+
+def test_scorecard_writes_png_and_svg_with_nothing_overlapping_or_cut(full, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = claims.plot_scorecard(full)
+    assert claims.scorecard_layout_problems(fig) == []
+    fig.set_dpi(300)  # the PNG's resolution
+    assert claims.scorecard_layout_problems(fig) == []
+    credits = claims.scorecard_credits(full)
+    assert "data/control_sources.csv" in credits and "2019-02-04 to 2019-03-22" in credits
+    assert "synthetic (not in the dataset registry" in credits  # the fixture's dataset
+    assert f"{full.data['data_start']} to {full.data['data_end']}" in credits
+    assert any(credits in t.get_text() for t in fig.texts)
+    as_ucdp = dataclasses.replace(full, data={**full.data, "datasets": ["ucdp-ged-syria"]})
+    assert "UCDP GED (ucdp-ged-syria), CC BY 4.0" in claims.scorecard_credits(as_ucdp)
+    files = claims.save_figure(fig, "09_scorecard", tmp_path)
+    assert [p.name for p in files] == ["09_scorecard.png", "09_scorecard.svg"]
+    assert all(p.stat().st_size > 1000 for p in files)
+    # the check can fail: a panel moved onto the table, a cell text too long for its cell
+    panel = next(a for a in fig.axes if a.get_label() == claims.SCORECARD_PANEL_LABEL)
+    panel.set_position((0.3, 0.3, 0.3, 0.3))
+    cell = fig.axes[0].tables[0][1, 6]
+    cell.get_text().set_text("baseline_after_baghuz, " * 4)
+    problems = claims.scorecard_layout_problems(fig)
+    assert "the table overlaps the estimate panel" in problems
+    assert any("(1, 6)" in p and "leaves its cell" in p for p in problems)
 
 
 def test_two_ucdp_releases_are_deduplicated_and_cut_to_common_coverage(registry):

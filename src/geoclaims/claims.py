@@ -749,15 +749,67 @@ def evaluate_stronghold_location(
     agree = (by_events == SUPPORTED and ledger_ok) or (by_events == CONTRADICTED and not ledger_ok)
     if not agree:
         out.verdict = MIXED
-    out.reason = (
-        f"control ledger on {when.date()}: {area_share:.1%} of the IS-held area "
-        f"({area_total:,.0f} km2) lies east of the Euphrates and {perim_share:.0%} of its "
-        f"boundary inside Syria lies within {near_m / 1000:g} km of US-held ground (ledger test "
-        f"{'met' if ledger_ok else 'not met'}); IS events within {window} days: "
-        f"{out.estimate:.1%} east of the Euphrates in US- or IS-held ground (event test: "
-        f"{by_events})"
-    )
+    out.components.update({"ledger_test_met": bool(ledger_ok), "event_test_verdict": by_events})
+    out.reason = _stronghold_reason(when, area_share, area_total, perim_share, near_m / 1000,
+                                    ledger_ok, window, out.estimate, by_events, out.verdict)
     return out
+
+
+def _stronghold_reason(when: pd.Timestamp, area_share: float, area_total: float,
+                       perim_share: float, near_km: float, ledger_ok: bool, window: int,
+                       event_share: float, by_events: str, verdict: str) -> str:
+    """C3's reason text: which part of the test (held ground, activity) supports the claim."""
+    ledger = (
+        f"Where IS held ground (control ledger, {when.date()}): {area_share:.1%} of the IS-held "
+        f"area ({area_total:,.0f} km2) lies east of the Euphrates and {perim_share:.0%} of its "
+        f"boundary inside Syria lies within {near_km:g} km of US-held ground; this part "
+        f"{'supports' if ledger_ok else 'does not support'} the claim."
+    )
+    events = (
+        f"Where IS was active (IS events within {window} days of that date): "
+        f"{event_share:.1%} lie east of the Euphrates in US- or IS-held ground (event part: "
+        f"{by_events}); this measures where IS fought or attacked, including ground it did not "
+        "hold, not where its last stronghold lay."
+    )
+    if verdict == MIXED and ledger_ok:
+        close = ("The registered rule needs both parts, so the verdict is 'mixed': the ledger "
+                 "places the last IS-held ground where the article does, while the event part "
+                 "does not show IS activity in that period confined to that side.")
+    elif verdict == MIXED:
+        close = ("The registered rule needs both parts, so the verdict is 'mixed': the ledger "
+                 "does not place the last IS-held ground where the article does.")
+    else:
+        close = f"Both parts of the registered rule agree: {verdict}."
+    return f"{ledger} {events} {close}"
+
+
+def stronghold_parts(ev: Evaluation, claim_id: str = "C3") -> pd.DataFrame:
+    """The two parts of the stronghold test (C3) side by side: what each measures, its value,
+    what the registered rule needs, and whether it supports the claim."""
+    r = ev.results[claim_id]
+    c, rule = r.main.components, r.claim.rule
+    if "ledger_test_met" not in c:
+        return pd.DataFrame(columns=["part", "measures", "value", "rule needs", "result"])
+    near = float(rule.get("perimeter_km", 5))
+    window = int(r.claim.test["period"].get("window_days", 45))
+    return pd.DataFrame([
+        {"part": "held ground (control ledger)",
+         "measures": f"where IS held ground on {pd.Timestamp(c['ledger_date']).date()}",
+         "value": (f"{c['area_share_east']:.1%} of the IS-held area ({c['isis_area_km2']:,.0f} "
+                   f"km2) east of the Euphrates; {c['perimeter_share_us_held']:.0%} of its "
+                   f"boundary inside Syria within {near:g} km of US-held ground"),
+         "rule needs": (f">= {float(rule.get('area_threshold', 0.95)):.0%} east; >= "
+                        f"{float(rule.get('perimeter_threshold', 0.5)):.0%} of the boundary"),
+         "result": "supports the claim" if c["ledger_test_met"] else "does not support it"},
+        {"part": "activity (IS events)",
+         "measures": (f"where IS fought or attacked within {window} days of that date, "
+                      "including ground it did not hold"),
+         "value": (f"{r.main.estimate:.1%} east of the Euphrates in US- or IS-held ground "
+                   f"(95 % interval {r.main.ci_low:.1%} to {r.main.ci_high:.1%}, "
+                   f"{r.main.n_events} events)"),
+         "rule needs": f"95 % interval >= {float(rule['threshold']):.0%}",
+         "result": c["event_test_verdict"]},
+    ])
 
 
 def _window(anchor: pd.Timestamp, offs: list) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -1332,21 +1384,78 @@ def plot_claim(ev: Evaluation, claim_id: str, ax=None):
     return fig
 
 
+SCORECARD_TABLE_LABEL = "scorecard-table"
+SCORECARD_PANEL_LABEL = "scorecard-panel"
+#: Scorecard columns: header, share of the table's width, wrap width in characters (None: none).
+_SCORECARD_COLUMNS = (
+    ("claim", 0.05, None),
+    ("the article's claim (our short wording)", 0.33, 50),
+    ("verdict", 0.105, None),
+    ("estimate", 0.105, 13),
+    ("95 % interval", 0.135, 16),
+    ("events", 0.07, None),
+    ("verdict differs under", 0.205, 24),
+)
+
+
+def scorecard_credits(ev: Evaluation) -> str:
+    """The scorecard's credit line: the event datasets loaded (with licence), the control
+    ledger, the boundaries, the data period and the article's publication window."""
+    from geoclaims import datasets
+
+    reg = datasets.load_registry()
+    events = []
+    for name in ev.data["datasets"]:
+        ds = reg.get(name)
+        producer = "UCDP GED" if name.startswith("ucdp") else name
+        events.append(f"{producer} ({name}), {ds.licence}" if ds
+                      else f"{name} (not in the dataset registry: licence not known)")
+    pub = ev.registry.article["publication"]
+    window = (f"{pd.Timestamp(pub['earliest']).date()} to {pd.Timestamp(pub['latest']).date()}"
+              if pub.get("earliest") and pub.get("latest") else str(pub["date"]))
+    return (
+        f"Data period: {ev.data['data_start']} to {ev.data['data_end']}. Article published "
+        f"between {window} (exact day not found; tests use "
+        f"{ev.registry.publication_date.date()}, the latest date as a variant).\n"
+        f"Events: {'; '.join(events)}. Zones of control: geoclaims control ledger "
+        "(data/control_ledger.csv; sources in data/control_sources.csv).\n"
+        "Boundaries: OCHA COD-AB admin 1 (CC BY-IGO 3.0); Natural Earth (public domain). "
+        "Events behind each number: outputs/evidence/claim_<id>.csv."
+    )
+
+
+def _wrap(text: str, width: int | None) -> str:
+    import textwrap
+
+    if not width:
+        return text
+    return "\n".join(textwrap.fill(part, width, break_long_words=False, break_on_hyphens=False)
+                     for part in text.split("\n"))
+
+
 def plot_scorecard(ev: Evaluation):
     """One-page scorecard: the verdict table, and each estimate against its rule's threshold.
 
-    The right panel puts every claim on one scale, estimate divided by the rule's threshold
-    (log scale; 1 = the threshold), with an arrow showing on which side the claim would hold.
+    The table fills the left part of the figure; the right panel has one row per claim, aligned
+    with the table's rows, and puts every claim on one scale, estimate divided by the rule's
+    threshold (log scale; 1 = the threshold), with an arrow showing on which side the claim
+    would hold. The credit line and the data period are at the foot. Positions are fixed in
+    inches, so nothing overlaps or leaves the page; :func:`scorecard_layout_problems` checks.
     """
-    import textwrap
-
     import matplotlib.pyplot as plt
 
     t = verdict_table(ev)
     n = len(t)
-    fig = plt.figure(figsize=(13, 0.62 * n + 2.0))
-    gs = fig.add_gridspec(1, 2, width_ratios=[3.1, 1.2], wspace=0.02)
-    ax = fig.add_subplot(gs[0])
+    fs = 7.5
+    row_in, head_in, foot_in, bottom_in, top_in = 0.52, 0.45, 0.62, 0.62, 0.62
+    width_in = 13.0
+    height_in = top_in + head_in + row_in * n + bottom_in + foot_in
+    fig = plt.figure(figsize=(width_in, height_in))
+    left, table_w, gap, panel_w = 0.15, 9.25, 0.12, 2.95
+    body_bottom = (foot_in + bottom_in) / height_in
+    body_top = 1 - top_in / height_in
+    ax = fig.add_axes((left / width_in, body_bottom, table_w / width_in, body_top - body_bottom),
+                      label=SCORECARD_TABLE_LABEL)
     ax.axis("off")
     cells, colours = [], []
     for row in t.itertuples():
@@ -1354,47 +1463,111 @@ def plot_scorecard(ev: Evaluation):
         est = "-" if row.estimate is None or pd.isna(row.estimate) else f"{row.estimate:.3g}"
         ci = ("-" if row.ci_low is None or pd.isna(row.ci_low)
               else f"{row.ci_low:.3g} to {row.ci_high:.3g}")
-        cells.append([row.id, textwrap.fill(row.title, 46), row.verdict,
-                      f"{est}\n({_threshold_axis(claim)})", ci, str(row.n_events),
-                      textwrap.fill(row.flipped_under.replace(";", ", "), 24) or "-"])
+        texts = [row.id, row.title, row.verdict, f"{est}\n({_threshold_axis(claim)})", ci,
+                 str(row.n_events), row.flipped_under.replace(";", ", ") or "-"]
+        cells.append([_wrap(x, w) for x, (_, _, w) in zip(texts, _SCORECARD_COLUMNS, strict=True)])
         colours.append(["white", "white", VERDICT_COLOURS[row.verdict]] + ["white"] * 4)
-    tab = ax.table(cellText=cells, cellColours=colours, loc="center", cellLoc="left",
-                   colLabels=["claim", "what the article says (our paraphrase)", "verdict",
-                              "estimate", "95 % interval", "events", "verdict differs under"],
-                   colWidths=[0.05, 0.36, 0.11, 0.13, 0.13, 0.07, 0.19])
+    # the header row is shorter than the others; the bbox keeps the ratio of the row heights
+    tab = ax.table(cellText=cells, cellColours=colours, cellLoc="left",
+                   colLabels=[_wrap(h, 24) for h, _, _ in _SCORECARD_COLUMNS],
+                   colWidths=[w for _, w, _ in _SCORECARD_COLUMNS], bbox=(0, 0, 1, 1))
     tab.auto_set_font_size(False)
-    tab.set_fontsize(7.5)
-    tab.scale(1, 2.6)
+    tab.set_fontsize(fs)
+    total = head_in + row_in * n
     for (r, c), cell in tab.get_celld().items():
-        if r > 0 and c == 2 and cells[r - 1][2] in (SUPPORTED, CONTRADICTED, NOT_TESTABLE):
+        cell.set_height((head_in if r == 0 else row_in) / total)
+        cell.PAD = 0.06 / (table_w * _SCORECARD_COLUMNS[c][1])  # 0.06 inch either side
+        if r == 0:
+            cell.get_text().set_fontweight("bold")
+        elif c == 2 and cells[r - 1][2] in (SUPPORTED, CONTRADICTED, NOT_TESTABLE):
             cell.get_text().set_color("white")
-    ax2 = fig.add_subplot(gs[1])
-    ys = np.arange(n)[::-1]
-    for y, row in zip(ys, t.itertuples()):
+    # the right panel: one row per claim, at the height of its table row
+    ax2 = fig.add_axes(((left + table_w + gap) / width_in, body_bottom, panel_w / width_in,
+                        body_top - body_bottom), label=SCORECARD_PANEL_LABEL)
+    ax2.set_ylim(0, total)
+
+    def row_y(i: int) -> float:  # centre of data row i, in inches from the panel's bottom
+        return total - head_in - row_in * (i + 0.5)
+
+    ax2.axhline(total - head_in, color="black", lw=0.8)
+    ax2.text(0.5, total - head_in / 2, "estimate / threshold, 95 % interval",
+             transform=ax2.get_yaxis_transform(), ha="center", va="center", fontsize=fs,
+             fontweight="bold")
+    for i, row in enumerate(t.itertuples()):
         claim = ev.registry.claim(row.id)
         thr = float(claim.rule["threshold"])
         colour = VERDICT_COLOURS[row.verdict]
+        y = row_y(i)
         if row.estimate is None or pd.isna(row.estimate):
-            ax2.text(1.0, y, "not testable", ha="center", va="center", fontsize=7, color=colour)
+            ax2.text(1.0, y, "not testable", ha="center", va="center", fontsize=fs, color=colour,
+                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
             continue
-        lo, est, hi = (max(float(v) / thr, 0.02) for v in (row.ci_low, row.estimate, row.ci_high))
+        vals = [row.estimate if v is None or pd.isna(v) else v
+                for v in (row.ci_low, row.estimate, row.ci_high)]
+        lo, est, hi = (max(float(v) / thr, 0.02) for v in vals)
         ax2.plot([lo, hi], [y, y], color=colour, lw=2.5)
         ax2.plot([est], [y], "o", color=colour)
         holds_above = claim.rule["type"] != "rate_at_most"
-        ax2.annotate("", xy=(2.2 if holds_above else 0.45, y + 0.3), xytext=(1.0, y + 0.3),
+        ax2.annotate("", xy=(2.2 if holds_above else 0.45, y + row_in * 0.3),
+                     xytext=(1.0, y + row_in * 0.3),
                      arrowprops={"arrowstyle": "->", "color": "0.5", "lw": 0.8})
     ax2.axvline(1.0, color="black", ls="--", lw=1)
     ax2.set_xscale("log")
     ax2.set_xlim(0.02, 50)
-    ax2.set_ylim(-0.7, n - 0.2)
-    ax2.set_yticks(ys, list(t["id"]), fontsize=7.5)
+    ax2.set_yticks([row_y(i) for i in range(n)], list(t["id"]), fontsize=fs)
+    ax2.yaxis.tick_right()
     ax2.set_xlabel("estimate / threshold (log scale; dashed: threshold)\narrow: the side on "
-                   "which the claim would hold", fontsize=7)
-    ax2.tick_params(labelsize=7)
-    fig.suptitle(f"The article's claims against {', '.join(ev.data['datasets'])} "
-                 f"({ev.data['data_start']} to {ev.data['data_end']}); events behind each "
-                 "number: outputs/evidence/claim_<id>.csv", fontsize=9)
+                   "which the claim would hold", fontsize=fs)
+    ax2.tick_params(labelsize=fs)
+    fig.text(0.5, 1 - 0.12 / height_in,
+             f"The article's claims against {', '.join(ev.data['datasets'])}, "
+             f"{ev.data['data_start']} to {ev.data['data_end']}: verdicts under the registered "
+             "decision rules (data/claims.yaml)", ha="center", va="top", fontsize=10)
+    fig.text(0.5, 1 - 0.38 / height_in,
+             "supported / contradicted: the whole 95 % interval lies on one side of the "
+             "threshold in the main test and every variant; mixed: it straddles the threshold "
+             "or a variant differs", ha="center", va="top", fontsize=fs, color="0.25")
+    fig.text(left / width_in, 0.08 / height_in, scorecard_credits(ev), ha="left",
+             va="bottom", fontsize=6.5, color="0.25", linespacing=1.4)
     return fig
+
+
+def scorecard_layout_problems(fig) -> list[str]:
+    """What in a scorecard figure overlaps or is cut: a table cell's text running out of its
+    cell, the table overlapping the panel, or any text leaving the figure. Empty if none."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    axes = {a.get_label(): a for a in fig.axes}
+    ax, ax2 = axes[SCORECARD_TABLE_LABEL], axes[SCORECARD_PANEL_LABEL]
+    problems: list[str] = []
+    tab = ax.tables[0]
+    for (r, c), cell in sorted(tab.get_celld().items()):
+        box, text = cell.get_window_extent(renderer), cell.get_text()
+        tb = text.get_window_extent(renderer)
+        if (tb.x0 < box.x0 - 0.5 or tb.x1 > box.x1 + 0.5 or tb.y0 < box.y0 - 0.5
+                or tb.y1 > box.y1 + 0.5):
+            problems.append(f"table cell ({r}, {c}) text {text.get_text()!r} leaves its cell")
+    table_box = tab.get_window_extent(renderer)
+    panel_box = ax2.get_tightbbox(renderer)
+    if table_box.overlaps(panel_box):
+        problems.append("the table overlaps the estimate panel")
+    page = fig.bbox
+    texts = [*fig.texts, ax2.xaxis.label, *ax2.get_xticklabels(), *ax2.get_yticklabels(),
+             *ax2.texts]
+    for text in texts:
+        if not text.get_visible() or not text.get_text():
+            continue
+        tb = text.get_window_extent(renderer)
+        if tb.x0 < page.x0 or tb.x1 > page.x1 or tb.y0 < page.y0 or tb.y1 > page.y1:
+            problems.append(f"text {text.get_text()[:40]!r} leaves the figure")
+    footer = [t.get_window_extent(renderer) for t in fig.texts]
+    for i, a in enumerate(footer):
+        for b in footer[i + 1:]:
+            if a.overlaps(b):
+                problems.append("two lines of figure text overlap")
+        if a.overlaps(table_box) or a.overlaps(ax2.get_tightbbox(renderer)):
+            problems.append("a line of figure text overlaps the table or the panel")
+    return problems
 
 
 def save_figure(fig, stem: str, out_dir: Path | None = None) -> list[Path]:
