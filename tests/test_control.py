@@ -322,6 +322,80 @@ def test_dist_other_km_matches_plain_distance(ledger, monkeypatch, tile_m, windo
     assert np.nanmax(got) > 50 and np.nanmin(got) < 0.5  # far from and close to a front
 
 
+def _classify_reference(ledger, ev, us_held=control.US_HELD_DEFAULT):
+    """classify the straightforward way: per date, a plain geopandas.sjoin of the events against
+    that date's undissolved cells (``cells_at``; first match kept for a point on a shared edge),
+    controller, ledger row and us_held from the joined cell, and dist_other_km as in
+    :func:`_reference_dist_km`. Strings go in as object arrays, as a per-event loop would."""
+    n = len(ev)
+    ctrl = np.full(n, control.UNKNOWN, dtype=object)
+    rows = np.full(n, "", dtype=object)
+    for d in ev["date_start"].dropna().unique():
+        if not control.SPAN_START <= d.date() <= control.SPAN_END:
+            continue
+        sel = np.flatnonzero((ev["date_start"] == d).to_numpy())
+        cells = control.cells_at(d.date(), ledger=ledger)
+        left = gpd.GeoDataFrame(geometry=ev.geometry.to_numpy()[sel], crs=control.WGS84)
+        j = gpd.sjoin(left, cells, how="inner", predicate="intersects")
+        j = j[~j.index.duplicated(keep="first")]
+        ctrl[sel[j.index.to_numpy()]] = j["controller"].to_numpy(dtype=object)
+        rows[sel[j.index.to_numpy()]] = j["row_id"].to_numpy(dtype=object)
+    out = ev.copy()
+    out["controller"] = ctrl
+    out["control_rows"] = rows
+    out["dist_other_km"] = _reference_dist_km(ledger, ev, ctrl)
+    out["us_held"] = np.isin(ctrl, list(us_held))
+    return out
+
+
+def test_classify_equals_a_per_date_sjoin_reference(ledger):
+    """The grid point location, the integer-indexed tables and the tiled distance search give
+    the same columns, dtypes, values and report counts as a per-date sjoin with a plain
+    shapely distance, on 4,000 events over about 150 dates (the first and last day of every
+    control interval): random points in and around Syria, points exactly on atom corners and
+    edges (shared by two atoms), far outside, undated, out of span, and a missing and an empty
+    geometry."""
+    rng = np.random.default_rng(11)
+    minx, miny, maxx, maxy = regions.syria().bounds
+    n = 3600
+    x = rng.uniform(minx - 0.1, maxx + 0.1, n)
+    y = rng.uniform(miny - 0.1, maxy + 0.1, n)
+    aids = control._interval_state(ledger, np.datetime64("2018-06-01", "D"))[0]
+    corners = shapely.get_coordinates(control._atoms_for(ledger, aids).frame_wgs84.geometry)
+    corners = corners[rng.choice(len(corners), 300, replace=False)]
+    edge = shapely.get_coordinates(  # midpoints of shared edges
+        shapely.line_interpolate_point(control._atoms_for(ledger, aids).seg[:100], 0.5,
+                                       normalized=True))
+    edge = np.column_stack(control._transformer().transform(edge[:, 0], edge[:, 1],
+                                                            direction="INVERSE"))
+    x = np.concatenate([x, corners[:, 0], edge[:, 0]])
+    y = np.concatenate([y, corners[:, 1], edge[:, 1]])
+    # the first and the last day of every control interval, and days outside the span
+    starts = pd.to_datetime(control.interval_dates(ledger))
+    days = np.concatenate([starts, starts - pd.Timedelta(days=1),
+                           pd.to_datetime(["2015-06-01", "2019-12-01", "2020-01-01"])])
+    dates = rng.choice(days, len(x))
+    rows = [(str(i), b, a, d) for i, (a, b, d) in enumerate(zip(x, y, dates))]
+    rows += [("far", 10.0, 10.0, "2019-02-01"), ("nodate", 35.95, 39.01, None)]
+    ev = _events(rows)
+    ev.loc[ev.index[:2], "geometry"] = [None, Point()]
+    ev.loc[ev.index[:2], "date_start"] = pd.Timestamp("2018-03-01")
+    got = control.classify(ev, ledger=ledger)
+    want = _classify_reference(ledger, ev)
+    pd.testing.assert_frame_equal(got.drop(columns="dist_other_km"),
+                                  want.drop(columns="dist_other_km"), check_exact=True)
+    g, w = got["dist_other_km"].to_numpy(), want["dist_other_km"].to_numpy()
+    assert np.array_equal(np.isnan(g), np.isnan(w))
+    assert np.nanmax(np.abs(g - w)) < 1e-6  # km, i.e. 1 mm
+    # the sample reaches every path: shared edges, outside, undated, out of span
+    rep = got.attrs["control_report"]
+    assert rep.outside_zones > 100 and rep.no_date == 1 and rep.outside_span > 20
+    assert (got["controller"] == control.UNKNOWN).sum() == (
+        rep.outside_zones + rep.no_date + rep.outside_span)
+    assert rep.by_controller == want["controller"].value_counts().to_dict()
+    assert rep.n_intervals_used == len(starts)
+
+
 # ---------------------------------------------------------------- CLI
 
 

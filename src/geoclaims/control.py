@@ -46,15 +46,16 @@ The time-aware join (:func:`classify`)
 The dates at which any ledger row starts or ends cut 2016-01-01..2019-11-30 into control
 intervals. The cells' geometry depends only on *which* places are anchors, which is the same for
 every interval (each place's rows cover the whole span), so the cells, split by every curated
-zone into "atoms", are built once and joined to all events in one :func:`geopandas.sjoin` with
-the spatial index; the controller of each atom in each interval (its anchor's row, or the last
-active zone containing it) is then a table lookup. Distances to the nearest zone of
-another controller are measured in :data:`METRIC_CRS` to the front edges (atom boundaries whose
-two sides differ in that interval); see :class:`_FrontIndex` for how (a grid of tiles that lists
-each tile's nearest front segments, exact point-to-segment distances in numpy, and an STRtree
-nearest-neighbour query for the few events the lists cannot settle). The result equals a plain
-STRtree nearest query up to floating-point rounding (well under 1 mm). There is no Python loop
-over events.
+zone into "atoms", are built once, and every event is placed in its atom in one pass: a grid
+(quadtree) over the atoms answers for the points in cells that lie inside one atom, and the
+spatial index query that ``geopandas.sjoin`` would run tests the rest (see :func:`_locate`).
+The controller, ledger row and front of each atom in each interval (its anchor's row, or the
+last active zone containing it) come from small tables read with integer indexing. Distances to
+the nearest zone of another controller are measured in :data:`METRIC_CRS` to the front edges
+(atom boundaries whose two sides differ in that interval); see :func:`_nearest_front_m` (tiles
+with lists of candidate segments, exact point-to-segment distances in numpy, an STRtree nearest
+query for what the lists leave). The result equals a plain shapely distance up to floating-point
+rounding (well under 1 mm). There is no Python loop over events.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import itertools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -398,6 +400,7 @@ class Atoms:
     seg_a: np.ndarray
     seg_b: np.ndarray
     tree: shapely.STRtree
+    grid: _PointGrid | None = field(default=None, repr=False)  # built by _point_grid
 
 
 def _cells(anchor_ids: tuple[str, ...], anchors: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -467,14 +470,30 @@ def _build_atoms(anchor_ids: tuple[str, ...], zone_ids: tuple[str, ...],
                  seg_b=np.array(sb, dtype=int), tree=tree)
 
 
+def _ledger_arrays(ledger: Ledger) -> dict[str, np.ndarray]:
+    """The ledger columns that :func:`_interval_state` needs, as numpy arrays (cached)."""
+    key = ("arrays",)
+    if key not in ledger._cache:
+        r = ledger.rows
+        ledger._cache[key] = {
+            "start": r["start"].to_numpy(),
+            "end": r["end"].to_numpy(),
+            **{c: r[c].to_numpy(dtype=object) for c in ("place_id", "zone_id", "controller",
+                                                         "row_id")}}
+    return ledger._cache[key]
+
+
 def _interval_state(ledger: Ledger, day: np.datetime64) -> tuple[tuple, tuple, dict, dict]:
-    """Anchor ids, zone ids and their (controller, row_id) on ``day``."""
-    on = ledger.rows_on(day)
-    places = on[on["place_id"] != ""]
-    zones = on[on["zone_id"] != ""]
-    pmap = dict(zip(places["place_id"], zip(places["controller"], places["row_id"])))
-    zmap = dict(zip(zones["zone_id"], zip(zones["controller"], zones["row_id"])))
-    return tuple(sorted(pmap)), tuple(zones["zone_id"]), pmap, zmap
+    """Anchor ids, zone ids and their (controller, row_id) on ``day`` (the rows of
+    :meth:`Ledger.rows_on`, taken from numpy copies of the columns)."""
+    a = _ledger_arrays(ledger)
+    on = (a["start"] <= day) & (a["end"] >= day)
+    places = on & (a["place_id"] != "")
+    zones = on & (a["zone_id"] != "")
+    pmap = dict(zip(a["place_id"][places],
+                    zip(a["controller"][places], a["row_id"][places])))
+    zmap = dict(zip(a["zone_id"][zones], zip(a["controller"][zones], a["row_id"][zones])))
+    return tuple(sorted(pmap)), tuple(a["zone_id"][zones]), pmap, zmap
 
 
 def _atoms_for(ledger: Ledger, anchor_ids: tuple) -> Atoms:
@@ -591,7 +610,14 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
     empty ``control_rows``, NaN distance and ``us_held`` False; the counts are logged and stored
     in ``result.attrs['control_report']`` (a :class:`ClassifyReport`). ``us_held`` is the set of
     controllers counted as US-held (default :data:`US_HELD_DEFAULT`). ``distances=False`` skips
-    ``dist_other_km`` (left NaN), which is most of the cost.
+    ``dist_other_km`` (left NaN).
+
+    How: each event's control interval comes from a binary search of its date among the
+    interval starts; its atom from :func:`_locate` (one point-location pass per anchor set);
+    the controller, ledger row and front of every (interval, atom) pair from small tables
+    built once per interval (:func:`_labels`), read with integer indexing; the output strings
+    are taken from those few distinct values (no string is built per event); distances by
+    :func:`_front_distances_km`.
     """
     bad = [c for c in us_held if c not in CONTROLLERS]
     if bad:
@@ -599,9 +625,6 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
     ledger = ledger or default_ledger()
     n = len(events)
     report = ClassifyReport(n_events=n)
-    controller = np.full(n, UNKNOWN, dtype=object)
-    rows_out = np.full(n, "", dtype=object)
-    dist = np.full(n, np.nan)
 
     days = pd.to_datetime(events[date_column]).to_numpy("datetime64[D]")
     nat = np.isnat(days)
@@ -618,63 +641,77 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
     geoms = events.geometry
     if events.crs is not None and events.crs != WGS84:
         geoms = geoms.to_crs(WGS84)
-    pts = geoms.values
+    pts = np.asarray(geoms.values)  # shapely geometries (object array)
 
     used = np.unique(interval[interval >= 0])
     report.n_intervals_used = len(used)
-    # group intervals by anchor set: one spatial join per anchor set
+    # group intervals by anchor set: one point-location pass per anchor set
     states = {int(i): _interval_state(ledger, bps[i]) for i in used}
     by_set: dict[tuple, list[int]] = {}
     for i, (aids, _, _, _) in states.items():
         by_set.setdefault(aids, []).append(i)
     report.n_anchor_sets = len(by_set)
-    atom_of = np.full(n, -1)
-    set_of = np.full(n, -1)
-    sets = []
+
+    # outputs as codes: controller names (last: unknown) and ledger row ids (last: "")
+    names = np.array([*CONTROLLERS, UNKNOWN], dtype=object)
+    row_ids = np.array([*ledger.rows["row_id"].to_numpy(dtype=object), ""], dtype=object)
+    name_code = {c: k for k, c in enumerate(names)}
+    row_code = {r: k for k, r in enumerate(row_ids)}
+    ev_ctrl = np.full(n, len(names) - 1, dtype=np.int8)
+    ev_row = np.full(n, len(row_ids) - 1, dtype=np.int32)
+    front_of = np.full(n, -1)
+    placed = np.zeros(n, dtype=bool)
+    # which front (a distinct set of front segments) each event is measured against
+    fronts = _Fronts()
+    set_atoms = []
     for k, (aids, ivals) in enumerate(by_set.items()):
         atoms = _atoms_for(ledger, aids)
-        sets.append((atoms, ivals))
+        set_atoms.append(atoms)
         sel = np.flatnonzero(np.isin(interval, ivals))
-        left = gpd.GeoDataFrame(geometry=pts[sel], crs=WGS84)
-        joined = gpd.sjoin(left, atoms.frame_wgs84, how="inner", predicate="intersects")
-        joined = joined[~joined.index.duplicated(keep="first")]  # points on a shared edge
-        hit = sel[joined.index.to_numpy()]
-        atom_of[hit] = joined["index_right"].to_numpy()
-        set_of[hit] = k
-    placed = atom_of >= 0
-    # which front (a distinct set of front segments) each event is measured against: filled per
-    # interval below from the atoms' labels, measured all at once after the loop
-    fronts = _Fronts()
-    front_of = np.full(n, -1)
-    # events grouped by control interval (one sort, no per-event loop)
-    idx = np.flatnonzero(placed)
-    idx = idx[np.argsort(interval[idx], kind="stable")]
-    groups = np.split(idx, np.flatnonzero(np.diff(interval[idx])) + 1) if len(idx) else []
-    for ev_idx in groups:
-        i = int(interval[ev_idx[0]])
-        atoms, _ = sets[int(set_of[ev_idx[0]])]
-        _, _, pmap, zmap = states[i]
-        ctrl, rid, _ = _labels(atoms, pmap, zmap)
-        a_idx = atom_of[ev_idx]
-        ev_ctrl = ctrl[a_idx]
-        controller[ev_idx] = ev_ctrl
-        rows_out[ev_idx] = rid[a_idx]
-        if distances:
-            front_of[ev_idx] = fronts.atom_fronts(int(set_of[ev_idx[0]]), atoms, ctrl)[a_idx]
-    if distances:
-        dist = _front_distances_km(ledger, fronts, list(by_set), [a for a, _ in sets], pts,
-                                   front_of)
+        atom = _locate(atoms, pts[sel])
+        hit = atom >= 0
+        sel, atom = sel[hit], atom[hit]
+        placed[sel] = True
+        # controller, ledger row and front of every atom on every interval of this set
+        shape = (len(bps), len(atoms.frame))
+        ctab = np.zeros(shape, dtype=np.int8)
+        rtab = np.zeros(shape, dtype=np.int32)
+        ftab = np.full(shape, -1)
+        for i in np.unique(interval[sel]):
+            _, _, pmap, zmap = states[int(i)]
+            ctrl, rid, _ = _labels(atoms, pmap, zmap)
+            ctab[i] = [name_code[c] for c in ctrl]
+            rtab[i] = [row_code[r] for r in rid]
+            if distances:
+                ftab[i] = fronts.atom_fronts(k, atoms, ctrl)
+        iv = interval[sel]
+        ev_ctrl[sel] = ctab[iv, atom]
+        ev_row[sel] = rtab[iv, atom]
+        front_of[sel] = ftab[iv, atom]
+    dist = (_front_distances_km(fronts, set_atoms, pts, front_of) if distances
+            else np.full(n, np.nan))
     report.outside_zones = int((~placed & in_span).sum())
     out = events.copy()
-    out["controller"] = controller
-    out["control_rows"] = rows_out
+    out["controller"] = _take_strings(names, ev_ctrl)
+    out["control_rows"] = _take_strings(row_ids, ev_row)
     out["dist_other_km"] = dist
-    out["us_held"] = np.isin(controller, list(us_held))
-    report.by_controller = pd.Series(controller).value_counts().to_dict()
+    out["us_held"] = np.isin(names, list(us_held))[ev_ctrl]
+    report.by_controller = pd.Series(out["controller"].array).value_counts().to_dict()
     out.attrs["control_report"] = report
     for line in report.lines():
         log.info(line)
     return out
+
+
+def _take_strings(values: np.ndarray, codes: np.ndarray):
+    """The column ``values[codes]`` (``values``: a few Python strings), in the dtype pandas gives
+    that object array (its default string dtype), built with one ``take`` from the distinct
+    values instead of converting a million Python strings."""
+    if not len(codes):
+        return values[codes]
+    seen = np.flatnonzero(np.bincount(codes, minlength=len(values)))
+    dtype = pd.Series(values[seen]).dtype
+    return pd.array(values, dtype=dtype).take(codes.astype(np.intp))
 
 
 @functools.lru_cache(maxsize=1)
@@ -688,15 +725,121 @@ def _to_metric_xy(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndar
     return _transformer().transform(lon, lat)
 
 
+def _is_point(geoms: np.ndarray) -> np.ndarray:
+    """Which geometries are non-empty points (None, empty and other types: False)."""
+    return (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])``, vectorised."""
+    ends = np.cumsum(counts)
+    return np.repeat(starts - ends + counts, counts) + np.arange(ends[-1] if len(ends) else 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Point location: which atom holds each event
+# --------------------------------------------------------------------------------------------
+
+#: Point location grid (:func:`_point_grid`): side of its largest cells (degrees) and how many
+#: times a cell that meets more than one atom is halved.
+LOCATE_CELL_DEG = 0.25
+LOCATE_LEVELS = 6
+#: Margin (degrees) by which grid cells are widened before they are tested, so that rounding
+#: in a point's cell number cannot put it in a cell it is not in.
+LOCATE_MARGIN_DEG = 1e-9
+
+
+@dataclass
+class _PointGrid:
+    """Regular grid over an atom set (EPSG:4326): ``label[i, j]`` is the atom that covers the
+    whole of cell (i, j) and is the only atom meeting it, -2 if no atom meets it, -1 if the
+    cell has to be tested point by point."""
+
+    x0: float
+    y0: float
+    cell: float
+    label: np.ndarray
+
+
+def _point_grid(atoms: Atoms) -> _PointGrid:
+    """Build (once per atom set) a quadtree of cells over the atoms, flattened into a regular
+    grid of its smallest cells. A cell (widened by :data:`LOCATE_MARGIN_DEG`) that meets exactly
+    one atom and is covered by it gets that atom; one that meets none gets -2; the others are
+    split in four, :data:`LOCATE_LEVELS` times, and left -1 at the last level. Every point of a
+    labelled cell intersects exactly the atom of its label (or none), so the label is the answer
+    of an ``intersects`` spatial join; only points in -1 cells need an exact test."""
+    if atoms.grid is not None:
+        return atoms.grid
+    frame = atoms.frame_wgs84
+    geoms = np.asarray(frame.geometry.values)
+    x0, y0, x1, y1 = frame.total_bounds
+    top, levels, eps = LOCATE_CELL_DEG, LOCATE_LEVELS, LOCATE_MARGIN_DEG
+    nx, ny = int((x1 - x0) // top) + 1, int((y1 - y0) // top) + 1
+    label = np.full((nx << levels, ny << levels), -2, dtype=np.int32)
+    ix, iy = (a.ravel() for a in np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij"))
+    for lev in range(levels + 1):
+        h = top / 2 ** lev
+        boxes = shapely.box(x0 + ix * h - eps, y0 + iy * h - eps,
+                            x0 + (ix + 1) * h + eps, y0 + (iy + 1) * h + eps)
+        bi, ai = frame.sindex.query(boxes, predicate="intersects")
+        count = np.bincount(bi, minlength=len(boxes))
+        only = np.full(len(boxes), -1)
+        only[bi] = ai  # the atom of the cells that meet exactly one
+        lab = np.where(count == 0, -2, -1)
+        one = np.flatnonzero(count == 1)
+        covered = one[shapely.covers(geoms[only[one]], boxes[one])]
+        lab[covered] = only[covered]
+        last = lev == levels
+        paint = lab != -2 if last else lab >= 0
+        b = 1 << (levels - lev)
+        rows = ix[paint, None] * b + np.arange(b)
+        cols = iy[paint, None] * b + np.arange(b)
+        label[rows[:, :, None], cols[:, None, :]] = lab[paint, None, None]
+        split = lab == -1
+        if last or not split.any():
+            break
+        ix = (2 * ix[split, None] + np.array([0, 0, 1, 1])).ravel()
+        iy = (2 * iy[split, None] + np.array([0, 1, 0, 1])).ravel()
+    atoms.grid = _PointGrid(x0=float(x0), y0=float(y0), cell=top / 2 ** levels, label=label)
+    return atoms.grid
+
+
+def _locate(atoms: Atoms, geoms: np.ndarray) -> np.ndarray:
+    """Index of the atom each geometry (EPSG:4326) intersects, -1 for none: the answer of
+    ``geopandas.sjoin(..., predicate="intersects")`` against ``atoms.frame_wgs84`` keeping the
+    first match of a point on a shared edge. Points are looked up in :func:`_point_grid`; those
+    in cells that need it, and any other geometry, are tested with the same spatial index
+    query that ``sjoin`` runs."""
+    grid = _point_grid(atoms)
+    out = np.full(len(geoms), -1, dtype=np.intp)
+    pt = np.flatnonzero(_is_point(geoms))
+    fx = np.floor((shapely.get_x(geoms[pt]) - grid.x0) / grid.cell)
+    fy = np.floor((shapely.get_y(geoms[pt]) - grid.y0) / grid.cell)
+    nx, ny = grid.label.shape
+    inside = (fx >= 0) & (fx < nx) & (fy >= 0) & (fy < ny)
+    lab = np.full(len(pt), -2, dtype=np.int32)
+    lab[inside] = grid.label[fx[inside].astype(np.intp), fy[inside].astype(np.intp)]
+    out[pt] = np.maximum(lab, -1)
+    test = np.setdiff1d(np.arange(len(geoms)), pt[lab != -1], assume_unique=True)
+    if len(test):
+        qi, qa = atoms.frame_wgs84.sindex.query(geoms[test], predicate="intersects")
+        first, at = np.unique(qi, return_index=True)  # first match, as duplicated(keep='first')
+        out[test[first]] = qa[at]
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Distance to the nearest zone of another controller (dist_other_km)
 # --------------------------------------------------------------------------------------------
 
-#: Side (metres) of the grid tiles of :class:`_FrontIndex`.
-FRONT_TILE_M = 5000.0
-#: How many of a tile's nearest segments each pass of :class:`_FrontIndex` looks at; the events
-#: that the longest list cannot settle go to an STRtree query.
-FRONT_WINDOWS: tuple[int, ...] = (16, 64)
+#: Side (metres) of the smallest tiles of the nearest-front search (:func:`_nearest_front_m`).
+FRONT_TILE_M = 2500.0
+#: How many times the largest tiles are halved down to :data:`FRONT_TILE_M`.
+FRONT_LEVELS = 4
+#: (stop, longest): a tile is not split further once it has at most ``stop`` candidate
+#: segments; events in a smallest tile with more than ``longest`` candidates are measured by an
+#: STRtree nearest query instead.
+FRONT_WINDOWS: tuple[int, ...] = (8, 512)
 
 
 class _Fronts:
@@ -734,170 +877,191 @@ def _seg_dist(px, py, ax, ay, dx, dy, inv_len2) -> np.ndarray:
     return np.hypot(ax + t * dx - px, ay + t * dy - py)
 
 
-class _FrontIndex:
-    """Exact distance from many points to their nearest front segment, for one controller.
+@dataclass
+class _Segments:
+    """Straight 2-point segments (METRIC_CRS) as coordinate arrays, for :func:`_seg_dist`."""
 
-    Holds a subset ``sel`` of an atom set's edges (every edge that was a front of this controller
-    on some interval met so far) and a grid of :data:`FRONT_TILE_M` tiles. For each tile with
-    events it lists the ``max(FRONT_WINDOWS)`` segments of ``sel`` nearest to the tile centre,
-    sorted, with those distances (built on demand and kept for later calls).
+    ax: np.ndarray
+    ay: np.ndarray
+    dx: np.ndarray
+    dy: np.ndarray
+    inv_len2: np.ndarray
 
-    For a point p in a tile with centre c, e = d(p, c), and its front F (a subset of ``sel``):
-    let s1 be the first segment of F in the tile's list and b = d(p, s1). A segment s with
-    d(p, s) <= b has d(c, s) <= b + e, since d(p, s) >= d(c, s) - e. So when the list reaches
-    beyond b + e, the nearest segment of F is one of the listed segments of F within b + e of c,
-    and those are measured exactly (numpy, no Python loop over points). A point whose list holds
-    no segment of F or does not reach that far goes to the next, longer list; the few left after
-    the last are measured by :func:`_front_distances_km` with an STRtree nearest query. Every
-    answer is the exact distance to F up to floating-point rounding.
+    @classmethod
+    def of(cls, seg: np.ndarray) -> _Segments:
+        xy = shapely.get_coordinates(seg).reshape(-1, 4)
+        dx, dy = xy[:, 2] - xy[:, 0], xy[:, 3] - xy[:, 1]
+        len2 = dx ** 2 + dy ** 2
+        inv = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
+        return cls(xy[:, 0], xy[:, 1], dx, dy, inv)
 
-    Why not an STRtree query for every point: it needs a shapely point per event and costs about
-    2-2.5 µs an event here (1,000,000 events: about 2.5 s); this costs about 1 µs.
-    """
+    def dist(self, px: np.ndarray, py: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Distance from point k to segment s[k]."""
+        return _seg_dist(px, py, self.ax[s], self.ay[s], self.dx[s], self.dy[s],
+                         self.inv_len2[s])
 
-    def __init__(self, atoms: Atoms, sel: np.ndarray, tile_m: float = FRONT_TILE_M,
-                 windows: tuple[int, ...] = FRONT_WINDOWS) -> None:
-        self.sel = sel
-        self.member = np.zeros(len(atoms.seg), dtype=bool)
-        self.member[sel] = True
-        xy = shapely.get_coordinates(atoms.seg[sel]).reshape(-1, 4)  # 2-point segments
-        self.ax, self.ay = xy[:, 0], xy[:, 1]
-        self.dx, self.dy = xy[:, 2] - xy[:, 0], xy[:, 3] - xy[:, 1]
-        len2 = self.dx ** 2 + self.dy ** 2
-        self.inv_len2 = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
-        self.tile_m = tile_m
-        self.windows = tuple(dict.fromkeys(min(w, len(sel)) for w in windows))
-        self.width = max(self.windows)
-        x0, y0, x1, y1 = atoms.frame.total_bounds
-        self.x0, self.y0 = x0, y0
-        self.nx, self.ny = int((x1 - x0) // tile_m) + 1, int((y1 - y0) // tile_m) + 1
-        self.row = np.full(self.nx * self.ny, -1)
-        self.order = np.empty((0, self.width), dtype=np.int32)
-        self.sdist = np.empty((0, self.width))
-
-    def _tiles(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        ix = np.clip((x - self.x0) // self.tile_m, 0, self.nx - 1).astype(np.int64)
-        iy = np.clip((y - self.y0) // self.tile_m, 0, self.ny - 1).astype(np.int64)
-        return ix * self.ny + iy
-
-    def _centres(self, tiles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return (self.x0 + (tiles // self.ny + 0.5) * self.tile_m,
-                self.y0 + (tiles % self.ny + 0.5) * self.tile_m)
-
-    def _build(self, tiles: np.ndarray) -> None:
-        """List the nearest segments of every tile in ``tiles`` not listed yet."""
-        new = np.unique(tiles)
-        new = new[self.row[new] < 0]
-        if not len(new):
-            return
-        cx, cy = self._centres(new)
-        m, w = len(self.ax), self.width
-        orders, dists = [self.order], [self.sdist]
-        step = max(1, (1 << 20) // m)
-        for s in range(0, len(new), step):
-            d = _seg_dist(cx[s:s + step, None], cy[s:s + step, None], self.ax, self.ay,
-                          self.dx, self.dy, self.inv_len2)
-            part = (np.argpartition(d, w - 1, axis=1)[:, :w] if w < m
-                    else np.broadcast_to(np.arange(m), d.shape))
-            dpart = np.take_along_axis(d, part, axis=1)
-            o = np.argsort(dpart, axis=1, kind="stable")
-            orders.append(np.take_along_axis(part, o, axis=1).astype(np.int32))
-            dists.append(np.take_along_axis(dpart, o, axis=1))
-        self.row[new] = len(self.order) + np.arange(len(new))
-        self.order, self.sdist = np.concatenate(orders), np.concatenate(dists)
-
-    def nearest(self, x: np.ndarray, y: np.ndarray, front: np.ndarray, masks: np.ndarray,
-                chunk: int = 65_536) -> np.ndarray:
-        """Distance (metres) from each point (x, y) to the segments ``masks[front]`` (``masks``:
-        bool, one row per front, one column per segment of ``sel``); NaN where unsettled."""
-        tiles = self._tiles(x, y)
-        self._build(tiles)
-        cx, cy = self._centres(tiles)
-        off = np.hypot(x - cx, y - cy)
-        rows = self.row[tiles]
-        out = np.full(len(x), np.nan)
-        todo = np.arange(len(x))
-        for w in self.windows:
-            for s in range(0, len(todo), chunk):
-                i = todo[s:s + chunk]
-                out[i] = self._window(x[i], y[i], off[i], rows[i], front[i], masks, w)
-            todo = todo[np.isnan(out[todo])]
-            if not len(todo):
-                break
-        return out
-
-    def _window(self, x, y, off, rows, front, masks, w) -> np.ndarray:
-        order = self.order[rows, :w]
-        on_front = masks[front[:, None], order]
-        first = on_front.argmax(axis=1)
-        k = np.arange(len(x))
-        s1 = order[k, first]
-        best = _seg_dist(x, y, self.ax[s1], self.ay[s1], self.dx[s1], self.dy[s1],
-                         self.inv_len2[s1])
-        reach = best + off
-        reach += 1e-9 * (1.0 + reach)  # rounding margin: one candidate too many is harmless
-        sdist = self.sdist[rows, :w]
-        settled = on_front[k, first]
-        if w < len(self.ax):
-            settled &= sdist[:, -1] > reach
-        r, c = np.nonzero(on_front & (sdist <= reach[:, None]) & settled[:, None])
-        seg = order[r, c]
-        d = _seg_dist(x[r], y[r], self.ax[seg], self.ay[seg], self.dx[seg], self.dy[seg],
-                      self.inv_len2[seg])
-        out = np.full(len(x), np.nan)
-        if len(r):
-            starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
-            out[r[starts]] = np.minimum.reduceat(d, starts)
-        return out
+    def dist2(self, px: np.ndarray, py: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Squared distance from point k to segment s[k] (the same projection as
+        :func:`_seg_dist`, in place and without ``hypot``: about twice as fast)."""
+        vx, vy = px - self.ax[s], py - self.ay[s]
+        dx, dy = self.dx[s], self.dy[s]
+        t = vx * dx
+        t += vy * dy
+        t *= self.inv_len2[s]
+        np.clip(t, 0.0, 1.0, out=t)
+        dx *= t
+        dy *= t
+        vx -= dx
+        vy -= dy
+        vx *= vx
+        vy *= vy
+        vx += vy
+        return vx
 
 
-def _front_index(ledger: Ledger, anchor_ids: tuple, controller: str, atoms: Atoms,
-                 need: np.ndarray) -> _FrontIndex:
-    """The cached :class:`_FrontIndex` of one controller on one atom set, rebuilt with more
-    segments when ``need`` (bool over the atom set's segments) asks for ones it lacks."""
-    key = ("front", anchor_ids, controller, FRONT_TILE_M, FRONT_WINDOWS)
-    index = ledger._cache.get(key)
-    if index is None or (need & ~index.member).any():
-        sel = need if index is None else need | index.member
-        index = ledger._cache[key] = _FrontIndex(atoms, np.flatnonzero(sel), FRONT_TILE_M,
-                                                 FRONT_WINDOWS)
-    return index
-
-
-def _front_distances_km(ledger: Ledger, fronts: _Fronts, set_aids: list[tuple],
-                        set_atoms: list[Atoms], pts: np.ndarray,
+def _front_distances_km(fronts: _Fronts, set_atoms: list[Atoms], pts: np.ndarray,
                         front_of: np.ndarray) -> np.ndarray:
-    """Distance (km, in METRIC_CRS) from each point of ``pts`` (EPSG:4326) to its front
-    ``front_of`` (an id of ``fronts``; -1: NaN), grouped by atom set and controller."""
+    """Distance (km, in METRIC_CRS) from each geometry of ``pts`` (EPSG:4326) to the segments of
+    its front ``front_of`` (an id of ``fronts``; -1: NaN). Points go to
+    :func:`_nearest_front_m`; what it leaves (events in tiles with very long candidate lists, and
+    any geometry that is not a point) to an STRtree nearest query on the front's segments."""
     dist = np.full(len(front_of), np.nan)
     has = np.flatnonzero(front_of >= 0)
     if not len(has):
         return dist
-    xy = shapely.get_coordinates(pts[has])
-    x, y = _to_metric_xy(xy[:, 0], xy[:, 1])
-    fid = front_of[has]
-    groups = list(dict.fromkeys(fronts.owner))
-    group_of = np.array([groups.index(o) for o in fronts.owner])
-    for g, (set_id, ctrl) in enumerate(groups):
-        mine = np.flatnonzero(group_of == g)
-        masks = np.array([fronts.masks[f] for f in mine])
-        atoms = set_atoms[set_id]
-        index = _front_index(ledger, set_aids[set_id], ctrl, atoms, masks.any(axis=0))
-        local = np.full(len(fronts.masks), -1)
-        local[mine] = np.arange(len(mine))
-        pick = np.flatnonzero(local[fid] >= 0)
-        lf = local[fid[pick]]
-        d = index.nearest(x[pick], y[pick], lf, masks[:, index.sel])
-        left = np.isnan(d)
-        for f in np.unique(lf[left]):  # the few the tile lists could not settle
-            sub = np.flatnonzero(left & (lf == f))
+    offset = np.cumsum([0] + [len(a.seg) for a in set_atoms])
+    seg = np.concatenate([a.seg for a in set_atoms])
+    members = [np.flatnonzero(m) + offset[s] for m, (s, _) in zip(fronts.masks, fronts.owner)]
+    fptr = np.cumsum([0] + [len(m) for m in members])
+    fidx = np.concatenate(members)
+    geoms, fid = pts[has], front_of[has]
+    d = np.full(len(has), np.nan)
+    is_pt = _is_point(geoms)
+    p = np.flatnonzero(is_pt)
+    x, y = _to_metric_xy(shapely.get_x(geoms[p]), shapely.get_y(geoms[p]))
+    d[p] = _nearest_front_m(np.asarray(x), np.asarray(y), fid[p], _Segments.of(seg), fptr, fidx)
+    left = np.flatnonzero(np.isnan(d))
+    if len(left):
+        metric = np.empty(len(has), dtype=object)
+        lp = np.flatnonzero(is_pt[left])
+        pos = np.searchsorted(p, left[lp])
+        metric[left[lp]] = shapely.points(np.asarray(x)[pos], np.asarray(y)[pos])
+        other = left[~is_pt[left]]
+        if len(other):
+            metric[other] = gpd.GeoSeries(geoms[other], crs=WGS84).to_crs(METRIC_CRS).values
+        for f in np.unique(fid[left]):
+            sub = left[fid[left] == f]
             # small nodes: nearest queries on short segments run about twice as fast with
             # node_capacity 2 as with the default 10
-            tree = shapely.STRtree(atoms.seg[masks[f]], node_capacity=2)
-            _, d[sub] = tree.query_nearest(shapely.points(x[pick[sub]], y[pick[sub]]),
-                                           return_distance=True, all_matches=False)
-        dist[has[pick]] = d / 1000.0
+            tree = shapely.STRtree(seg[fidx[fptr[f]:fptr[f + 1]]], node_capacity=2)
+            near, dd = tree.query_nearest(metric[sub], return_distance=True, all_matches=False)
+            d[sub[near[0]]] = dd
+    dist[has] = d / 1000.0
     return dist
+
+
+def _nearest_front_m(x: np.ndarray, y: np.ndarray, front: np.ndarray, segs: _Segments,
+                     fptr: np.ndarray, fidx: np.ndarray) -> np.ndarray:
+    """Exact distance (metres) from each point (x, y) to the nearest segment of its front
+    (``fidx[fptr[f]:fptr[f + 1]]`` for front f); NaN for points left to the caller.
+
+    The events are put in square tiles, largest first (side :data:`FRONT_TILE_M` ×
+    2^:data:`FRONT_LEVELS`), and each (front, tile) pair with events gets a list of candidate
+    segments. For a tile with centre c and half-diagonal r, and any point p in it, the nearest
+    segment s* of the front satisfies d(c, s*) <= d(p, s*) + r <= d(p, s) + r <= d(c, s) + 2r for
+    every segment s, so s* is among the segments with d(c, s) <= min_s d(c, s) + 2r. A pair with
+    more than ``min(FRONT_WINDOWS)`` candidates is split into its quarter tiles that hold events,
+    whose candidates are taken from the parent's list by the same rule (the parent's list holds
+    the nearest segment of every point of the parent tile, the quarter's centre included), down
+    to tiles of :data:`FRONT_TILE_M`. Each event p is then measured exactly (numpy) against the
+    candidates of its last tile that can still be nearest to it: with s1 the candidate nearest
+    to c, b = d(p, s1) and e = d(p, c), only segments with d(c, s) <= b + e (since d(p, s) >=
+    d(c, s) - e); the smallest distance is kept. Events of a tile with more than
+    ``max(FRONT_WINDOWS)`` candidates are left NaN. No Python loop over events or tiles: every
+    step works on flat arrays of (tile or event, candidate) rows.
+    """
+    out = np.full(len(x), np.nan)
+    if not len(x):
+        return out
+    stop, longest = min(FRONT_WINDOWS), max(FRONT_WINDOWS)
+    levels = FRONT_LEVELS
+    top = FRONT_TILE_M * 2.0 ** levels
+    x0, y0 = x.min(), y.min()
+    ix = ((x - x0) // top).astype(np.int64)
+    iy = ((y - y0) // top).astype(np.int64)
+    nx, ny = int(ix.max()) + 1, int(iy.max()) + 1
+    keys, ev_pair = np.unique((front * nx + ix) * ny + iy, return_inverse=True)
+    px, py, pf = keys // ny % nx, keys % ny, keys // (nx * ny)
+    count = fptr[pf + 1] - fptr[pf]
+    cand = fidx[_ranges(fptr[pf], count)]
+    ev = np.arange(len(x))
+    for lev in range(levels + 1):
+        h = top / 2 ** lev
+        # keep the candidates within min + 2r of the tile centre (+ a rounding margin)
+        cx, cy = x0 + (px + 0.5) * h, y0 + (py + 0.5) * h
+        start = np.cumsum(count) - count
+        row = np.repeat(np.arange(len(count)), count)
+        dc = np.sqrt(segs.dist2(cx[row], cy[row], cand))
+        dmin = np.minimum.reduceat(dc, start)
+        keep = dc <= ((dmin + h * np.sqrt(2.0)) * (1.0 + 1e-9) + 1e-6)[row]
+        cand, dc, row = cand[keep], dc[keep], row[keep]
+        count = np.bincount(row, minlength=len(count))
+        start = np.cumsum(count) - count
+        # the candidate nearest to the centre (the first of its pair at the minimum)
+        at_min = np.flatnonzero(dc == dmin[row])
+        first = cand[at_min[np.unique(row[at_min], return_index=True)[1]]]
+        done = (count <= stop) | (lev == levels)
+        fin = done[ev_pair]
+        e, p = ev[fin], ev_pair[fin]
+        short = count[p] <= longest
+        e, p = e[short], p[short]
+        out[e] = _min_seg_dist(x[e], y[e], cx[p], cy[p], first[p], start[p], count[p], cand,
+                               dc, segs)
+        if fin.all():
+            break
+        ev, ev_pair = ev[~fin], ev_pair[~fin]
+        # split the unfinished pairs into their quarter tiles that hold events
+        half = h / 2
+        qx = np.clip(((x[ev] - x0) // half).astype(np.int64) - 2 * px[ev_pair], 0, 1)
+        qy = np.clip(((y[ev] - y0) // half).astype(np.int64) - 2 * py[ev_pair], 0, 1)
+        keys, ev_pair = np.unique(ev_pair * 4 + qx * 2 + qy, return_inverse=True)
+        parent = keys // 4
+        px, py = 2 * px[parent] + keys // 2 % 2, 2 * py[parent] + keys % 2
+        cand = cand[_ranges(start[parent], count[parent])]
+        count = count[parent]
+    return out
+
+
+def _min_seg_dist(x: np.ndarray, y: np.ndarray, cx: np.ndarray, cy: np.ndarray,
+                  first: np.ndarray, start: np.ndarray, count: np.ndarray, cand: np.ndarray,
+                  dc: np.ndarray, segs: _Segments, chunk: int = 1 << 18) -> np.ndarray:
+    """For each point k (in a tile with centre (cx, cy)[k]), the distance to the nearest of the
+    segments ``cand[start[k]:start[k] + count[k]]`` (at least one; ``dc``: their distances to
+    the centre; ``first[k]``: the one nearest to the centre). Only those with
+    ``dc <= d(p, first) + d(p, c)`` can be nearest and are measured; the nearest is measured
+    again with :func:`_seg_dist`. In chunks of about ``chunk`` (point, segment) rows."""
+    out = np.empty(len(x))
+    ends = np.cumsum(count)
+    cuts = np.searchsorted(ends, np.arange(chunk, ends[-1] if len(ends) else 0, chunk))
+    bounds = [0, *np.unique(cuts).tolist(), len(x)]
+    for a, b in itertools.pairwise(bounds):
+        if a == b:
+            continue
+        xa, ya, c = x[a:b], y[a:b], count[a:b]
+        reach = np.sqrt(segs.dist2(xa, ya, first[a:b])) + np.hypot(xa - cx[a:b], ya - cy[a:b])
+        reach = reach * (1.0 + 1e-9) + 1e-6
+        row = np.repeat(np.arange(b - a), c)
+        pos = _ranges(start[a:b], c)
+        keep = dc[pos] <= reach[row]
+        row, seg = row[keep], cand[pos[keep]]
+        d2 = segs.dist2(xa[row], ya[row], seg)
+        n_kept = np.bincount(row, minlength=b - a)
+        lo = np.cumsum(n_kept) - n_kept
+        best = np.minimum.reduceat(d2, lo)
+        at = np.flatnonzero(d2 == best[row])
+        nearest = seg[at[np.unique(row[at], return_index=True)[1]]]
+        out[a:b] = segs.dist(xa, ya, nearest)
+    return out
 
 
 def sources_table(ledger: Ledger | None = None) -> pd.DataFrame:
