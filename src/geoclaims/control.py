@@ -642,6 +642,7 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
     if events.crs is not None and events.crs != WGS84:
         geoms = geoms.to_crs(WGS84)
     pts = np.asarray(geoms.values)  # shapely geometries (object array)
+    lon, lat = _point_xy(pts)
 
     used = np.unique(interval[interval >= 0])
     report.n_intervals_used = len(used)
@@ -668,7 +669,7 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
         atoms = _atoms_for(ledger, aids)
         set_atoms.append(atoms)
         sel = np.flatnonzero(np.isin(interval, ivals))
-        atom = _locate(atoms, pts[sel])
+        atom = _locate(atoms, pts[sel], lon[sel], lat[sel])
         hit = atom >= 0
         sel, atom = sel[hit], atom[hit]
         placed[sel] = True
@@ -688,7 +689,7 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
         ev_ctrl[sel] = ctab[iv, atom]
         ev_row[sel] = rtab[iv, atom]
         front_of[sel] = ftab[iv, atom]
-    dist = (_front_distances_km(fronts, set_atoms, pts, front_of) if distances
+    dist = (_front_distances_km(fronts, set_atoms, pts, lon, lat, front_of) if distances
             else np.full(n, np.nan))
     report.outside_zones = int((~placed & in_span).sum())
     out = events.copy()
@@ -725,9 +726,16 @@ def _to_metric_xy(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndar
     return _transformer().transform(lon, lat)
 
 
-def _is_point(geoms: np.ndarray) -> np.ndarray:
-    """Which geometries are non-empty points (None, empty and other types: False)."""
-    return (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+def _point_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of each geometry that is a non-empty point; NaN for None, empty and other
+    geometry types."""
+    try:
+        return shapely.get_x(geoms), shapely.get_y(geoms)  # NaN for None and non-points
+    except shapely.errors.GEOSException:  # an empty point
+        x, y = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
+        ok = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+        x[ok], y[ok] = shapely.get_x(geoms[ok]), shapely.get_y(geoms[ok])
+        return x, y
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -743,7 +751,7 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 #: Point location grid (:func:`_point_grid`): side of its largest cells (degrees) and how many
 #: times a cell that meets more than one atom is halved.
 LOCATE_CELL_DEG = 0.25
-LOCATE_LEVELS = 6
+LOCATE_LEVELS = 5
 #: Margin (degrees) by which grid cells are widened before they are tested, so that rounding
 #: in a point's cell number cannot put it in a cell it is not in.
 LOCATE_MARGIN_DEG = 1e-9
@@ -804,23 +812,21 @@ def _point_grid(atoms: Atoms) -> _PointGrid:
     return atoms.grid
 
 
-def _locate(atoms: Atoms, geoms: np.ndarray) -> np.ndarray:
-    """Index of the atom each geometry (EPSG:4326) intersects, -1 for none: the answer of
-    ``geopandas.sjoin(..., predicate="intersects")`` against ``atoms.frame_wgs84`` keeping the
-    first match of a point on a shared edge. Points are looked up in :func:`_point_grid`; those
-    in cells that need it, and any other geometry, are tested with the same spatial index
-    query that ``sjoin`` runs."""
+def _locate(atoms: Atoms, geoms: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Index of the atom each geometry (EPSG:4326; ``x``, ``y``: :func:`_point_xy`) intersects,
+    -1 for none: the answer of ``geopandas.sjoin(..., predicate="intersects")`` against
+    ``atoms.frame_wgs84`` keeping the first match of a point on a shared edge. Points are looked
+    up in :func:`_point_grid`; those in cells that need it, and any other geometry, are tested
+    with the same spatial index query that ``sjoin`` runs."""
     grid = _point_grid(atoms)
-    out = np.full(len(geoms), -1, dtype=np.intp)
-    pt = np.flatnonzero(_is_point(geoms))
-    fx = np.floor((shapely.get_x(geoms[pt]) - grid.x0) / grid.cell)
-    fy = np.floor((shapely.get_y(geoms[pt]) - grid.y0) / grid.cell)
+    fx = np.floor((x - grid.x0) / grid.cell)
+    fy = np.floor((y - grid.y0) / grid.cell)
     nx, ny = grid.label.shape
-    inside = (fx >= 0) & (fx < nx) & (fy >= 0) & (fy < ny)
-    lab = np.full(len(pt), -2, dtype=np.int32)
+    inside = (fx >= 0) & (fx < nx) & (fy >= 0) & (fy < ny)  # False for NaN (not a point)
+    lab = np.full(len(geoms), -2, dtype=np.int32)
     lab[inside] = grid.label[fx[inside].astype(np.intp), fy[inside].astype(np.intp)]
-    out[pt] = np.maximum(lab, -1)
-    test = np.setdiff1d(np.arange(len(geoms)), pt[lab != -1], assume_unique=True)
+    out = np.maximum(lab, -1).astype(np.intp)
+    test = np.flatnonzero((lab == -1) | np.isnan(x) | np.isnan(y))
     if len(test):
         qi, qa = atoms.frame_wgs84.sindex.query(geoms[test], predicate="intersects")
         first, at = np.unique(qi, return_index=True)  # first match, as duplicated(keep='first')
@@ -833,13 +839,15 @@ def _locate(atoms: Atoms, geoms: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 #: Side (metres) of the smallest tiles of the nearest-front search (:func:`_nearest_front_m`).
-FRONT_TILE_M = 2500.0
+FRONT_TILE_M = 5000.0
 #: How many times the largest tiles are halved down to :data:`FRONT_TILE_M`.
-FRONT_LEVELS = 4
+FRONT_LEVELS = 3
 #: (stop, longest): a tile is not split further once it has at most ``stop`` candidate
 #: segments; events in a smallest tile with more than ``longest`` candidates are measured by an
 #: STRtree nearest query instead.
 FRONT_WINDOWS: tuple[int, ...] = (8, 512)
+#: A tile with fewer events than this is not split (measuring them costs less than splitting).
+FRONT_SPLIT_EVENTS = 32
 
 
 class _Fronts:
@@ -920,9 +928,10 @@ class _Segments:
 
 
 def _front_distances_km(fronts: _Fronts, set_atoms: list[Atoms], pts: np.ndarray,
-                        front_of: np.ndarray) -> np.ndarray:
-    """Distance (km, in METRIC_CRS) from each geometry of ``pts`` (EPSG:4326) to the segments of
-    its front ``front_of`` (an id of ``fronts``; -1: NaN). Points go to
+                        lon: np.ndarray, lat: np.ndarray, front_of: np.ndarray) -> np.ndarray:
+    """Distance (km, in METRIC_CRS) from each geometry of ``pts`` (EPSG:4326; ``lon``, ``lat``:
+    :func:`_point_xy`) to the segments of its front ``front_of`` (an id of ``fronts``; -1:
+    NaN). Points go to
     :func:`_nearest_front_m`; what it leaves (events in tiles with very long candidate lists, and
     any geometry that is not a point) to an STRtree nearest query on the front's segments."""
     dist = np.full(len(front_of), np.nan)
@@ -936,9 +945,9 @@ def _front_distances_km(fronts: _Fronts, set_atoms: list[Atoms], pts: np.ndarray
     fidx = np.concatenate(members)
     geoms, fid = pts[has], front_of[has]
     d = np.full(len(has), np.nan)
-    is_pt = _is_point(geoms)
+    is_pt = ~(np.isnan(lon[has]) | np.isnan(lat[has]))
     p = np.flatnonzero(is_pt)
-    x, y = _to_metric_xy(shapely.get_x(geoms[p]), shapely.get_y(geoms[p]))
+    x, y = _to_metric_xy(lon[has[p]], lat[has[p]])
     d[p] = _nearest_front_m(np.asarray(x), np.asarray(y), fid[p], _Segments.of(seg), fptr, fidx)
     left = np.flatnonzero(np.isnan(d))
     if len(left):
@@ -970,76 +979,91 @@ def _nearest_front_m(x: np.ndarray, y: np.ndarray, front: np.ndarray, segs: _Seg
     segments. For a tile with centre c and half-diagonal r, and any point p in it, the nearest
     segment s* of the front satisfies d(c, s*) <= d(p, s*) + r <= d(p, s) + r <= d(c, s) + 2r for
     every segment s, so s* is among the segments with d(c, s) <= min_s d(c, s) + 2r. A pair with
-    more than ``min(FRONT_WINDOWS)`` candidates is split into its quarter tiles that hold events,
-    whose candidates are taken from the parent's list by the same rule (the parent's list holds
-    the nearest segment of every point of the parent tile, the quarter's centre included), down
-    to tiles of :data:`FRONT_TILE_M`. Each event p is then measured exactly (numpy) against the
-    candidates of its last tile that can still be nearest to it: with s1 the candidate nearest
-    to c, b = d(p, s1) and e = d(p, c), only segments with d(c, s) <= b + e (since d(p, s) >=
-    d(c, s) - e); the smallest distance is kept. Events of a tile with more than
-    ``max(FRONT_WINDOWS)`` candidates are left NaN. No Python loop over events or tiles: every
-    step works on flat arrays of (tile or event, candidate) rows.
+    more than ``min(FRONT_WINDOWS)`` candidates and at least :data:`FRONT_SPLIT_EVENTS` events
+    is split into its quarter tiles that hold events, whose candidates are taken from the
+    parent's list by the same rule (the parent's list holds the nearest segment of every point
+    of the parent tile, the quarter's centre included), down to tiles of :data:`FRONT_TILE_M`.
+    Each event p is then measured exactly (numpy) against the candidates of its last tile that
+    can still be nearest to it: with s1 the candidate nearest to c, b = d(p, s1) and
+    e = d(p, c), only those with d(c, s) <= b + e (as d(p, s) >= d(c, s) - e); the smallest
+    distance is kept. Events of a tile with more than ``max(FRONT_WINDOWS)`` candidates are
+    left NaN. The events are sorted once by front and quadtree position, so every tile of every
+    level is a run of consecutive events; no Python loop over events or tiles.
     """
     out = np.full(len(x), np.nan)
     if not len(x):
         return out
     stop, longest = min(FRONT_WINDOWS), max(FRONT_WINDOWS)
     levels = FRONT_LEVELS
-    top = FRONT_TILE_M * 2.0 ** levels
     x0, y0 = x.min(), y.min()
-    ix = ((x - x0) // top).astype(np.int64)
-    iy = ((y - y0) // top).astype(np.int64)
-    nx, ny = int(ix.max()) + 1, int(iy.max()) + 1
-    keys, ev_pair = np.unique((front * nx + ix) * ny + iy, return_inverse=True)
-    px, py, pf = keys // ny % nx, keys % ny, keys // (nx * ny)
-    count = fptr[pf + 1] - fptr[pf]
-    cand = fidx[_ranges(fptr[pf], count)]
-    ev = np.arange(len(x))
+    fx = ((x - x0) // FRONT_TILE_M).astype(np.int64)  # smallest tiles
+    fy = ((y - y0) // FRONT_TILE_M).astype(np.int64)
+    nx, ny = int(fx.max() >> levels) + 1, int(fy.max() >> levels) + 1
+    key = (front * nx + (fx >> levels)) * ny + (fy >> levels)
+    for k in range(levels):  # then the quadrant at each level below the largest tiles
+        key = key * 4 + ((fx >> (levels - 1 - k)) & 1) * 2 + ((fy >> (levels - 1 - k)) & 1)
+    ev = np.argsort(key, kind="stable")
+    key, fx, fy = key[ev], fx[ev], fy[ev]
+    parent_of = np.zeros(len(ev), dtype=np.intp)  # each event's tile on the previous level
+    cand = count = start = np.empty(0, dtype=np.intp)  # candidates of the tiles, as runs
     for lev in range(levels + 1):
-        h = top / 2 ** lev
+        k = key >> (2 * (levels - lev))
+        new = np.empty(len(k), dtype=bool)
+        new[0] = True
+        np.not_equal(k[1:], k[:-1], out=new[1:])
+        firsts = np.flatnonzero(new)
+        ev_pair = np.cumsum(new) - 1
+        h = FRONT_TILE_M * 2.0 ** (levels - lev)
+        cx = x0 + ((fx[firsts] >> (levels - lev)) + 0.5) * h
+        cy = y0 + ((fy[firsts] >> (levels - lev)) + 0.5) * h
+        if lev == 0:
+            f = front[ev[firsts]]
+            count = fptr[f + 1] - fptr[f]
+            cand = fidx[_ranges(fptr[f], count)]
+        else:
+            parent = parent_of[firsts]
+            cand = cand[_ranges(start[parent], count[parent])]
+            count = count[parent]
         # keep the candidates within min + 2r of the tile centre (+ a rounding margin)
-        cx, cy = x0 + (px + 0.5) * h, y0 + (py + 0.5) * h
         start = np.cumsum(count) - count
         row = np.repeat(np.arange(len(count)), count)
-        dc = np.sqrt(segs.dist2(cx[row], cy[row], cand))
-        dmin = np.minimum.reduceat(dc, start)
-        keep = dc <= ((dmin + h * np.sqrt(2.0)) * (1.0 + 1e-9) + 1e-6)[row]
-        cand, dc, row = cand[keep], dc[keep], row[keep]
+        d2 = segs.dist2(np.repeat(cx, count), np.repeat(cy, count), cand)
+        low = np.minimum.reduceat(d2, start)
+        at = np.flatnonzero(d2 == low[row])
+        first = cand[at[_run_starts(row[at])]]  # per tile: the candidate nearest to its centre
+        reach = (np.sqrt(low) + h * np.sqrt(2.0)) * (1.0 + 1e-9) + 1e-6
+        keep = d2 <= np.repeat(reach * reach, count)
+        cand, d2, row = cand[keep], d2[keep], row[keep]
         count = np.bincount(row, minlength=len(count))
         start = np.cumsum(count) - count
-        # the candidate nearest to the centre (the first of its pair at the minimum)
-        at_min = np.flatnonzero(dc == dmin[row])
-        first = cand[at_min[np.unique(row[at_min], return_index=True)[1]]]
-        done = (count <= stop) | (lev == levels)
+        done = ((count <= stop) | (lev == levels)
+                | (np.diff(np.append(firsts, len(k))) < FRONT_SPLIT_EVENTS))
         fin = done[ev_pair]
         e, p = ev[fin], ev_pair[fin]
         short = count[p] <= longest
         e, p = e[short], p[short]
         out[e] = _min_seg_dist(x[e], y[e], cx[p], cy[p], first[p], start[p], count[p], cand,
-                               dc, segs)
+                               d2, segs)
         if fin.all():
             break
-        ev, ev_pair = ev[~fin], ev_pair[~fin]
-        # split the unfinished pairs into their quarter tiles that hold events
-        half = h / 2
-        qx = np.clip(((x[ev] - x0) // half).astype(np.int64) - 2 * px[ev_pair], 0, 1)
-        qy = np.clip(((y[ev] - y0) // half).astype(np.int64) - 2 * py[ev_pair], 0, 1)
-        keys, ev_pair = np.unique(ev_pair * 4 + qx * 2 + qy, return_inverse=True)
-        parent = keys // 4
-        px, py = 2 * px[parent] + keys // 2 % 2, 2 * py[parent] + keys % 2
-        cand = cand[_ranges(start[parent], count[parent])]
-        count = count[parent]
+        rest = ~fin
+        ev, key, fx, fy, parent_of = ev[rest], key[rest], fx[rest], fy[rest], ev_pair[rest]
     return out
+
+
+def _run_starts(a: np.ndarray) -> np.ndarray:
+    """Positions where a run of equal values of ``a`` starts (``a`` non-empty)."""
+    return np.flatnonzero(np.r_[True, a[1:] != a[:-1]])
 
 
 def _min_seg_dist(x: np.ndarray, y: np.ndarray, cx: np.ndarray, cy: np.ndarray,
                   first: np.ndarray, start: np.ndarray, count: np.ndarray, cand: np.ndarray,
-                  dc: np.ndarray, segs: _Segments, chunk: int = 1 << 18) -> np.ndarray:
+                  d2c: np.ndarray, segs: _Segments, chunk: int = 1 << 18) -> np.ndarray:
     """For each point k (in a tile with centre (cx, cy)[k]), the distance to the nearest of the
-    segments ``cand[start[k]:start[k] + count[k]]`` (at least one; ``dc``: their distances to
-    the centre; ``first[k]``: the one nearest to the centre). Only those with
-    ``dc <= d(p, first) + d(p, c)`` can be nearest and are measured; the nearest is measured
-    again with :func:`_seg_dist`. In chunks of about ``chunk`` (point, segment) rows."""
+    segments ``cand[start[k]:start[k] + count[k]]`` (at least one; ``d2c``: their squared
+    distances to the centre; ``first[k]``: the one nearest to the centre). Only those with
+    ``d(c, s) <= d(p, first) + d(p, c)`` can be nearest and are measured; the nearest is
+    measured again with :func:`_seg_dist`. In chunks of about ``chunk`` (point, segment) rows."""
     out = np.empty(len(x))
     ends = np.cumsum(count)
     cuts = np.searchsorted(ends, np.arange(chunk, ends[-1] if len(ends) else 0, chunk))
@@ -1050,17 +1074,15 @@ def _min_seg_dist(x: np.ndarray, y: np.ndarray, cx: np.ndarray, cy: np.ndarray,
         xa, ya, c = x[a:b], y[a:b], count[a:b]
         reach = np.sqrt(segs.dist2(xa, ya, first[a:b])) + np.hypot(xa - cx[a:b], ya - cy[a:b])
         reach = reach * (1.0 + 1e-9) + 1e-6
-        row = np.repeat(np.arange(b - a), c)
         pos = _ranges(start[a:b], c)
-        keep = dc[pos] <= reach[row]
-        row, seg = row[keep], cand[pos[keep]]
+        keep = d2c[pos] <= np.repeat(reach * reach, c)
+        row = np.repeat(np.arange(b - a), c)[keep]
+        seg = cand[pos[keep]]
         d2 = segs.dist2(xa[row], ya[row], seg)
         n_kept = np.bincount(row, minlength=b - a)
-        lo = np.cumsum(n_kept) - n_kept
-        best = np.minimum.reduceat(d2, lo)
+        best = np.minimum.reduceat(d2, np.cumsum(n_kept) - n_kept)
         at = np.flatnonzero(d2 == best[row])
-        nearest = seg[at[np.unique(row[at], return_index=True)[1]]]
-        out[a:b] = segs.dist(xa, ya, nearest)
+        out[a:b] = segs.dist(xa, ya, seg[at[_run_starts(row[at])]])
     return out
 
 
