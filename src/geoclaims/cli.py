@@ -26,6 +26,14 @@ data_app = typer.Typer(help="The dataset registry: list, fetch and verify inputs
 app.add_typer(data_app, name="data")
 
 
+def emit(text: str | None, written: str) -> None:
+    """Print an export's text to stdout, or, when it went to a file, say so on stderr."""
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        typer.echo(written, err=True)
+
+
 def fail(message: str, code: int = 1) -> None:
     """Print an error to stderr and exit non-zero."""
     typer.echo(f"geoclaims: error: {message}", err=True)
@@ -100,10 +108,7 @@ def places_cmd(
         fail(str(exc))
     for w in warns:
         typer.echo(f"geoclaims: warning: {w}", err=True)
-    if text is not None:
-        sys.stdout.write(text)
-    else:
-        typer.echo(f"wrote {len(mentions)} place mentions to {out}", err=True)
+    emit(text, f"wrote {len(mentions)} place mentions to {out}")
 
 
 @app.command("events")
@@ -134,10 +139,7 @@ def events_cmd(
         text = events.export(result.events, fmt, out)
     except (events.EventDataError, datasets.DataError) as exc:
         fail(str(exc))
-    if text is not None:
-        sys.stdout.write(text)
-    else:
-        typer.echo(f"wrote {result.report.rows_returned} events to {out}", err=True)
+    emit(text, f"wrote {result.report.rows_returned} events to {out}")
 
 
 @app.command("control")
@@ -168,10 +170,7 @@ def control_cmd(
         text = control.export_zones(date, fmt, out)
     except (control.LedgerError, ValueError, datasets.DataError) as exc:
         fail(str(exc))
-    if text is not None:
-        sys.stdout.write(text)
-    else:
-        typer.echo(f"wrote the zones of {date} to {out}", err=True)
+    emit(text, f"wrote the zones of {date} to {out}")
 
 
 @app.command("claims")

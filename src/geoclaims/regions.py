@@ -361,6 +361,23 @@ def euphrates() -> LineString:
     return region("rg:euphrates").geometry
 
 
+def _admin_region(region_id: str, frame, what: str, construction: str, code: str,
+                  source: str) -> Region:
+    """The governorate or country ``region_id`` from ``frame`` (columns id, name, ``code``)."""
+    hit = frame[frame["id"] == region_id]
+    if hit.empty:
+        raise RegionError(f"unknown {what} '{region_id}'; known: {', '.join(frame['id'])}")
+    row = hit.iloc[0]
+    return Region(
+        id=region_id,
+        name=str(row["name"]),
+        kind="polygon",
+        geometry=row.geometry,
+        construction=construction.format(row[code]),
+        source=source,
+    )
+
+
 def region(region_id: str) -> Region:
     """The region or line called ``region_id`` (``rg:``, ``adm1:`` or ``adm0:`` id)."""
     if region_id.startswith("rg:"):
@@ -369,33 +386,12 @@ def region(region_id: str) -> Region:
             raise RegionError(f"unknown region '{region_id}'; known: {', '.join(ids)}")
         return _build(region_id)
     if region_id.startswith("adm1:"):
-        g = governorates()
-        hit = g[g["id"] == region_id]
-        if hit.empty:
-            raise RegionError(f"unknown governorate '{region_id}'; known: {', '.join(g['id'])}")
-        row = hit.iloc[0]
-        return Region(
-            id=region_id,
-            name=str(row["name"]),
-            kind="polygon",
-            geometry=row.geometry,
-            construction=f"OCHA COD-AB admin-1 polygon with P-code {row['pcode']}.",
-            source=OCHA_SOURCE,
-        )
+        return _admin_region(region_id, governorates(), "governorate",
+                             "OCHA COD-AB admin-1 polygon with P-code {}.", "pcode", OCHA_SOURCE)
     if region_id.startswith("adm0:"):
-        c = countries()
-        hit = c[c["id"] == region_id]
-        if hit.empty:
-            raise RegionError(f"unknown country '{region_id}'; known: {', '.join(c['id'])}")
-        row = hit.iloc[0]
-        return Region(
-            id=region_id,
-            name=str(row["name"]),
-            kind="polygon",
-            geometry=row.geometry,
-            construction=f"Natural Earth admin-0 polygon ADM0_A3 = {row['iso3']}.",
-            source=NE_ADMIN0_SOURCE,
-        )
+        return _admin_region(region_id, countries(), "country",
+                             "Natural Earth admin-0 polygon ADM0_A3 = {}.", "iso3",
+                             NE_ADMIN0_SOURCE)
     raise RegionError(f"'{region_id}' is not a region id (rg:, adm1: or adm0:)")
 
 
