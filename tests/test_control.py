@@ -396,6 +396,40 @@ def test_classify_equals_a_per_date_sjoin_reference(ledger):
     assert rep.n_intervals_used == len(starts)
 
 
+def test_locate_grid_equals_sjoin_near_every_boundary(ledger):
+    """The point-location grid gives the atom of a plain ``intersects`` sjoin (first match on a
+    shared edge) for points on atom vertices, a hair (1e-7 degree) either side of atom edges, on
+    the grid's own cell lines, and in random places; and it sends only a few per cent of
+    random points to the exact test."""
+    rng = np.random.default_rng(3)
+    aids = control._interval_state(ledger, np.datetime64("2018-06-01", "D"))[0]
+    atoms = control._atoms_for(ledger, aids)
+    frame = atoms.frame_wgs84
+    grid = control._point_grid(atoms)
+    verts = shapely.get_coordinates(frame.geometry.values)
+    pick = verts[rng.choice(len(verts) - 1, 1500)]
+    nxt = verts[rng.choice(len(verts) - 1, 1500) + 1]
+    mid = (pick + nxt) / 2  # mostly on an edge when the two are neighbours
+    off = rng.normal(size=(1500, 2))
+    off *= 1e-7 / np.hypot(off[:, :1], off[:, 1:])
+    minx, miny, maxx, maxy = frame.total_bounds
+    k = rng.integers(0, grid.label.shape[0], 1500)
+    on_lines = np.column_stack([grid.x0 + k * grid.cell, rng.uniform(miny, maxy, 1500)])
+    rand = np.column_stack([rng.uniform(minx, maxx, 20000), rng.uniform(miny, maxy, 20000)])
+    xy = np.concatenate([pick, mid, mid + off, mid - off, pick + off, on_lines, rand])
+    pts = shapely.points(xy)
+    got = control._locate(atoms, pts, xy[:, 0], xy[:, 1])
+    j = gpd.sjoin(gpd.GeoDataFrame(geometry=pts, crs=control.WGS84), frame, how="left",
+                  predicate="intersects")
+    j = j[~j.index.duplicated(keep="first")]
+    want = j["index_right"].fillna(-1).astype(int).to_numpy()
+    assert np.array_equal(got, want)
+    assert len(np.unique(want)) > 100 and (want == -1).any()
+    cell = grid.label[((rand[:, 0] - grid.x0) // grid.cell).astype(int),
+                      ((rand[:, 1] - grid.y0) // grid.cell).astype(int)]
+    assert (cell == -1).mean() < 0.1
+
+
 # ---------------------------------------------------------------- CLI
 
 

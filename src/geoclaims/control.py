@@ -769,17 +769,83 @@ class _PointGrid:
     label: np.ndarray
 
 
+def _boundary_marks(geoms: np.ndarray, x0: float, y0: float, cell: float,
+                    shape: tuple[int, int], eps: float) -> np.ndarray:
+    """Cells of a grid (origin x0, y0, square cells of side ``cell``) that the boundary of some
+    geometry may meet: every cell that, widened by ``eps``, meets a boundary is marked (and a
+    few more). Each boundary segment is cut into pieces at most half a cell long, and the cells
+    under each piece's bounding box (widened by ``eps``, at most 2 × 2) are marked."""
+    rings = shapely.get_parts(shapely.boundary(geoms))
+    xy, part = shapely.get_coordinates(rings, return_index=True)
+    same = part[1:] == part[:-1]
+    ax, ay = xy[:-1, 0][same], xy[:-1, 1][same]
+    dx, dy = xy[1:, 0][same] - ax, xy[1:, 1][same] - ay
+    n = np.maximum(1, np.ceil(np.hypot(dx, dy) / (cell / 2))).astype(np.intp)
+    seg = np.repeat(np.arange(len(n)), n)
+    k = np.arange(len(seg)) - np.repeat(np.cumsum(n) - n, n)
+    t0, t1 = k / n[seg], (k + 1) / n[seg]
+    marks = np.zeros(shape, dtype=bool)
+    lo_hi = []
+    for a, d, size, origin in ((ax, dx, shape[0], x0), (ay, dy, shape[1], y0)):
+        p0, p1 = a[seg] + t0 * d[seg], a[seg] + t1 * d[seg]
+        lo = np.floor((np.minimum(p0, p1) - eps - origin) / cell)
+        hi = np.floor((np.maximum(p0, p1) + eps - origin) / cell)
+        lo_hi.append((np.clip(lo, 0, size - 1).astype(np.intp),
+                      np.clip(hi, 0, size - 1).astype(np.intp)))
+    (xl, xh), (yl, yh) = lo_hi
+    for i in (xl, xh):
+        for j in (yl, yh):
+            marks[i, j] = True
+    return marks
+
+
 def _point_grid(atoms: Atoms) -> _PointGrid:
     """Build (once per atom set) a quadtree of cells over the atoms, flattened into a regular
-    grid of its smallest cells. A cell (widened by :data:`LOCATE_MARGIN_DEG`) that meets exactly
-    one atom and is covered by it gets that atom; one that meets none gets -2; the others are
-    split in four, :data:`LOCATE_LEVELS` times, and left -1 at the last level. Every point of a
-    labelled cell intersects exactly the atom of its label (or none), so the label is the answer
-    of an ``intersects`` spatial join; only points in -1 cells need an exact test."""
+    grid of its smallest cells. A cell (widened by :data:`LOCATE_MARGIN_DEG`) that no atom
+    boundary meets (:func:`_boundary_marks`) lies inside one atom or outside all, told by the
+    atoms that contain its centre: one gives the cell that atom, none -2 (several, which
+    overlapping atoms would cause, -1). The other cells are split in four,
+    :data:`LOCATE_LEVELS` times, and left -1 at the last level. Every point of a labelled cell
+    intersects exactly the atom of its label (or none), so the label is the answer of an
+    ``intersects`` spatial join; only points in -1 cells need an exact test."""
     if atoms.grid is not None:
         return atoms.grid
     frame = atoms.frame_wgs84
+    x0, y0, x1, y1 = frame.total_bounds
+    top, levels, eps = LOCATE_CELL_DEG, LOCATE_LEVELS, LOCATE_MARGIN_DEG
+    nx, ny = int((x1 - x0) // top) + 1, int((y1 - y0) // top) + 1
+    fine = top / 2 ** levels
+    marks = _boundary_marks(np.asarray(frame.geometry.values), x0, y0, fine,
+                            (nx << levels, ny << levels), eps)
+    label = np.full(marks.shape, -2, dtype=np.int32)
+    ix, iy = (a.ravel() for a in np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij"))
+    for lev in range(levels + 1):
+        h, b = top / 2 ** lev, 1 << (levels - lev)
+        marked = marks.reshape(nx << lev, b, ny << lev, b).any(axis=(1, 3))[ix, iy]
+        lab = np.full(len(ix), -1)
+        free = np.flatnonzero(~marked)
+        qi, qa = frame.sindex.query(
+            shapely.points(x0 + (ix[free] + 0.5) * h, y0 + (iy[free] + 0.5) * h),
+            predicate="intersects")
+        count = np.bincount(qi, minlength=len(free))
+        lab[free] = np.where(count == 0, -2, -1)
+        one = count[qi] == 1
+        lab[free[qi[one]]] = qa[one]
+        last = lev == levels
+        paint = lab != -2 if last else (lab >= 0) | ((lab == -1) & ~marked)
+        rows = ix[paint, None] * b + np.arange(b)
+        cols = iy[paint, None] * b + np.arange(b)
+        label[rows[:, :, None], cols[:, None, :]] = lab[paint, None, None]
+        split = marked
+        if last or not split.any():
+            break
+        ix = (2 * ix[split, None] + np.array([0, 0, 1, 1])).ravel()
+        iy = (2 * iy[split, None] + np.array([0, 1, 0, 1])).ravel()
+    atoms.grid = _PointGrid(x0=float(x0), y0=float(y0), cell=fine, label=label)
+    return atoms.grid
+    frame = atoms.frame_wgs84
     geoms = np.asarray(frame.geometry.values)
+    shapely.prepare(geoms)  # many covers tests per atom
     x0, y0, x1, y1 = frame.total_bounds
     top, levels, eps = LOCATE_CELL_DEG, LOCATE_LEVELS, LOCATE_MARGIN_DEG
     nx, ny = int((x1 - x0) // top) + 1, int((y1 - y0) // top) + 1
@@ -1002,7 +1068,7 @@ def _nearest_front_m(x: np.ndarray, y: np.ndarray, front: np.ndarray, segs: _Seg
     key = (front * nx + (fx >> levels)) * ny + (fy >> levels)
     for k in range(levels):  # then the quadrant at each level below the largest tiles
         key = key * 4 + ((fx >> (levels - 1 - k)) & 1) * 2 + ((fy >> (levels - 1 - k)) & 1)
-    ev = np.argsort(key, kind="stable")
+    ev = np.argsort(key)  # order inside a tile does not matter
     key, fx, fy = key[ev], fx[ev], fy[ev]
     parent_of = np.zeros(len(ev), dtype=np.intp)  # each event's tile on the previous level
     cand = count = start = np.empty(0, dtype=np.intp)  # candidates of the tiles, as runs
