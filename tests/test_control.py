@@ -322,6 +322,15 @@ def test_dist_other_km_matches_plain_distance(ledger, monkeypatch, tile_m, windo
     assert np.nanmax(got) > 50 and np.nanmin(got) < 0.5  # far from and close to a front
 
 
+@pytest.mark.parametrize("levels, split_events", [(5, 1), (0, 1)])
+def test_dist_other_km_split_tiles(ledger, monkeypatch, levels, split_events):
+    """Every tile split down to 1 km (each event alone in its tile at the end), and no split at
+    all (one level of 1 km tiles): still the plain distance to 1 mm."""
+    monkeypatch.setattr(control, "FRONT_LEVELS", levels)
+    monkeypatch.setattr(control, "FRONT_SPLIT_EVENTS", split_events)
+    test_dist_other_km_matches_plain_distance(ledger, monkeypatch, 1000.0, (2, 6))
+
+
 def _classify_reference(ledger, ev, us_held=control.US_HELD_DEFAULT):
     """classify the straightforward way: per date, a plain geopandas.sjoin of the events against
     that date's undissolved cells (``cells_at``; first match kept for a point on a shared edge),

@@ -636,7 +636,10 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
     bps = ledger.breakpoints()
     bps = bps[(bps >= lo) & (bps <= hi + np.timedelta64(1, "D"))]
     interval = np.full(n, -1)
-    interval[in_span] = np.searchsorted(bps, days[in_span], side="right") - 1
+    # interval of every day of the span (a table of ~1,400 days), then one lookup per event
+    span_days = np.arange(lo, hi + np.timedelta64(1, "D"))
+    of_day = np.searchsorted(bps, span_days, side="right") - 1
+    interval[in_span] = of_day[(days[in_span] - lo).astype(np.intp)]
 
     geoms = events.geometry
     if events.crs is not None and events.crs != WGS84:
@@ -668,7 +671,7 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
     for k, (aids, ivals) in enumerate(by_set.items()):
         atoms = _atoms_for(ledger, aids)
         set_atoms.append(atoms)
-        sel = np.flatnonzero(np.isin(interval, ivals))
+        sel = np.flatnonzero(interval >= 0 if len(by_set) == 1 else np.isin(interval, ivals))
         atom = _locate(atoms, pts[sel], lon[sel], lat[sel])
         hit = atom >= 0
         sel, atom = sel[hit], atom[hit]
@@ -1062,8 +1065,8 @@ def _nearest_front_m(x: np.ndarray, y: np.ndarray, front: np.ndarray, segs: _Seg
     stop, longest = min(FRONT_WINDOWS), max(FRONT_WINDOWS)
     levels = FRONT_LEVELS
     x0, y0 = x.min(), y.min()
-    fx = ((x - x0) // FRONT_TILE_M).astype(np.int64)  # smallest tiles
-    fy = ((y - y0) // FRONT_TILE_M).astype(np.int64)
+    fx = np.floor((x - x0) / FRONT_TILE_M).astype(np.int64)  # smallest tiles
+    fy = np.floor((y - y0) / FRONT_TILE_M).astype(np.int64)
     nx, ny = int(fx.max() >> levels) + 1, int(fy.max() >> levels) + 1
     key = (front * nx + (fx >> levels)) * ny + (fy >> levels)
     for k in range(levels):  # then the quadrant at each level below the largest tiles
