@@ -610,10 +610,9 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
     empty ``control_rows``, NaN distance and ``us_held`` False; the counts are logged and stored
     in ``result.attrs['control_report']`` (a :class:`ClassifyReport`). ``us_held`` is the set of
     controllers counted as US-held (default :data:`US_HELD_DEFAULT`). ``distances=False`` skips
-    ``dist_other_km`` (left NaN).
+    ``dist_other_km`` (left NaN), which is most of the cost.
 
-    How: each event's control interval comes from a binary search of its date among the
-    interval starts; its atom from :func:`_locate` (one point-location pass per anchor set);
+    How: each event's control interval comes from a table of the span's days; its atom from :func:`_locate` (one point-location pass per anchor set);
     the controller, ledger row and front of every (interval, atom) pair from small tables
     built once per interval (:func:`_labels`), read with integer indexing; the output strings
     are taken from those few distinct values (no string is built per event); distances by
