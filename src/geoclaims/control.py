@@ -911,8 +911,8 @@ FRONT_TILE_M = 5000.0
 #: How many times the largest tiles are halved down to :data:`FRONT_TILE_M`.
 FRONT_LEVELS = 3
 #: (stop, longest): a tile is not split further once it has at most ``stop`` candidate
-#: segments; events in a smallest tile with more than ``longest`` candidates are measured by an
-#: STRtree nearest query instead.
+#: segments; the events of a tile that is not split further but still has more than ``longest``
+#: candidates are measured by an STRtree nearest query instead.
 FRONT_WINDOWS: tuple[int, ...] = (8, 512)
 #: A tile with fewer events than this is not split (measuring them costs less than splitting).
 FRONT_SPLIT_EVENTS = 32
