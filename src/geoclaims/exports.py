@@ -28,10 +28,8 @@ import pandas as pd
 import pyogrio
 
 from geoclaims import maps
+from geoclaims.style import csv_safe_frame, csv_safe_note
 
-#: Event columns holding third-party free text (CSV formula neutralisation applies to these).
-TEXT_COLUMNS = ("headline", "side_a", "side_b", "admin1", "admin2", "country", "where_description")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Layer names for the curated regions that have fixed names in the exports.
 REGION_LAYERS = {"rg:merv": "merv", "rg:at-tanf-zone": "at_tanf_zone"}
 
@@ -203,13 +201,6 @@ def write_geojson(layers: dict[str, gpd.GeoDataFrame], path: str | Path,
     return report
 
 
-def csv_safe(value: object) -> object:
-    """A text cell a spreadsheet will not run as a formula: a leading ``'`` before ``= + - @``."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def write_csv(events: gpd.GeoDataFrame | pd.DataFrame, path: str | Path,
               report: ExportReport | None = None) -> ExportReport:
     """The events as CSV (UTF-8, no geometry column; ``lat``/``lon`` give the location)."""
@@ -220,17 +211,9 @@ def write_csv(events: gpd.GeoDataFrame | pd.DataFrame, path: str | Path,
                          if isinstance(events, gpd.GeoDataFrame) else events)
     if "lat" not in frame and isinstance(events, gpd.GeoDataFrame):
         frame["lat"], frame["lon"] = events.geometry.y, events.geometry.x
-    changed = 0
-    for col in TEXT_COLUMNS:
-        if col in frame:
-            before = frame[col].astype("object")
-            after = before.map(csv_safe)
-            changed += sum(1 for b, a in zip(before, after, strict=True)
-                           if isinstance(b, str) and a != b)
-            frame[col] = after
+    frame, changed = csv_safe_frame(frame)
     frame.to_csv(path, index=False, encoding="utf-8")
-    notes = [(f"{changed} text cell(s) starting with = + - @ were prefixed with ' so that "
-             "spreadsheets show them as text.")] if changed else []
+    notes = [csv_safe_note(changed)] if changed else []
     gdf = events if isinstance(events, gpd.GeoDataFrame) else gpd.GeoDataFrame(events)
     _finish(path, {"events": gdf}, report, notes)
     return report

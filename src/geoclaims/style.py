@@ -142,3 +142,36 @@ def escape_frame(frame: gpd.GeoDataFrame, columns: Iterable[str] | None = None) 
         index=frame.index,
     )
     return out
+
+
+#: Event columns holding third-party free text (CSV formula neutralisation applies to these).
+TEXT_COLUMNS = ("headline", "side_a", "side_b", "admin1", "admin2", "country", "where_description")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """A text cell a spreadsheet will not run as a formula: a leading ``'`` before ``= + - @``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_safe_frame(frame, columns: Iterable[str] = TEXT_COLUMNS):
+    """A copy of ``frame`` with :func:`csv_safe` applied to its third-party text ``columns``,
+    and how many cells were changed (to be reported, never silent)."""
+    out = frame.copy()
+    changed = 0
+    for col in columns:
+        if col in out:
+            before = out[col].astype("object")
+            after = before.map(csv_safe)
+            changed += sum(1 for b, a in zip(before, after, strict=True)
+                           if isinstance(b, str) and a != b)
+            out[col] = after
+    return out, changed
+
+
+#: The note every CSV writer adds when :func:`csv_safe_frame` changed cells.
+def csv_safe_note(changed: int) -> str:
+    return (f"{changed} text cell(s) starting with = + - @ were prefixed with ' so that "
+            "spreadsheets show them as text.")
