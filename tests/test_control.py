@@ -265,7 +265,7 @@ def test_classify_agrees_with_control_at_per_date(ledger):
         hit = z[z.contains(p)]["controller"]
         expect.append(hit.iloc[0] if len(hit) else "unknown")
     agree = np.mean(np.array(expect, dtype=object) == out["controller"].to_numpy())
-    assert agree >= 0.99
+    assert agree == 1.0, f"classify and control_at disagree on {1 - agree:.1%} of events"
 
 
 def test_classify_uses_intervals_not_dates(ledger):

@@ -570,3 +570,19 @@ def test_governorate_by_location():
     far = ev.iloc[:1].copy()
     far["geometry"] = gpd.points_from_xy([30.0], [30.0], crs="EPSG:4326")
     assert events.governorate_by_location(far).tolist() == ["(outside Syria)"]
+
+
+def test_csv_export_neutralises_formula_text(caplog):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    ev = gpd.GeoDataFrame(
+        {"event_id": ["1", "2"], "headline": ["=HYPERLINK(\"http://x\")", "plain"],
+         "side_a": ["@sum", "IS"], "date_start": pd.to_datetime(["2019-01-01", "2019-01-02"])},
+        geometry=[Point(38, 35), Point(39, 35)], crs="EPSG:4326")
+    with caplog.at_level("WARNING"):
+        text = events.export(ev, "csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["headline"] == "'=HYPERLINK(\"http://x\")" and rows[0]["side_a"] == "'@sum"
+    assert rows[1]["headline"] == "plain" and rows[1]["side_a"] == "IS"
+    assert "2 text cell(s)" in caplog.text

@@ -122,3 +122,15 @@ def test_sidecar_names_the_control_ledger_sources(tmp_path):
     text = (tmp_path / "z.gpkg.sources.txt").read_text(encoding="utf-8")
     assert "Control zones: the geoclaims control ledger" in text
     assert "data/control_sources.csv" in text
+
+
+def test_sidecar_records_no_run_date(tmp_path):
+    """Same inputs, same files: a sidecar must not carry the date it was written."""
+    import datetime as dt
+
+    from geoclaims import exports
+
+    side = exports._sidecar(tmp_path / "x.csv", {"events": 1}, [], [])
+    text = side.read_text(encoding="utf-8")
+    assert dt.date.today().isoformat() not in text
+    assert not any(ch.isdigit() for ch in text.splitlines()[1]), text.splitlines()[1]

@@ -869,6 +869,9 @@ EXPORT_FORMATS = ("csv", "parquet", "geojson")
 def export(events: gpd.GeoDataFrame, fmt: str, out: str | os.PathLike | None = None) -> str | None:
     """Write events as CSV (no geometry column; lat/lon kept), GeoParquet or GeoJSON.
 
+    In CSV, third-party text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets
+    show them as text (:func:`geoclaims.style.csv_safe`); how many is logged as a warning.
+
     With ``out=None``, CSV and GeoJSON are returned as text; Parquet needs a file.
     """
     if fmt not in EXPORT_FORMATS:
@@ -879,9 +882,10 @@ def export(events: gpd.GeoDataFrame, fmt: str, out: str | os.PathLike | None = N
         events.to_parquet(out, index=False)
         return None
     if fmt == "csv":
-        text = pd.DataFrame(events.drop(columns="geometry")).to_csv(
-            index=False, date_format="%Y-%m-%d"
-        )
+        frame, changed = style.csv_safe_frame(pd.DataFrame(events.drop(columns="geometry")))
+        if changed:
+            log.warning(style.csv_safe_note(changed))
+        text = frame.to_csv(index=False, date_format="%Y-%m-%d")
     else:
         gj = events.copy()
         for col in ("date_start", "date_end"):

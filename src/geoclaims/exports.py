@@ -95,7 +95,7 @@ def _sidecar(path: Path, layers: dict[str, int], sources: list[maps.Source],
     side = path.with_name(path.name + ".sources.txt")
     lines = [
         f"Sources and licences for {path.name}",
-        f"Written by geoclaims on {dt.date.today().isoformat()}.",
+        "Written by geoclaims (same inputs, same file: no run date is recorded).",
         "",
         "Credit line: " + "; ".join(s.credit() for s in sources) + ".",
         "",
