@@ -8,6 +8,11 @@ on one day often come from one battle or one report, so treating them as indepen
 give intervals that are too narrow; days with no events must be drawable too, or rates could
 never be resampled downwards. Strata (for example "before" and "after" a date) are resampled
 separately, so each keeps its length.
+
+Replicates whose estimate is infinite (a ratio whose denominator drew no events: ``x / 0``) are
+the largest values and stay in the percentile interval, which then reaches ``inf``; only
+undefined replicates (``0 / 0``, NaN) are left out, and if more than :data:`MAX_NAN_SHARE` of
+them are undefined the verdict is "not testable" (:func:`decide_boot`).
 """
 
 from __future__ import annotations
@@ -23,7 +28,13 @@ SUPPORTED = "supported"
 CONTRADICTED = "contradicted"
 MIXED = "mixed"
 NOT_TESTABLE = "not testable"
-VERDICTS = (SUPPORTED, CONTRADICTED, MIXED, NOT_TESTABLE)
+#: Only for sensitivity variants whose metric cannot be compared with the rule's threshold (for
+#: example deaths a quarter against a threshold in events a quarter); never a claim's verdict and
+#: never counted as a flip.
+NOT_APPLICABLE = "not applicable"
+VERDICTS = (SUPPORTED, CONTRADICTED, MIXED, NOT_TESTABLE, NOT_APPLICABLE)
+#: Largest share of undefined (NaN) bootstrap replicates for which an interval is still reported.
+MAX_NAN_SHARE = 0.01
 RULE_TYPES = ("share_at_least", "ratio_above", "rate_at_most")
 
 
@@ -49,7 +60,12 @@ class BootResult:
     ci_high: float
     sums: dict[str, float]
     n_boot: int
-    n_valid: int  # replicates where the estimate was defined
+    n_valid: int  # replicates where the estimate was defined (not NaN; +inf counts as defined)
+
+    @property
+    def n_nan(self) -> int:
+        """Replicates left out of the interval because the estimate was undefined (0 / 0)."""
+        return self.n_boot - self.n_valid
 
 
 def seed_for(base: int, *keys: str) -> int:
@@ -81,6 +97,33 @@ def day_matrix(
     return mat
 
 
+def percentiles(values: np.ndarray, qs: Sequence[float]) -> list[float]:
+    """Linear-interpolation percentiles (numpy's default method) that also work with ``+-inf``.
+
+    ``np.percentile`` gives NaN when it interpolates towards an infinite value; here a percentile
+    that falls between a finite value and ``inf`` is ``inf`` (and ``-inf`` likewise), one that
+    falls exactly on a value is that value. ``values`` must not hold NaN.
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    if x.size == 0:
+        return [float("nan") for _ in qs]
+    if np.isnan(x).any():
+        raise ValueError("percentiles: values hold NaN; leave undefined replicates out first")
+    out = []
+    for q in qs:
+        pos = float(q) / 100.0 * (x.size - 1)
+        lo, hi = int(np.floor(pos)), int(np.ceil(pos))
+        t = pos - lo
+        a, b = float(x[lo]), float(x[hi])
+        if t == 0.0 or a == b:
+            out.append(a)
+        elif np.isinf(a) or np.isinf(b):
+            out.append(a if np.isinf(a) else b)
+        else:
+            out.append(a + (b - a) * t)
+    return out
+
+
 def bootstrap(
     frame: pd.DataFrame,
     strata: Mapping[str, Sequence[str]] | Sequence[tuple[Stratum, Sequence[str]]],
@@ -95,7 +138,9 @@ def bootstrap(
     ``strata`` is a sequence of ``(Stratum, groups)``: the groups whose events fall in that
     stratum. ``estimator`` maps ``{group: array of sums}`` to an array of estimates (it is called
     once with length-1 arrays for the point estimate and once with ``n_boot``-long arrays).
-    Undefined replicates (nan, inf) are left out of the percentile interval.
+    Replicates with an infinite estimate stay in the percentile interval (they are the largest
+    values of a ratio); undefined ones (NaN, from 0 / 0) are left out and counted: ``n_valid``
+    is the number kept, out of ``n_boot``.
     """
     rng = np.random.default_rng(seed)
     point: dict[str, np.ndarray] = {}
@@ -115,11 +160,11 @@ def bootstrap(
     with np.errstate(divide="ignore", invalid="ignore"):
         est = float(np.asarray(estimator(point), dtype=float).reshape(-1)[0])
         reps_est = np.asarray(estimator(boot), dtype=float).reshape(-1)
-    ok = np.isfinite(reps_est)
+    ok = ~np.isnan(reps_est)
     if ok.sum() == 0 or not np.isfinite(est):
         lo = hi = float("nan")
     else:
-        lo, hi = (float(v) for v in np.percentile(reps_est[ok], [2.5, 97.5]))
+        lo, hi = percentiles(reps_est[ok], [2.5, 97.5])
     sums = {g: float(v[0]) for g, v in point.items()}
     est = est if np.isfinite(est) else float("nan")
     return BootResult(est, lo, hi, sums, n_boot, int(ok.sum()))
@@ -129,13 +174,16 @@ def decide(rule: Mapping, estimate: float, ci_low: float, ci_high: float) -> str
     """Apply a registry decision rule to an estimate and its 95 % interval.
 
     - ``share_at_least``: supported if ``ci_low >= t``; contradicted if ``ci_high < t``.
-    - ``ratio_above``: supported if ``ci_low > t``; contradicted if ``ci_high < t``.
+    - ``ratio_above``: supported if ``ci_low > t``; contradicted if ``ci_high < t`` (or
+      ``ci_high <= t`` with ``inclusive: true`` in the rule).
     - ``rate_at_most``: supported if ``ci_high <= t``; contradicted if ``ci_low > t``.
-    Otherwise mixed; an undefined estimate or interval is not testable.
+    Otherwise mixed. An undefined or infinite estimate, or an undefined (NaN) bound, is not
+    testable; an infinite bound is a bound (a ratio's upper bound is ``inf`` when some
+    replicates drew no events in the denominator).
     """
     kind = rule["type"]
     t = float(rule["threshold"])
-    if not all(np.isfinite(v) for v in (estimate, ci_low, ci_high)):
+    if not np.isfinite(estimate) or np.isnan(ci_low) or np.isnan(ci_high):
         return NOT_TESTABLE
     if kind == "share_at_least":
         if ci_low >= t:
@@ -146,7 +194,7 @@ def decide(rule: Mapping, estimate: float, ci_low: float, ci_high: float) -> str
     if kind == "ratio_above":
         if ci_low > t:
             return SUPPORTED
-        if ci_high < t:
+        if ci_high < t or (bool(rule.get("inclusive", False)) and ci_high <= t):
             return CONTRADICTED
         return MIXED
     if kind == "rate_at_most":
@@ -158,13 +206,26 @@ def decide(rule: Mapping, estimate: float, ci_low: float, ci_high: float) -> str
     raise ValueError(f"unknown decision rule type {kind!r}; known: {', '.join(RULE_TYPES)}")
 
 
+def decide_boot(rule: Mapping, b: BootResult) -> tuple[str, str]:
+    """:func:`decide` on a bootstrap result, and why it is "not testable" when the undefined
+    (NaN) replicates exceed :data:`MAX_NAN_SHARE` of ``n_boot`` (empty string otherwise)."""
+    if b.n_boot and b.n_nan > MAX_NAN_SHARE * b.n_boot:
+        return NOT_TESTABLE, (
+            f"{b.n_nan} of {b.n_boot} bootstrap replicates ({b.n_nan / b.n_boot:.1%}) are "
+            f"undefined (0 / 0: no events in a denominator); more than {MAX_NAN_SHARE:.0%} "
+            "undefined leaves no interval to decide on")
+    return decide(rule, b.estimate, b.ci_low, b.ci_high), ""
+
+
 def combine(main: str, variants: Mapping[str, str]) -> tuple[str, list[str]]:
     """Overall verdict: the main one, or ``mixed`` if a testable variant disagrees.
 
     Returns the verdict and the sorted names of the variants that gave a different testable
-    verdict. A main verdict of "not testable" stays so.
+    verdict ("not testable" and "not applicable" variants are not counted). A main verdict of
+    "not testable" stays so.
     """
     if main == NOT_TESTABLE:
         return NOT_TESTABLE, []
-    flipped = sorted(k for k, v in variants.items() if v != NOT_TESTABLE and v != main)
+    flipped = sorted(k for k, v in variants.items()
+                     if v not in (NOT_TESTABLE, NOT_APPLICABLE) and v != main)
     return (MIXED if flipped else main), flipped
