@@ -467,3 +467,314 @@ def test_undefined_estimate_names_the_empty_group(registry):
     r = ev.results["C5"]
     assert r.verdict == "not testable"
     assert "no events in iq_before" in r.main.reason
+
+
+# --------------------------------------------------------------------------------- review fixes
+
+LATE = pd.Timestamp("2019-12-01")  # the day after the control ledger's last day
+
+
+def test_events_after_the_control_ledger_do_not_change_c1_c2_and_the_cut_is_reported(registry):
+    base = [(200, EAST_SDF, "2019-02-05", "2019-11-29", True),
+            (40, WEST, "2019-02-05", "2019-11-29", True)]
+    ref = run(base, registry, ids=["C1", "C2"])
+    late = S.make_events([(120, WEST, "2019-12-01", "2020-06-29", True),
+                          (1, WEST, "2020-06-30", "2020-07-01", False)], seed=21)
+    ev = run(base, registry, ids=["C1", "C2"], extra=late)
+    for cid in ("C1", "C2"):
+        a, b = ref.results[cid].main, ev.results[cid].main
+        assert (b.estimate, b.ci_low, b.ci_high, b.n_events) == (
+            a.estimate, a.ci_low, a.ci_high, a.n_events), cid
+        assert b.verdict == a.verdict
+    assert ev.data["data_end"] == "2020-06-30" and ev.data["events_after_control_span"] == 121
+    for cid in ("C1", "C2"):
+        b = ev.results[cid].main
+        c = b.components
+        assert c["control_cut_events"] == 120 and c["control_cut_from"] == LATE
+        assert c["control_cut_days"] == (pd.Timestamp("2020-07-01") - LATE).days
+        assert c["period_end_exclusive"] == LATE
+        assert f"left out 120 IS events and {c['control_cut_days']} days from 2019-12-01" in (
+            b.reason)
+        assert "control ledger ends on 2019-11-30" in b.reason
+    entry = next(e for e in claims.findings(ev)["claims"] if e["id"] == "C2")
+    assert entry["components"]["control_cut_events"] == 120
+    assert "control ledger ends" in entry["reason"]
+    # the per-variant runs are cut too (pub_latest, a boundary variant)
+    for name in ("pub_latest", "boundary_10km"):
+        assert ev.results["C1"].variants[name][1].components["control_cut_events"] == 120
+
+
+def test_boundary_variants_of_other_claims_are_cut_at_the_ledger_end(registry):
+    spec = [(100, box(36.0, 36.7, 42.0, 37.0), "2019-02-05", "2019-11-29", True),
+            (40, MIDDLE, "2019-02-05", "2019-11-29", True)]
+    late = S.make_events([(60, MIDDLE, "2019-12-01", "2020-03-30", True)], seed=22)
+    ev = run(spec, registry, ids=["C7"], extra=late)
+    r = ev.results["C7"]
+    assert "control_cut_events" not in r.main.components  # C7's main test needs no control
+    assert r.main.n_events == 200
+    b10 = r.variants["boundary_10km"][1]
+    assert b10.components["control_cut_events"] == 60 and "left out 60 IS events" in b10.reason
+
+
+def test_c1_share_over_events_with_a_known_controller(registry):
+    outside = box(42.1, 33.0, 42.9, 34.0)  # "Syria" by country, outside every ledger zone
+    ev = run([(200, EAST_SDF, "2019-02-05", "2019-11-29", True),
+              (20, outside, "2019-02-05", "2019-11-29", True)], registry, ids=["C1"])
+    m = ev.results["C1"].main
+    assert m.estimate == 1.0 and m.n_events == 200 and m.verdict == "supported"
+    assert m.components["n_unknown_controller"] == 20
+    assert "20 IS events in the period lie outside every zone" in m.reason
+    # 20 of 220 is more than 5 %: the share's range is given as a sensitivity note
+    assert "Sensitivity note: 9.1% of the IS events have no controller" in m.reason
+    assert "all outside US-held ground the share would be 90.9%" in m.reason
+
+
+def test_c2_reports_unknown_events_west_of_the_euphrates(registry):
+    ev = run([(100, EAST_SDF, "2019-02-05", "2019-11-29", True)], registry, ids=["C2"])
+    ev2 = S.classify(S.make_events([(100, EAST_SDF, "2019-02-05", "2019-11-29", True),
+                                    (15, box(37.0, 33.0, 38.0, 34.0), "2019-02-05",
+                                     "2019-11-29", True)] + BRACKETS))
+    ev2.loc[ev2["lon"].between(37.0, 38.0) & ev2["isis"], "controller"] = "unknown"
+    out = claims.evaluate_all(ev2, registry=registry, geo=S.SyntheticGeo(), claims=["C2"])
+    m = out.results["C2"].main
+    assert m.estimate == ev.results["C2"].main.estimate == 0.0
+    assert m.components["n_unknown_controller_west"] == 15
+    assert "15 IS events west of the Euphrates lie outside every zone" in m.reason
+    assert "whole_west variant counts them" in m.reason
+    assert out.results["C2"].variants["whole_west"][1].n_events == 15
+
+
+def _two_releases(swap: bool):
+    syria = S.make_events([(200, EAST_SDF, "2019-02-05", "2019-11-29", True)] + BRACKETS,
+                          dataset="ucdp-ged-syria")
+    glob = syria.copy()
+    glob["dataset"] = "ucdp-ged-251"
+    glob["deaths_best"] = glob["deaths_best"] + 3  # the newer release revised the deaths
+    frames = [glob, syria] if swap else [syria, glob]
+    return S.classify(pd.concat(frames, ignore_index=True))
+
+
+def test_per_dataset_variants_keep_their_events_and_the_order_does_not_matter(registry):
+    a = claims.evaluate_all(_two_releases(False), registry=registry, geo=S.SyntheticGeo(),
+                            claims=["C1", "C2"])
+    b = claims.evaluate_all(_two_releases(True), registry=registry, geo=S.SyntheticGeo(),
+                            claims=["C1", "C2"])
+    for out in (a, b):
+        r = out.results["C1"]
+        assert r.main.n_events == 200
+        assert r.variants["dataset_ucdp-ged-syria"][1].n_events == 200
+        assert r.variants["dataset_ucdp-ged-251"][1].n_events == 200
+    assert claims.table_json(a.table) == claims.table_json(b.table)
+    assert claims.table_json(a.sensitivity) == claims.table_json(b.sensitivity)
+    pd.testing.assert_frame_equal(a.evidence("C1"), b.evidence("C1"))
+    assert set(a.evidence("C1")["dataset"]) == {"ucdp-ged-251"}  # the newer release's copy
+    assert claims.findings_json(a) == claims.findings_json(b)
+    assert a.data["ucdp_duplicates_removed"] == 202
+    assert a.data["ucdp_release_kept_first"] == ["ucdp-ged-251", "ucdp-ged-syria"]
+
+
+def test_bootstrap_keeps_infinite_ratios_and_drops_only_undefined():
+    after_days = pd.date_range("2019-01-01", periods=10)
+    frame = pd.DataFrame({
+        "day": list(after_days) * 10 + [pd.Timestamp("2018-12-25")],
+        "group": ["after"] * 100 + ["before"], "w": 1.0})
+    strata = [(stats.Stratum("a", pd.Timestamp("2019-01-01"), pd.Timestamp("2019-01-11")),
+               ["after"]),
+              (stats.Stratum("b", pd.Timestamp("2018-12-22"), pd.Timestamp("2019-01-01")),
+               ["before"])]
+    b = stats.bootstrap(frame, strata, lambda g: (g["after"] / 10) / (g["before"] / 10),
+                        seed=7, n_boot=1000)
+    assert b.estimate == 100.0
+    assert b.ci_high == float("inf")  # about a third of replicates draw no "before" event
+    assert b.n_valid == b.n_boot == 1000 and b.n_nan == 0
+    rule = {"type": "ratio_above", "threshold": 1.0}
+    assert stats.decide_boot(rule, b) == ("supported", "")
+    # both groups sparse: 0 / 0 in many replicates -> not testable, with the count
+    sparse = pd.DataFrame({"day": [pd.Timestamp("2019-01-03"), pd.Timestamp("2018-12-25")],
+                           "group": ["after", "before"], "w": 1.0})
+    b2 = stats.bootstrap(sparse, strata, lambda g: (g["after"] / 10) / (g["before"] / 10),
+                         seed=7, n_boot=1000)
+    assert 0 < b2.n_valid < 990
+    verdict, why = stats.decide_boot(rule, b2)
+    assert verdict == "not testable"
+    assert f"{b2.n_nan} of 1000 bootstrap replicates" in why and "undefined" in why
+
+
+def test_percentiles_with_infinite_values():
+    inf = float("inf")
+    assert stats.percentiles(np.array([1.0, 2.0, inf]), [0, 50, 75, 100]) == [1.0, 2.0, inf, inf]
+    assert stats.percentiles(np.array([1.0, 2.0, 3.0]), [50, 75]) == [2.0, 2.5]
+    with pytest.raises(ValueError):
+        stats.percentiles(np.array([1.0, float("nan")]), [50])
+
+
+def test_sparse_c4_keeps_infinite_upper_bounds_and_records_replicates(registry, tmp_path):
+    # before: 12 events on two days of 182; after: many: the ratio's upper bound is infinite
+    resurge = [(6, MERV, "2018-10-01", "2018-10-01", True), (6, MERV, "2018-11-01",
+                                                               "2018-11-01", True),
+               (150, MERV, "2019-08-05", "2019-11-29", True)]
+    ev = run(resurge, registry, ids=["C4"])
+    m = ev.results["C4"].main
+    assert m.ci_high == float("inf") and m.n_boot == 2000 and m.n_valid == 2000
+    assert m.verdict == "supported"
+    sens = ev.sensitivity.set_index("variant")
+    assert sens.loc["main", "ci_high"] == float("inf")
+    assert sens.loc["main", "n_boot"] == 2000 and sens.loc["main", "n_valid"] == 2000
+    doc = json.loads(claims.findings_json(ev))
+    assert doc["claims"][0]["ci_high"] == "inf" and doc["claims"][0]["n_valid"] == 2000
+    assert json.loads(claims.table_json(ev.table))[0]["ci_high"] == "inf"
+    # both windows sparse (five events on one day each): many 0 / 0 replicates
+    sparse = [(5, MERV, "2018-10-01", "2018-10-01", True),
+              (5, MERV, "2019-09-01", "2019-09-01", True)]
+    ev = run(sparse, registry, ids=["C4"])
+    m = ev.results["C4"].main
+    assert m.verdict == "not testable" and m.n_valid < 0.99 * m.n_boot
+    assert "bootstrap replicates" in m.reason and "undefined" in m.reason
+
+
+def test_deaths_variant_of_a_rate_rule_is_not_applicable(registry):
+    after_too = [(150, WEST, "2018-01-01", "2019-01-31", True),
+                 (100, EAST_SDF, "2019-02-05", "2019-11-29", True),
+                 (80, WEST, "2019-02-05", "2019-11-29", True)]
+    ev = run(after_too, registry, ids=["C2"])
+    r = ev.results["C2"]
+    d = r.variants["deaths"][1]
+    assert d.verdict == "not applicable" and "deaths_threshold" in d.reason
+    assert "deaths" not in r.flipped_under
+    row = ev.sensitivity.set_index("variant").loc["deaths"]
+    assert row["verdict"] == "not applicable" and row["reason"].startswith("not applicable")
+    assert "not applicable" not in set(ev.table["verdict"])
+    assert stats.combine("supported", {"deaths": "not applicable"}) == ("supported", [])
+    # with a registered deaths threshold the variant is decided against it
+    c2 = registry.claim("C2")
+    rule = {**c2.rule, "deaths_threshold": 1e6}
+    reg = dataclasses.replace(registry, claims=(dataclasses.replace(
+        c2, test={**c2.test, "rule": rule}),))
+    ev = claims.evaluate_all(S.classify(S.make_events(after_too + BRACKETS)), registry=reg,
+                             geo=S.SyntheticGeo(), claims=["C2"])
+    assert ev.results["C2"].variants["deaths"][1].verdict == "supported"
+    assert ev.results["C2"].main.verdict == "contradicted"  # the events threshold is unchanged
+
+
+def test_contested_variants_equal_to_main_are_labelled_and_not_flips(registry):
+    ev = run([(200, EAST_SDF, "2019-02-05", "2019-11-29", True),
+              (60, WEST, "2019-02-05", "2019-11-29", True)], registry, ids=["C1", "C2"])
+    sens = ev.sensitivity.set_index(["id", "variant"])
+    for cid in ("C1", "C2"):
+        out, inn = sens.loc[(cid, "contested_out")], sens.loc[(cid, "contested_in")]
+        assert out["same_as_main"] and out["reason"].startswith(
+            "same as main: the main test already counts contested ground outside")
+        assert inn["same_as_main"] and inn["reason"].startswith("same as main: no contested events")
+        main = sens.loc[(cid, "main")]
+        assert (out["ci_low"], out["ci_high"], out["verdict"]) == (
+            main["ci_low"], main["ci_high"], main["verdict"])
+    # with contested ground holding events, contested_in is a variant of its own
+    zones = S.ledger()
+    contested = box(38.0, 35.0, 39.0, 36.0)
+    zones = pd.concat([pd.DataFrame({"controller": zones["controller"],
+                                     "geometry": [g.difference(contested)
+                                                  for g in zones["geometry"]]}),
+                       pd.DataFrame({"controller": ["contested"], "geometry": [contested]})],
+                      ignore_index=True)
+    ev = run([(200, EAST_SDF, "2019-02-05", "2019-11-29", True),
+              (60, contested, "2019-02-05", "2019-11-29", True)], registry, ids=["C1"],
+             zones=zones)
+    sens = ev.sensitivity.set_index("variant")
+    assert not sens.loc["contested_in", "same_as_main"]
+    assert sens.loc["contested_in", "estimate"] == 1.0
+    assert sens.loc["contested_out", "same_as_main"]
+    assert ev.results["C1"].main.components["n_contested"] == 60
+
+
+@pytest.mark.parametrize("inclusive, want", [(True, "contradicted"), (False, "mixed")])
+def test_ratio_above_inclusive(inclusive, want):
+    rule = {"type": "ratio_above", "threshold": 1.0, "inclusive": inclusive}
+    assert stats.decide(rule, 0.8, 0.6, 1.0) == want
+    assert stats.decide(rule, 0.8, 0.6, 0.99) == "contradicted"
+
+
+def test_bad_coordinates_and_events_outside_syria_and_iraq_are_reported(registry, monkeypatch):
+    from geoclaims import control, events
+
+    good = S.make_events([(50, EAST_SDF, "2019-02-05", "2019-11-29", True)] + BRACKETS)
+    bad = S.make_events([(3, EAST_SDF, "2019-03-01", "2019-03-02", True)], seed=30)
+    bad["event_id"] = "bad-" + bad["event_id"]
+    bad["lat"] = ["not a number", None, "35.x"]
+    abroad = S.make_events([(4, EAST_SDF, "2019-03-01", "2019-03-02", True)], seed=31,
+                           country="Lebanon")
+    abroad["event_id"] = "lb-" + abroad["event_id"]
+    frame = pd.concat([good, bad, abroad], ignore_index=True)
+
+    class Loaded:
+        events = frame
+
+    monkeypatch.setattr(events, "load", lambda name: Loaded())
+    monkeypatch.setattr(control, "classify", lambda ev: S.classify(
+        ev.assign(lat=pd.to_numeric(ev["lat"], errors="coerce"))))
+    loaded = claims.load_classified(["synthetic"])
+    assert loaded.attrs["claims_load"] == {"events_outside_syria_iraq": 4}
+    ev = claims.evaluate_all(loaded, registry=registry, geo=S.SyntheticGeo(), claims=["C1"])
+    assert ev.data["events_outside_syria_iraq"] == 4
+    assert ev.data["events_bad_coordinates"] == 3
+    doc = claims.findings(ev)
+    assert doc["data"]["events_bad_coordinates"] == 3
+    lines = claims.data_lines(ev)
+    assert "4 events outside Syria and Iraq left out" in lines
+    assert any(x.startswith("3 events with missing or unparseable coordinates") for x in lines)
+
+
+def test_markdown_literal_shows_third_party_text_as_written():
+    import html as _html
+
+    import markdown_it
+
+    raw = "*a* _b_ [link](http://x.test) <b>bold</b> $x$ # h & `c` 1. \\ ~s~"
+    text = claims.markdown_literal(raw)
+    rendered = markdown_it.MarkdownIt("commonmark").enable("strikethrough").render("> " + text)
+    for tag in ("<em>", "<strong>", "<a ", "<b>", "<code>", "<h1>", "<ol>", "<s>"):
+        assert tag not in rendered, tag
+    inner = rendered.split("<p>", 1)[1].rsplit("</p>", 1)[0]
+    assert _html.unescape(inner) == raw
+    assert "\\$x\\$" in text  # no math in Jupyter
+
+
+def test_notebooks_escape_the_article_text():
+    import nbformat
+
+    for nb_path in sorted((claims.paths.ROOT / "notebooks").glob("0[4-7]_*.ipynb")):
+        nb = nbformat.read(nb_path, as_version=4)
+        src = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        assert "claims.markdown_literal(q.text)" in src, nb_path.name
+        assert "{q.text}" not in src, nb_path.name
+        assert "claims.data_lines(result)" in src, nb_path.name
+
+
+def test_c4_boundary_variants_say_why_they_are_not_testable(registry):
+    ev = S.classify(S.make_events([(80, MERV, "2018-08-06", "2019-02-03", True),
+                                   (60, MERV, "2019-08-05", "2019-11-29", True)] + BRACKETS))
+    ev.loc[ev["isis"], "dist_other_km"] = 3.0  # the MERV lies along the control line
+    out = claims.evaluate_all(ev, registry=registry, geo=S.SyntheticGeo(), claims=["C4"])
+    r = out.results["C4"]
+    for name in ("boundary_10km", "boundary_25km"):
+        o = r.variants[name][1]
+        assert o.verdict == "not testable" and claims.MERV_BOUNDARY_NOTE in o.reason
+    assert "the boundary variants (boundary_10km, boundary_25km) are not testable" in (
+        r.main.reason)
+    assert "follows the Euphrates, which is itself the control line" in r.main.reason
+
+
+def test_evidence_csv_neutralises_formulas_and_findings_count_them(registry, tmp_path):
+    spec = [(100, EAST_SDF, "2019-02-05", "2019-11-29", True),
+            (3, EAST_SDF, "2019-03-01", "2019-03-02", True,
+             {"headline": "=HYPERLINK(\"http://x.test\")", "side_a": "+IS", "side_b": "@x"})]
+    ev = run(spec, registry, ids=["C1"])
+    written = claims.write_outputs(ev, tmp_path)
+    text = written["evidence_C1"].read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and ",'+IS," in text and "'@x" in text
+    assert ",=HYPERLINK" not in text
+    doc = json.loads(written["findings"].read_text(encoding="utf-8"))
+    entry = doc["claims"][0]
+    assert entry["evidence_csv_safe_cells"] == 9
+    assert any("9 text cell(s)" in n for n in entry["notes"])
+    evidence = pd.read_csv(written["evidence_C1"], dtype={"event_id": str})
+    assert claims.recompute_from_evidence(entry, evidence) == pytest.approx(entry["estimate"])

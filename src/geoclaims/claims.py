@@ -20,7 +20,9 @@ geometry and events.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import html
 import io
 import json
 import logging
@@ -40,8 +42,10 @@ from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from geoclaims import paths, stats
-from geoclaims.stats import CONTRADICTED, MIXED, NOT_TESTABLE, SUPPORTED, Stratum
+from geoclaims import paths, stats, style
+from geoclaims.control import SPAN_END as CONTROL_SPAN_END
+from geoclaims.control import UNKNOWN
+from geoclaims.stats import CONTRADICTED, MIXED, NOT_APPLICABLE, NOT_TESTABLE, SUPPORTED, Stratum
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,17 @@ WGS84 = "EPSG:4326"
 US_HELD = ("sdf", "us_coalition")
 SYRIA_NAMES = ("Syria", "SYR", "Syrian Arab Republic")
 IRAQ_NAMES = ("Iraq", "IRQ")
+#: The day after the control ledger's last day: controller-based periods end here at the latest
+#: (``control.classify`` gives controller 'unknown' to every later event).
+CONTROL_END = pd.Timestamp(CONTROL_SPAN_END) + pd.Timedelta(days=1)
+#: Tests whose main metric needs the controller of each event (or the ledger's zones).
+CONTROL_KINDS = ("share_in_zone", "rate_in_zone", "stronghold_location")
+#: Share of a test's events without a controller above which the reason adds a sensitivity note.
+UNKNOWN_NOTE_SHARE = 0.05
+#: Which copy of a UCDP event held by several loaded releases is kept in the combined run: the
+#: copy of the first release listed here (the newest first); releases not listed come after
+#: these, by name. The rule does not depend on the order the datasets were given in.
+UCDP_RELEASE_PREFERENCE = ("ucdp-ged-251", "ucdp-ged-231-sample", "ucdp-ged-syria")
 TEST_KINDS = (
     "share_in_zone",
     "rate_in_zone",
@@ -68,6 +83,10 @@ EVIDENCE_COLUMNS = [
 TABLE_COLUMNS = [
     "id", "title", "verdict", "main_verdict", "estimate", "ci_low", "ci_high", "n_events",
     "metric", "rule", "flipped_under", "reason", "evidence_file",
+]
+SENSITIVITY_COLUMNS = [
+    "id", "variant", "label", "verdict", "estimate", "ci_low", "ci_high", "n_events", "n_boot",
+    "n_valid", "same_as_main", "reason",
 ]
 _TO_LAEA = Transformer.from_crs(WGS84, LAEA, always_xy=True)
 
@@ -283,6 +302,23 @@ def span_text(span: Span, article: Path | None = None) -> str:
     return text[span.start : span.end]
 
 
+#: Characters with a meaning in Markdown (CommonMark, plus ``$`` for math in Jupyter) that
+#: :func:`markdown_literal` escapes with a backslash.
+_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|~$:"
+
+
+def markdown_literal(text: str) -> str:
+    """Third-party text (the article's words) for a Markdown cell, shown literally.
+
+    Every Markdown-special character gets a backslash (so ``*``, ``_``, ``[...](...)``, ``#``,
+    ``$...$`` do not format), then HTML is escaped (so tags and entities show as written).
+    Newlines become spaces: the text stays inside its line (for example a blockquote line).
+    """
+    out = " ".join(str(text).split())
+    out = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in out)
+    return html.escape(out, quote=True)
+
+
 def claim_quotes(claim: Claim, article: Path | None = None) -> pd.DataFrame:
     """The article's own words for a claim (every registered span, English then French), read
     from the article file at the registered offsets. For display only; never stored."""
@@ -381,7 +417,9 @@ def prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     """A sorted working copy with ``day``, ``x``/``y`` (LAEA metres), numeric deaths, flags.
 
     Rows are sorted by (day, dataset, event_id) so every later step is order-independent.
-    Required: event_id, date_start, isis and lat/lon (or a point geometry).
+    Required: event_id, date_start, isis and lat/lon (or a point geometry). Missing or
+    unparseable coordinates become NaN (outside every zone and region); their number is logged
+    and kept in ``result.attrs['bad_coordinates']`` (reported in the Evaluation's data).
     """
     missing = [c for c in ("event_id", "date_start", "isis") if c not in events.columns]
     if missing:
@@ -416,24 +454,42 @@ def prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     lat = pd.to_numeric(ev["lat"], errors="coerce").to_numpy(dtype=float)
     x, y = _TO_LAEA.transform(lon, lat)
     ev["x"], ev["y"] = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    bad = int((~(np.isfinite(ev["x"].to_numpy()) & np.isfinite(ev["y"].to_numpy()))).sum())
+    if bad:
+        log.warning("%d events have missing or unparseable coordinates: they fall outside every "
+                    "zone and region in the claim tests", bad)
     ev = ev.sort_values(["day", "dataset", "event_id"], kind="mergesort", ignore_index=True)
+    ev.attrs["bad_coordinates"] = bad
     return ev
 
 
-def dedupe_ucdp(ev: pd.DataFrame, order: list[str]) -> tuple[pd.DataFrame, int]:
+def ucdp_release_order(names: Iterable[str]) -> list[str]:
+    """The loaded UCDP releases in the order of preference of :data:`UCDP_RELEASE_PREFERENCE`
+    (releases not listed there after those, by name): independent of the order given."""
+    names = set(names)
+    return ([n for n in UCDP_RELEASE_PREFERENCE if n in names]
+            + sorted(n for n in names if n not in UCDP_RELEASE_PREFERENCE))
+
+
+def dedupe_ucdp(ev: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Keep one copy of each UCDP event present in several loaded releases.
 
-    UCDP GED event ids are shared between releases; the copy kept comes from the dataset listed
-    first in ``order``. Returns the frame and the number of rows removed.
+    UCDP GED event ids are shared between releases; the copy kept comes from the release first in
+    :func:`ucdp_release_order` (the newest release), whatever order the datasets were loaded in.
+    Only the combined run is deduplicated: the per-dataset variants use every event of their
+    dataset. Returns the frame and the number of rows removed.
     """
     ucdp = ev["dataset"].str.startswith("ucdp")
     if not ucdp.any() or ev.loc[ucdp, "dataset"].nunique() < 2:
         return ev, 0
-    rank = ev["dataset"].map({name: i for i, name in enumerate(order)}).fillna(len(order))
-    first = ev.assign(_r=rank).sort_values(["_r"], kind="mergesort")
-    dup = (ucdp & first.duplicated("event_id").reindex(ev.index)).astype(bool)
+    rank = {name: i for i, name in enumerate(ucdp_release_order(ev.loc[ucdp, "dataset"]))}
+    cand = ev[ucdp]
+    cand = cand.assign(_r=cand["dataset"].map(rank)).sort_values(["_r"], kind="mergesort")
+    dup_index = cand.index[cand.duplicated("event_id")]
+    dup = ev.index.isin(dup_index)
     if dup.any():
-        log.info("removed %d UCDP events present in more than one release", int(dup.sum()))
+        log.info("removed %d UCDP events present in more than one release (kept the copy of "
+                 "the release first in %s)", int(dup.sum()), list(rank))
     return ev[~dup].reset_index(drop=True), int(dup.sum())
 
 
@@ -536,6 +592,9 @@ class Outcome:
     evidence: pd.DataFrame | None = None
     tables: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    n_boot: int = 0  # bootstrap replicates drawn (0: no bootstrap ran)
+    n_valid: int = 0  # replicates with a defined estimate (not NaN)
+    same_as_main: str = ""  # why a variant is the main test again ("" if it is not)
 
 
 @dataclass
@@ -585,7 +644,42 @@ def _boot(ctx: Context, claim: Claim, v: Variant, frame: pd.DataFrame, strata, e
     )
 
 
+def _decide(claim: Claim, b: stats.BootResult) -> tuple[str, dict, str]:
+    """Verdict of a bootstrap result under the claim's rule, its replicate counts (for the
+    Outcome) and, if too many replicates were undefined, why it is not testable."""
+    verdict, why = stats.decide_boot(claim.rule, b)
+    return verdict, {"n_boot": b.n_boot, "n_valid": b.n_valid}, why
+
+
+def uses_control(claim: Claim, v: Variant) -> bool:
+    """Does this run need each event's controller? The control-based tests (C1-C3) always do;
+    every other test under a boundary variant (distance to a control boundary) does too."""
+    return claim.test["kind"] in CONTROL_KINDS or v.min_dist_km is not None
+
+
+def _cap_at_ledger(claim: Claim, v: Variant, pool: pd.DataFrame, s: pd.Timestamp,
+                   e: pd.Timestamp) -> tuple[pd.Timestamp, dict]:
+    """End of a control-based run's period ``[s, e)``, cut at the control ledger's last day, and
+    what the cut left out: events of ``pool`` (the test's IS events before the period filter)
+    and days from the cut to ``e``. Runs that do not use control, or end in time, are unchanged.
+    """
+    if not uses_control(claim, v) or e <= CONTROL_END:
+        return e, {}
+    cut_from = max(s, CONTROL_END)
+    n = int(((pool["day"] >= cut_from) & (pool["day"] < e)).sum())
+    return max(CONTROL_END, s), {"control_cut_from": cut_from, "control_cut_events": n,
+                                 "control_cut_days": int((e - cut_from).days)}
+
+
+def _cut_text(c: Mapping) -> str:
+    return (f"left out {c['control_cut_events']} IS events and {c['control_cut_days']} days from "
+            f"{pd.Timestamp(c['control_cut_from']).date()} on: the control ledger ends on "
+            f"{CONTROL_SPAN_END}, so later events have controller 'unknown'")
+
+
 def _period(ctx: Context, claim: Claim, v: Variant) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The test's period ``[start, end)``, cut at the data's end (not at the ledger's end: a
+    control-based test cuts it with :func:`_cap_at_ledger` and reports the cut)."""
     per = claim.test["period"]
     start = per.get("start", "publication")
     end = per.get("end", "data_end")
@@ -608,15 +702,15 @@ def _share_outcome(ctx, claim, v, sel: pd.DataFrame, inzone: pd.Series, s, e, wh
         return too_few
     b = _boot(ctx, claim, v, frame, [(Stratum("period", s, e), ["zone", "rest"])],
               lambda g: g["zone"] / (g["zone"] + g["rest"]))
-    verdict = stats.decide(claim.rule, b.estimate, b.ci_low, b.ci_high)
+    verdict, counts, why = _decide(claim, b)
     ev = frame.assign(group=np.where(inzone, "numerator", "rest"))
-    return Outcome(verdict, b.estimate, b.ci_low, b.ci_high, len(frame),
+    return Outcome(verdict, b.estimate, b.ci_low, b.ci_high, len(frame), reason=why,
                    components={"formula": "sum(w | numerator) / sum(w)", "weight": v.weight,
                                "period_start": s, "period_end_exclusive": e,
                                "n_numerator": int(inzone.sum()), "n_total": len(frame),
                                "w_numerator": b.sums["zone"],
                                "w_total": b.sums["zone"] + b.sums["rest"]},
-                   evidence=ev)
+                   evidence=ev, **counts)
 
 
 def _need(ev: pd.DataFrame, cols: Iterable[str], why: str) -> None:
@@ -626,10 +720,22 @@ def _need(ev: pd.DataFrame, cols: Iterable[str], why: str) -> None:
 
 
 def evaluate_share_in_zone(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outcome:
-    """C1: share of IS events (or deaths) in US-held zones over the period."""
+    """C1: share of IS events (or deaths) in US-held zones over the period.
+
+    The period ends at the control ledger's last day at the latest (the cut is reported). The
+    share is computed over the IS events with a known controller: events outside every zone of
+    the ledger (controller 'unknown') are neither in nor out of US-held ground; their number is
+    reported, with the share's range if they were all out or all in when they are more than
+    :data:`UNKNOWN_NOTE_SHARE` of the events.
+    """
     _need(ev, ("us_held", "controller"), "control.classify")
     s, e = _period(ctx, claim, v)
-    sel = ev[ev["isis"] & _in_syria(ev) & (ev["day"] >= s) & (ev["day"] < e)]
+    pool = ev[ev["isis"] & _in_syria(ev)]
+    e, cut = _cap_at_ledger(claim, v, pool, s, e)
+    sel_all = pool[(pool["day"] >= s) & (pool["day"] < e)]
+    known = sel_all["controller"] != UNKNOWN
+    n_unknown = int((~known).sum())
+    sel = sel_all[known]
     inzone = sel["us_held"].copy()
     if v.contested == "in":
         inzone |= sel["controller"] == "contested"
@@ -637,17 +743,32 @@ def evaluate_share_in_zone(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Vari
         inzone &= sel["controller"] != "contested"
     if v.extra.get("isis_pocket"):
         inzone |= sel["controller"] == "isis"
-    out = _share_outcome(ctx, claim, v, sel, inzone, s, e, "IS events in the period")
+    out = _share_outcome(ctx, claim, v, sel, inzone, s, e,
+                         "IS events with a known controller in the period")
+    out.components.update({**cut, "n_unknown_controller": n_unknown,
+                           "n_contested": int((sel["controller"] == "contested").sum())})
+    unknown_text = (f"{n_unknown} IS events in the period lie outside every zone of the control "
+                    "ledger (controller 'unknown') and are left out of the share" if n_unknown
+                    else "")
     if out.verdict != NOT_TESTABLE:
-        by = (sel.groupby("controller").agg(is_events=("event_id", "size"),
-                                             is_deaths=("deaths_best", "sum"))
+        by = (sel_all.groupby("controller").agg(is_events=("event_id", "size"),
+                                                 is_deaths=("deaths_best", "sum"))
               .reset_index().sort_values(["is_events", "controller"], ascending=[False, True],
                                          ignore_index=True))
         out.tables["by_controller"] = by
         parts = ", ".join(f"{r.controller} {r.is_events}" for r in by.itertuples())
-        out.reason = (f"{int(inzone.sum())} of {len(sel)} IS events from {s.date()} to "
-                      f"{(e - pd.Timedelta(days=1)).date()} lie in US-held ground; by "
-                      f"controller: {parts}")
+        out.reason = (f"{int(inzone.sum())} of {len(sel)} IS events with a known controller from "
+                      f"{s.date()} to {(e - pd.Timedelta(days=1)).date()} lie in US-held "
+                      f"ground (share over events with a known controller); by controller: "
+                      f"{parts}")
+    if unknown_text:
+        out.reason = "; ".join(x for x in (out.reason, unknown_text) if x)
+        n_all = len(sel_all)
+        if n_all and n_unknown > UNKNOWN_NOTE_SHARE * n_all:
+            n_in = int(inzone.sum())
+            out.reason += (f". Sensitivity note: {n_unknown / n_all:.1%} of the IS events have "
+                           f"no controller; counted all outside US-held ground the share would "
+                           f"be {n_in / n_all:.1%}, all inside {(n_in + n_unknown) / n_all:.1%}")
     return out
 
 
@@ -659,12 +780,19 @@ def _quarter_table(frame: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def evaluate_rate_in_zone(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outcome:
-    """C2: IS events a quarter in government-held ground west of the Euphrates."""
+    """C2: IS events a quarter in government-held ground west of the Euphrates.
+
+    The period (and so the exposure in days) ends at the control ledger's last day at the
+    latest; the cut is reported. IS events west of the Euphrates outside every zone of the
+    ledger (controller 'unknown') cannot be placed in government-held ground: they are not
+    counted in the zone, their number is reported, and the ``whole_west`` variant counts them.
+    """
     _need(ev, ("controller",), "control.classify")
     west = _region_laea(ctx, "rg:syria-west-of-euphrates")
     s, e = _period(ctx, claim, v)
     per_days = float(claim.rule.get("per_days", 91.3125))
     isis_sy = ev[ev["isis"] & _in_syria(ev)]
+    e, cut = _cap_at_ledger(claim, v, isis_sy, s, e)
     in_west = _contains(west, isis_sy)
     gov = isis_sy["controller"] == "syrian_government"
     if v.contested == "in":
@@ -679,7 +807,8 @@ def evaluate_rate_in_zone(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Varia
     days = Stratum("period", s, e).days
     b = _boot(ctx, claim, v, sel, [(Stratum("period", s, e), ["zone"])],
               lambda g: g["zone"] / (days / per_days))
-    verdict = stats.decide(claim.rule, b.estimate, b.ci_low, b.ci_high)
+    verdict, counts, why = _decide(claim, b)
+    unknown_west = int((in_west & in_period & (isis_sy["controller"] == UNKNOWN)).sum())
     context_start = s - pd.Timedelta(days=365)
     ctx_rows = isis_sy[(isis_sy["day"] >= context_start) & (isis_sy["day"] < e)]
     cw = in_west.loc[ctx_rows.index]
@@ -690,15 +819,25 @@ def evaluate_rate_in_zone(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Varia
     table = table.fillna(0)
     for col in table.columns[1:]:
         table[col] = table[col].astype(int)
+    reason = (f"{len(sel)} IS events in the zone over {days} days "
+              f"({s.date()} to {(e - pd.Timedelta(days=1)).date()}), out of "
+              f"{basis} IS events in Syria")
+    if unknown_west:
+        reason += (f"; {unknown_west} IS events west of the Euphrates lie outside every zone of "
+                   "the control ledger (controller 'unknown') and are not counted as "
+                   "government-held" + ("" if v.extra.get("any_controller")
+                                        else " (the whole_west variant counts them)"))
+    if why:
+        reason = f"{why}. {reason}"
     return Outcome(verdict, b.estimate, b.ci_low, b.ci_high, len(sel),
                    components={"formula": "sum(w) / (period_days / per_days)", "weight": v.weight,
                                "period_start": s, "period_end_exclusive": e,
                                "period_days": days, "per_days": per_days,
-                               "w_zone": b.sums["zone"], "n_is_events_syria_period": basis},
-                   reason=(f"{len(sel)} IS events in the zone over {days} days "
-                           f"({s.date()} to {(e - pd.Timedelta(days=1)).date()}), out of "
-                           f"{basis} IS events in Syria"),
-                   evidence=sel, tables={"by_quarter": table})
+                               "w_zone": b.sums["zone"], "n_is_events_syria_period": basis,
+                               "n_unknown_controller_west": unknown_west,
+                               "n_contested": int((isis_sy.loc[in_period, "controller"]
+                                                   == "contested").sum()), **cut},
+                   reason=reason, evidence=sel, tables={"by_quarter": table}, **counts)
 
 
 def _us_union(zones: pd.DataFrame, contested: str | None) -> BaseGeometry:
@@ -731,17 +870,29 @@ def evaluate_stronghold_location(
     perim_share = inner.intersection(us.buffer(near_m)).length / inner_len if inner_len else 0.0
     window = int(claim.test["period"].get("window_days", 45))
     s, e = when - pd.Timedelta(days=window), min(when + pd.Timedelta(days=window + 1), ctx.data_end)
-    sel = ev[ev["isis"] & _in_syria(ev) & (ev["day"] >= s) & (ev["day"] < e)]
+    pool = ev[ev["isis"] & _in_syria(ev)]
+    e, cut = _cap_at_ledger(claim, v, pool, s, e)
+    sel_all = pool[(pool["day"] >= s) & (pool["day"] < e)]
+    known = sel_all["controller"] != UNKNOWN
+    n_unknown = int((~known).sum())
+    sel = sel_all[known]
     held = sel["controller"].isin((*US_HELD, "isis"))
     if v.contested == "in":
         held |= sel["controller"] == "contested"
     inzone = _contains(east, sel) & held
-    out = _share_outcome(ctx, claim, v, sel, inzone, s, e, "IS events near the publication date")
+    out = _share_outcome(ctx, claim, v, sel, inzone, s, e,
+                         "IS events with a known controller near the publication date")
     ledger = {"isis_area_km2": area_total, "isis_area_east_km2": area_east,
               "area_share_east": area_share, "perimeter_share_us_held": perim_share,
-              "ledger_date": when}
+              "ledger_date": when, "n_unknown_controller": n_unknown,
+              "n_contested": int((sel["controller"] == "contested").sum()),
+              "n_contested_zones": int((zones["controller"] == "contested").sum()), **cut}
     out.components.update(ledger)
+    unknown_text = (f"{n_unknown} IS events in the window lie outside every zone of the control "
+                    "ledger (controller 'unknown') and are left out of the event share"
+                    if n_unknown else "")
     if out.verdict == NOT_TESTABLE:
+        out.reason = "; ".join(x for x in (out.reason, unknown_text) if x)
         return out
     ledger_ok = (area_share >= float(claim.rule.get("area_threshold", 0.95))
                  and perim_share >= float(claim.rule.get("perimeter_threshold", 0.5)))
@@ -752,6 +903,11 @@ def evaluate_stronghold_location(
     out.components.update({"ledger_test_met": bool(ledger_ok), "event_test_verdict": by_events})
     out.reason = _stronghold_reason(when, area_share, area_total, perim_share, near_m / 1000,
                                     ledger_ok, window, out.estimate, by_events, out.verdict)
+    if unknown_text:
+        out.reason += f" The event share is over IS events with a known controller: {unknown_text}."
+        if len(sel_all) and n_unknown > UNKNOWN_NOTE_SHARE * len(sel_all):
+            out.reason += (f" Sensitivity note: that is {n_unknown / len(sel_all):.1%} of the "
+                           "IS events in the window.")
     return out
 
 
@@ -819,7 +975,13 @@ def _window(anchor: pd.Timestamp, offs: list) -> tuple[pd.Timestamp, pd.Timestam
 def evaluate_rate_ratio_periods(
     claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant
 ) -> Outcome:
-    """C4: IS events a day in the MERV, 6-12 months after publication against before."""
+    """C4: IS events a day in the MERV, 6-12 months after publication against before.
+
+    Under a boundary variant (events near a control boundary left out) the later window also
+    ends at the control ledger's last day. Those variants leave out most MERV events: the
+    corridor follows the Euphrates, which is the control line between government- and SDF-held
+    ground, so nearly every MERV event lies near a control boundary (:data:`MERV_BOUNDARY_NOTE`).
+    """
     merv = _region_laea(ctx, claim.test.get("zone", "rg:merv"))
     pub = ctx.pub(v)
     per = claim.test["period"]
@@ -832,31 +994,40 @@ def evaluate_rate_ratio_periods(
     full_after = (a1 - a0).days
     a1 = min(a1, ctx.data_end)
     b0 = max(b0, ctx.data_start)
+    sel = ev[ev["isis"] & _in_syria(ev)]
+    sel = sel[_contains(merv, sel)]
+    a1, cut = _cap_at_ledger(claim, v, sel, a0, a1)
+    boundary = (f"; {MERV_BOUNDARY_NOTE}" if v.min_dist_km is not None else "")
+    if cut:
+        boundary += f"; {_cut_text(cut)}"
     if a1 <= a0:
         last = (ctx.data_end - pd.Timedelta(days=1)).date()
         return Outcome(NOT_TESTABLE, reason=f"the data end ({last}) "
-                       f"before the later window starts ({a0.date()})")
+                       f"before the later window starts ({a0.date()}){boundary}",
+                       components=dict(cut))
     cover = (a1 - a0).days / full_after
     if cover < 0.5:
-        return Outcome(NOT_TESTABLE, reason=f"the data cover only {cover:.0%} of the later window")
-    sel = ev[ev["isis"] & _in_syria(ev)]
-    sel = sel[_contains(merv, sel)]
+        return Outcome(NOT_TESTABLE, reason=f"the data cover only {cover:.0%} of the later "
+                       f"window{boundary}", components=dict(cut))
     after = sel[(sel["day"] >= a0) & (sel["day"] < a1)].assign(group="after")
     before = sel[(sel["day"] >= b0) & (sel["day"] < b1)].assign(group="before")
     frame = pd.concat([before, after])
     too_few = _too_few(len(frame), ctx, "IS events in the MERV in the two windows")
     if too_few:
+        too_few.reason += boundary
+        too_few.components.update(cut)
         return too_few
     sa, sb = Stratum("after", a0, a1), Stratum("before", b0, b1)
     da, db = sa.days, sb.days
     b = _boot(ctx, claim, v, frame, [(sa, ["after"]), (sb, ["before"])],
               lambda g: (g["after"] / da) / (g["before"] / db))
-    verdict = stats.decide(claim.rule, b.estimate, b.ci_low, b.ci_high)
+    verdict, counts, why = _decide(claim, b)
     reason = (f"the later window is cut at the data's end: {da} of {full_after} days; "
               "the statement is a conditional forecast (it assumes the pressure is withdrawn); "
               "regained territory cannot be seen in event data") if cover < 1 else (
               "the statement is a conditional forecast; regained territory cannot be seen in "
               "event data")
+    reason = (f"{why}. " if why else "") + reason + boundary
     monthly = sel[(sel["day"] >= b0) & (sel["day"] < a1)]
     months = (monthly["day"].dt.to_period("M").astype(str).value_counts().sort_index()
               .rename_axis("month").reset_index(name="is_events_merv"))
@@ -866,8 +1037,8 @@ def evaluate_rate_ratio_periods(
                                "after_start": a0, "after_end_exclusive": a1, "days_after": da,
                                "before_start": b0, "before_end_exclusive": b1, "days_before": db,
                                "w_after": b.sums["after"], "w_before": b.sums["before"],
-                               "window_coverage": cover},
-                   evidence=frame, tables={"by_month": months})
+                               "window_coverage": cover, **cut},
+                   evidence=frame, tables={"by_month": months}, **counts)
 
 
 def evaluate_growth_ratio_countries(
@@ -890,9 +1061,11 @@ def evaluate_growth_ratio_countries(
     a0, a1 = _window(pub, per["after"])
     b0, b1 = _window(pub, per["before"])
     a1, b0 = min(a1, ctx.data_end), max(b0, ctx.data_start)
-    if a1 <= a0 or b1 <= b0:
-        return Outcome(NOT_TESTABLE, reason="the data do not cover both windows")
     sel = ev[ev["isis"] & (iraq | _in_syria(ev))]
+    a1, cut = _cap_at_ledger(claim, v, sel, a0, a1)
+    if a1 <= a0 or b1 <= b0:
+        return Outcome(NOT_TESTABLE, reason="the data do not cover both windows"
+                       + (f"; {_cut_text(cut)}" if cut else ""), components=dict(cut))
     cc = np.where(sel["country"].isin(IRAQ_NAMES), "iq", "sy")
     sel = sel.assign(cc=cc)
     a = sel[(sel["day"] >= a0) & (sel["day"] < a1)]
@@ -905,16 +1078,16 @@ def evaluate_growth_ratio_countries(
     b = _boot(ctx, claim, v, frame, [(sa, ["iq_after", "sy_after"]),
                                      (sb, ["iq_before", "sy_before"])],
               lambda g: (g["iq_after"] / g["iq_before"]) / (g["sy_after"] / g["sy_before"]))
-    verdict = stats.decide(claim.rule, b.estimate, b.ci_low, b.ci_high)
+    verdict, counts, why = _decide(claim, b)
     return Outcome(verdict, b.estimate, b.ci_low, b.ci_high, len(frame),
-                   reason="event counts measure violent activity, only one visible part of the "
-                   "group's capabilities",
+                   reason=(f"{why}. " if why else "") + "event counts measure violent activity, "
+                   "only one visible part of the group's capabilities",
                    components={"formula": "(w[iq_after] / w[iq_before]) / "
                                "(w[sy_after] / w[sy_before])", "weight": v.weight,
                                "after_start": a0, "after_end_exclusive": a1,
                                "before_start": b0, "before_end_exclusive": b1,
-                               **{f"w_{k}": val for k, val in sorted(b.sums.items())}},
-                   evidence=frame.drop(columns="cc"))
+                               **{f"w_{k}": val for k, val in sorted(b.sums.items())}, **cut},
+                   evidence=frame.drop(columns="cc"), **counts)
 
 
 def _assign_pcode(ev: pd.DataFrame, govs: pd.DataFrame) -> pd.Series:
@@ -931,7 +1104,9 @@ def evaluate_heartland_share(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Va
     s, e = _period(ctx, claim, v)
     s = max(s, ctx.data_start)
     govs = pd.DataFrame(ctx.geo.governorates())
-    sel = ev[ev["isis"] & _in_syria(ev) & (ev["day"] >= s) & (ev["day"] < e)]
+    pool = ev[ev["isis"] & _in_syria(ev)]
+    e, cut = _cap_at_ledger(claim, v, pool, s, e)
+    sel = pool[(pool["day"] >= s) & (pool["day"] < e)]
     pc = _assign_pcode(sel, govs)
     outside = int((pc == "").sum())
     sel = sel.assign(pcode=pc.to_numpy())
@@ -974,6 +1149,7 @@ def evaluate_heartland_share(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Va
     out.tables["by_governorate"] = by_gov
     out.components["area_share_named"] = area_share
     out.components["events_outside_governorates"] = outside
+    out.components.update(cut)
     if out.verdict == NOT_TESTABLE:
         return out
     ev_verdict = out.verdict
@@ -1003,7 +1179,9 @@ def evaluate_density_ratio(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Vari
     entry = unary_union(list(buffered.values()))
     rest = syria.difference(entry)
     s, e = _period(ctx, claim, v)
-    sel = ev[ev["isis"] & _in_syria(ev) & (ev["day"] >= s) & (ev["day"] < e)]
+    pool = ev[ev["isis"] & _in_syria(ev)]
+    e, cut = _cap_at_ledger(claim, v, pool, s, e)
+    sel = pool[(pool["day"] >= s) & (pool["day"] < e)]
     in_entry = _contains(entry, sel)
     frame = sel.assign(group=np.where(in_entry, "entry", "rest"))
     too_few = _too_few(len(frame), ctx, "IS events in the period")
@@ -1012,7 +1190,7 @@ def evaluate_density_ratio(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Vari
     ae, ar = area_km2(entry), area_km2(rest)
     b = _boot(ctx, claim, v, frame, [(Stratum("period", s, e), ["entry", "rest"])],
               lambda g: (g["entry"] / ae) / (g["rest"] / ar))
-    verdict = stats.decide(claim.rule, b.estimate, b.ci_low, b.ci_high)
+    verdict, counts, why = _decide(claim, b)
     rows = []
     for rid in ids:
         hit = _contains(buffered[rid], sel)
@@ -1026,14 +1204,23 @@ def evaluate_density_ratio(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Vari
     dens = "; ".join(f"{r['region']} {r['is_events']} events, {r['per_1000_km2']:.2f} per "
                      "1,000 km2" for r in rows)
     return Outcome(verdict, b.estimate, b.ci_low, b.ci_high, len(frame),
-                   reason=(f"buffer {near_km:g} km: {dens}; event data show violence, not the "
-                           "movement of fighters or weapons"),
+                   reason=((f"{why}. " if why else "") + f"buffer {near_km:g} km: {dens}; event "
+                           "data show violence, not the movement of fighters or weapons"),
                    components={"formula": "(sum(w | entry) / area_entry_km2) / "
                                "(sum(w | rest) / area_rest_km2)", "weight": v.weight,
                                "period_start": s, "period_end_exclusive": e, "near_km": near_km,
                                "area_entry_km2": ae, "area_rest_km2": ar,
-                               "w_entry": b.sums["entry"], "w_rest": b.sums["rest"]},
-                   evidence=frame, tables={"by_area": pd.DataFrame(rows)})
+                               "w_entry": b.sums["entry"], "w_rest": b.sums["rest"], **cut},
+                   evidence=frame, tables={"by_area": pd.DataFrame(rows)}, **counts)
+
+
+#: Why the boundary variants of the MERV test (C4) leave out most of its events.
+MERV_BOUNDARY_NOTE = (
+    "the MERV corridor follows the Euphrates, which is itself the control line between "
+    "government- and SDF-held ground, so nearly every MERV event lies within the variant's "
+    "distance of a control boundary and the variant is left with few events (not testable for "
+    "that reason, not because of the data's quality)"
+)
 
 
 TESTS: dict[str, Callable[[Claim, pd.DataFrame, Context, Variant], Outcome]] = {
@@ -1083,11 +1270,32 @@ class Evaluation:
         return str(self.data["data_end"])
 
 
+def deaths_rule(claim: Claim) -> dict | None:
+    """The rule a deaths-weighted variant is decided by: the claim's rule for scale-free metrics
+    (shares, ratios); for a rate (``rate_at_most``, a threshold in events per period) only if the
+    registry gives a separate ``deaths_threshold``, else None (the variant is "not applicable")."""
+    rule = dict(claim.rule)
+    if rule["type"] != "rate_at_most":
+        return rule
+    if isinstance(rule.get("deaths_threshold"), (int, float)):
+        return {**rule, "threshold": float(rule["deaths_threshold"])}
+    return None
+
+
 def run_claim(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outcome:
-    """One claim under one variant; upstream failures become 'not testable' with the reason."""
+    """One claim under one variant; upstream failures become 'not testable' with the reason.
+
+    A control-based run whose period reached past the control ledger's last day says how many
+    events and days it left out (see :func:`_cap_at_ledger`). A deaths-weighted variant of a rate
+    rule without a ``deaths_threshold`` is computed but "not applicable" (see :func:`deaths_rule`).
+    """
+    rule = deaths_rule(claim) if v.weight == "deaths" else claim.rule
+    run_as = claim
+    if rule is not None and rule != claim.rule:
+        run_as = dataclasses.replace(claim, test={**claim.test, "rule": rule})
     try:
         sub, notes = apply_variant(ev, v)
-        out = TESTS[claim.test["kind"]](claim, sub, ctx, v)
+        out = TESTS[claim.test["kind"]](run_as, sub, ctx, v)
         out.notes = notes + out.notes
     except GeoUnavailable as exc:
         return Outcome(NOT_TESTABLE, reason=f"not testable: {exc}")
@@ -1098,7 +1306,61 @@ def run_claim(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> Outco
         out.reason = ("the estimate is undefined: no events in "
                       + (", ".join(z[2:] for z in zero) if zero else "a denominator")
                       + (f". {out.reason}" if out.reason else ""))
+    if "control_cut_days" in out.components and _cut_text(out.components) not in out.reason:
+        cut = _cut_text(out.components)
+        out.reason = f"{out.reason}; {cut}" if out.reason else cut
+        out.notes.append(cut)
+    if rule is None:
+        t = claim.rule["threshold"]
+        out.verdict = NOT_APPLICABLE
+        out.reason = (f"not applicable: the rule's threshold ({t} events per "
+                      f"{claim.rule.get('per_days', 91.3125)} days) is a count of events; deaths "
+                      "per period are not comparable with it and the registry gives no separate "
+                      "deaths_threshold, so this variant is listed but never counts as a flip. "
+                      + out.reason)
     return out
+
+
+#: Why a contested variant is the main test again, by the variant's ``contested`` setting.
+_SAME_AS_MAIN = {
+    "out": "same as main: the main test already counts contested ground outside the claim's zone",
+    "in": "same as main: no contested events",
+}
+
+
+def _same_inputs(a: Outcome, b: Outcome) -> bool:
+    """Did two runs test the same events the same way? Same estimate, event count and every
+    component (group sums, period, ledger shares). Their intervals may still differ: each
+    variant draws its bootstrap with its own seed."""
+    def eq(x: Any, y: Any) -> bool:
+        if isinstance(x, float) and isinstance(y, float):
+            return (math.isnan(x) and math.isnan(y)) or x == y
+        return bool(x == y)
+
+    return (a.evidence is not None and b.evidence is not None
+            and a.n_events == b.n_events and eq(float(a.estimate), float(b.estimate))
+            and a.components.keys() == b.components.keys()
+            and all(eq(a.components[k], b.components[k]) for k in a.components))
+
+
+def mark_same_as_main(claim: Claim, main: Outcome, v: Variant, o: Outcome) -> None:
+    """Label a contested variant of a control-based test that gives the main test's result
+    again (``contested_out`` always does for C1-C3: contested ground is outside the claim's zone
+    in the main test; ``contested_in`` does when no event is contested). Such a variant is still
+    listed but left out of the flip logic."""
+    if v.contested is None or claim.test["kind"] not in CONTROL_KINDS:
+        return
+    if not _same_inputs(main, o):
+        return
+    why = _SAME_AS_MAIN[v.contested]
+    if v.contested == "in" and claim.test["kind"] == "stronghold_location":
+        why = "same as main: no contested events or contested zones"
+    # the same events tested the same way: show the main test's interval and verdict (the
+    # variant's own bootstrap differs only by its seed)
+    o.verdict, o.ci_low, o.ci_high = main.verdict, main.ci_low, main.ci_high
+    o.n_boot, o.n_valid = main.n_boot, main.n_valid
+    o.same_as_main = why
+    o.reason = f"{why} (the main test's events and interval). {main.reason}"
 
 
 def evaluate_all(
@@ -1112,6 +1374,8 @@ def evaluate_all(
     registry = registry or load_registry()
     geo = geo or PackageGeo()
     ev = prepare_events(events)
+    n_bad_coordinates = int(ev.attrs.get("bad_coordinates", 0))
+    load_report = dict(events.attrs.get("claims_load", {}))
     if ev.empty:
         raise ClaimsError("events frame is empty: nothing to test")
     loaded = tuple(sorted(ev["dataset"].unique()))
@@ -1123,9 +1387,10 @@ def evaluate_all(
         log.info("left out %d events outside the datasets' common coverage %s to %s",
                  int(outside.sum()), start.date(), last.date())
     n_outside = int(outside.sum())
-    ev = ev[~outside].reset_index(drop=True)
-    ev, n_dup = dedupe_ucdp(ev, [str(d) for d in pd.unique(events["dataset"].astype(str))]
-                            if "dataset" in events.columns else [])
+    # per-dataset variants use every event of their dataset (before deduplication); only the
+    # combined run keeps one copy of a UCDP event held by several releases
+    covered = ev[~outside].reset_index(drop=True)
+    ev, n_dup = dedupe_ucdp(covered)
     ctx = Context(registry, geo, start, last + pd.Timedelta(days=1), loaded)
     wanted = set(claims) if claims else None
     results: dict[str, ClaimResult] = {}
@@ -1134,10 +1399,19 @@ def evaluate_all(
             continue
         runs: dict[str, tuple[Variant, Outcome]] = {}
         for v in variants_for(claim, registry, loaded):
-            runs[v.name] = (v, run_claim(claim, ev, ctx, v))
+            runs[v.name] = (v, run_claim(claim, covered if v.dataset else ev, ctx, v))
         main = runs.pop("main")[1]
-        verdict, flipped = stats.combine(main.verdict, {k: o.verdict for k, (_, o) in runs.items()})
+        for v, o in runs.values():
+            mark_same_as_main(claim, main, v, o)
+        if claim.test["kind"] == "rate_ratio_periods":
+            _note_merv_boundary(main, runs)
+        verdict, flipped = stats.combine(
+            main.verdict, {k: o.verdict for k, (_, o) in runs.items() if not o.same_as_main})
         results[claim.id] = ClaimResult(claim, verdict, main, runs, flipped)
+    in_country = ev["country"].isin(SYRIA_NAMES + IRAQ_NAMES) if "country" in ev.columns else (
+        pd.Series(True, index=ev.index))
+    unknown = (ev["controller"] == UNKNOWN) if "controller" in ev.columns else None
+    after_span = ev["day"] >= CONTROL_END
     data = {
         "datasets": list(loaded),
         "data_start": str(ctx.data_start.date()),
@@ -1145,11 +1419,51 @@ def evaluate_all(
         "n_events": len(ev),
         "n_isis_events": int(ev["isis"].sum()),
         "ucdp_duplicates_removed": n_dup,
+        "ucdp_release_kept_first": ucdp_release_order(
+            d for d in loaded if str(d).startswith("ucdp")),
         "events_outside_common_coverage": n_outside,
         "coverage": {str(k): [str(r["min"].date()), str(r["max"].date())]
                      for k, r in span.iterrows()},
+        # events left out before the tests, or kept but outside every zone (never silent)
+        "events_outside_syria_iraq": int(load_report.get("events_outside_syria_iraq", 0))
+        + int((~in_country).sum()),
+        "events_bad_coordinates": n_bad_coordinates,
+        "control_span_end": str(CONTROL_SPAN_END),
+        "events_after_control_span": int(after_span.sum()),
+        "events_unknown_controller_in_span": (None if unknown is None
+                                              else int((unknown & ~after_span).sum())),
     }
     return Evaluation(registry, results, data)
+
+
+def _note_merv_boundary(main: Outcome, runs: Mapping[str, tuple[Variant, Outcome]]) -> None:
+    """C4: when its boundary variants are not testable, the main reason says why."""
+    names = [k for k, (v, o) in runs.items() if v.min_dist_km is not None]
+    if names and all(runs[k][1].verdict == NOT_TESTABLE for k in names):
+        main.reason += (f"; the boundary variants ({', '.join(names)}) are not testable: "
+                        f"{MERV_BOUNDARY_NOTE}")
+
+
+def data_lines(ev: Evaluation) -> list[str]:
+    """The Evaluation's data in sentences: period, datasets, and every count of events left out
+    or without a place (for the notebooks' data cell)."""
+    d = ev.data
+    kept = ", ".join(d["ucdp_release_kept_first"]) or "none"
+    out = [
+        (f"{d['n_events']} events ({d['n_isis_events']} IS events) from "
+         f"{', '.join(d['datasets'])}, {d['data_start']} to {d['data_end']}"),
+        (f"{d['events_outside_common_coverage']} events outside the datasets' common coverage "
+         "left out"),
+        (f"{d['ucdp_duplicates_removed']} UCDP events held by two releases counted once (kept "
+         f"the copy of the first of: {kept}; the per-dataset variants keep every event of "
+         "their dataset)"),
+        f"{d['events_outside_syria_iraq']} events outside Syria and Iraq left out",
+        (f"{d['events_bad_coordinates']} events with missing or unparseable coordinates "
+         "(outside every zone and region in the tests)"),
+        (f"{d['events_after_control_span']} events after the control ledger's last day "
+         f"({d['control_span_end']}): left out of every control-based test"),
+    ]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1165,7 +1479,9 @@ def _num(x: Any, nd: int = 6) -> Any:
     if isinstance(x, (int, np.integer)):
         return int(x)
     if isinstance(x, (float, np.floating)):
-        return None if not math.isfinite(float(x)) else round(float(x), nd)
+        if math.isnan(float(x)):
+            return None
+        return float(x) if math.isinf(float(x)) else round(float(x), nd)
     if isinstance(x, (pd.Timestamp, date)):
         return str(pd.Timestamp(x).date())
     return x
@@ -1177,7 +1493,8 @@ def rule_summary(claim: Claim) -> str:
     return {
         "share_at_least": f"share_at_least {t}: supported if CI low >= {t}; contradicted if "
                           f"CI high < {t}",
-        "ratio_above": f"ratio_above {t}: supported if CI low > {t}; contradicted if CI high < {t}",
+        "ratio_above": f"ratio_above {t}: supported if CI low > {t}; contradicted if CI high "
+                       f"{'<=' if r.get('inclusive') else '<'} {t}",
         "rate_at_most": f"rate_at_most {t}: supported if CI high <= {t}; contradicted if "
                         f"CI low > {t}",
     }[r["type"]]
@@ -1209,16 +1526,21 @@ def verdict_table(ev: Evaluation) -> pd.DataFrame:
 
 
 def sensitivity_table(ev: Evaluation) -> pd.DataFrame:
-    """One row per claim and variant (the main test first)."""
+    """One row per claim and variant (the main test first).
+
+    ``n_boot``/``n_valid``: bootstrap replicates drawn and those with a defined estimate (0 when
+    no bootstrap ran); ``same_as_main``: the variant gives the main test's result again by
+    construction or for lack of contested events, and is left out of the flip logic.
+    """
     rows = []
     for cid, r in ev.results.items():
         for name, (v, o) in [("main", (MAIN, r.main)), *r.variants.items()]:
             rows.append({"id": cid, "variant": name, "label": v.label, "verdict": o.verdict,
                          "estimate": _num(o.estimate), "ci_low": _num(o.ci_low),
                          "ci_high": _num(o.ci_high), "n_events": int(o.n_events),
-                         "reason": o.reason})
-    return pd.DataFrame(rows, columns=["id", "variant", "label", "verdict", "estimate", "ci_low",
-                                       "ci_high", "n_events", "reason"])
+                         "n_boot": int(o.n_boot), "n_valid": int(o.n_valid),
+                         "same_as_main": bool(o.same_as_main), "reason": o.reason})
+    return pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
 
 
 def evidence_frame(frame: pd.DataFrame | None) -> pd.DataFrame:
@@ -1239,10 +1561,23 @@ def evidence_frame(frame: pd.DataFrame | None) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _json_safe(x: Any) -> Any:
+    """Plain JSON values: an infinite number (an interval bound) becomes "inf" / "-inf"."""
+    if isinstance(x, float) and math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    return x
+
+
 def table_json(table: pd.DataFrame) -> str:
-    """Deterministic JSON (sorted keys, 2-space indent, trailing newline)."""
+    """Deterministic JSON (sorted keys, 2-space indent, trailing newline); an infinite interval
+    bound is written as the string "inf"."""
     recs = [{k: _num(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
-    return json.dumps(recs, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(_json_safe(recs), indent=2, sort_keys=True, ensure_ascii=False,
+                      allow_nan=False) + "\n"
 
 
 def table_csv(table: pd.DataFrame) -> str:
@@ -1271,12 +1606,20 @@ def findings(ev: Evaluation) -> dict:
         entry = {k: _num(v) for k, v in rec.items()}
         entry["components"] = {k: _num(v) for k, v in sorted(r.main.components.items())}
         entry["notes"] = list(r.main.notes)
+        entry["n_boot"], entry["n_valid"] = int(r.main.n_boot), int(r.main.n_valid)
         entry["sensitivity"] = [
             {"variant": name, "verdict": o.verdict, "estimate": _num(o.estimate),
              "ci_low": _num(o.ci_low), "ci_high": _num(o.ci_high), "n_events": o.n_events,
-             "reason": o.reason}
+             "n_boot": int(o.n_boot), "n_valid": int(o.n_valid),
+             "same_as_main": o.same_as_main, "reason": o.reason}
             for name, (_, o) in r.variants.items()
         ]
+        if r.main.evidence is not None:
+            changed = evidence_csv(r.main.evidence)[1]
+            if changed:
+                entry["evidence_csv_safe_cells"] = changed
+                entry["notes"].append(f"{entry['evidence_file']}: "
+                                      + style.csv_safe_note(changed))
         entry["tables"] = {name: [{k: _num(v) for k, v in row.items()}
                                   for row in t.to_dict(orient="records")]
                            for name, t in sorted(r.main.tables.items())}
@@ -1285,7 +1628,16 @@ def findings(ev: Evaluation) -> dict:
 
 
 def findings_json(ev: Evaluation) -> str:
-    return json.dumps(findings(ev), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(_json_safe(findings(ev)), indent=2, sort_keys=True, ensure_ascii=False,
+                      allow_nan=False) + "\n"
+
+
+def evidence_csv(frame: pd.DataFrame | None) -> tuple[str, int]:
+    """A claim's evidence as CSV text, its third-party text cells (headline, side_a, side_b, ...)
+    made safe for spreadsheets (:func:`geoclaims.style.csv_safe_frame`), and how many cells that
+    changed (reported in the findings when non-zero)."""
+    safe, changed = style.csv_safe_frame(evidence_frame(frame))
+    return table_csv(safe), int(changed)
 
 
 def write_outputs(ev: Evaluation, out_dir: Path | None = None) -> dict[str, Path]:
@@ -1301,7 +1653,10 @@ def write_outputs(ev: Evaluation, out_dir: Path | None = None) -> dict[str, Path
         if r.main.evidence is None:
             continue
         p = out_dir / evidence_file_name(cid)
-        p.write_text(table_csv(evidence_frame(r.main.evidence)), encoding="utf-8")
+        text, changed = evidence_csv(r.main.evidence)
+        if changed:
+            log.info("%s: %s", p.name, style.csv_safe_note(changed))
+        p.write_text(text, encoding="utf-8")
         written[f"evidence_{cid}"] = p
     p = out_dir / f"findings-{ev.snapshot_date}.json"
     p.write_text(findings_json(ev), encoding="utf-8")
@@ -1343,7 +1698,7 @@ def recompute_from_evidence(entry: Mapping, evidence: pd.DataFrame) -> float:
 # ---------------------------------------------------------------------------------------------
 
 VERDICT_COLOURS = {SUPPORTED: "#1b7837", CONTRADICTED: "#b2182b", MIXED: "#e08214",
-                   NOT_TESTABLE: "#878787"}
+                   NOT_TESTABLE: "#878787", NOT_APPLICABLE: "#4d4d4d"}
 
 
 def _threshold_axis(claim: Claim) -> str:
@@ -1363,12 +1718,23 @@ def plot_claim(ev: Evaluation, claim_id: str, ax=None):
     else:
         fig = ax.figure
     ys = np.arange(len(sens))[::-1]
+    finite = [float(x) for c in ("estimate", "ci_low", "ci_high") for x in sens[c]
+              if x is not None and not pd.isna(x) and np.isfinite(float(x))]
+    top = max([*finite, float(r.claim.rule["threshold"])]) * 1.1 or 1.0
     for y, row in zip(ys, sens.itertuples()):
         colour = VERDICT_COLOURS[row.verdict]
-        if row.estimate is not None and not pd.isna(row.estimate):
-            lo = row.ci_low if row.ci_low is not None else row.estimate
-            hi = row.ci_high if row.ci_high is not None else row.estimate
-            ax.plot([lo, hi], [y, y], color=colour, lw=2)
+        if row.verdict == NOT_APPLICABLE:
+            ax.text(0.01, y, "not applicable (see the sensitivity table)",
+                    transform=ax.get_yaxis_transform(), va="center", color=colour, fontsize=8)
+        elif row.estimate is not None and not pd.isna(row.estimate):
+            lo = row.ci_low if row.ci_low is not None and not pd.isna(row.ci_low) else row.estimate
+            hi = (row.ci_high if row.ci_high is not None and not pd.isna(row.ci_high)
+                  else row.estimate)
+            if np.isinf(hi):  # the interval is open upwards: an arrow to the axis' edge
+                ax.annotate("", xy=(top, y), xytext=(lo, y),
+                            arrowprops={"arrowstyle": "->", "color": colour, "lw": 2})
+            else:
+                ax.plot([lo, hi], [y, y], color=colour, lw=2)
             ax.plot([row.estimate], [y], "o", color=colour)
         else:
             ax.text(0.01, y, "not testable", transform=ax.get_yaxis_transform(), va="center",
@@ -1504,7 +1870,7 @@ def plot_scorecard(ev: Evaluation):
             continue
         vals = [row.estimate if v is None or pd.isna(v) else v
                 for v in (row.ci_low, row.estimate, row.ci_high)]
-        lo, est, hi = (max(float(v) / thr, 0.02) for v in vals)
+        lo, est, hi = (min(max(float(v) / thr, 0.02), 50.0) for v in vals)
         ax2.plot([lo, hi], [y, y], color=colour, lw=2.5)
         ax2.plot([est], [y], "o", color=colour)
         holds_above = claim.rule["type"] != "rate_at_most"
@@ -1588,6 +1954,9 @@ def save_figure(fig, stem: str, out_dir: Path | None = None) -> list[Path]:
 def load_classified(dataset_names: Iterable[str] = ("ucdp-ged-syria",)) -> pd.DataFrame:
     """``events.load`` for each dataset, then ``control.classify``.
 
+    Events outside Syria and Iraq are left out; their number is kept in
+    ``result.attrs['claims_load']`` and reported in the Evaluation's data.
+
     If the control stage cannot be imported, the events are returned unclassified with a
     warning; the claims that need zones of control then say "not testable" and why.
     """
@@ -1598,18 +1967,23 @@ def load_classified(dataset_names: Iterable[str] = ("ucdp-ged-syria",)) -> pd.Da
         loaded = events.load(name)
         frames.append(loaded.events)
     ev = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    report = {"events_outside_syria_iraq": 0}
     if "country" in ev.columns:
         keep = ev["country"].isin(SYRIA_NAMES + IRAQ_NAMES).to_numpy()
         if not keep.all():
-            log.info("claims use events in Syria and Iraq only: left out %d events elsewhere",
-                     int((~keep).sum()))
+            report["events_outside_syria_iraq"] = int((~keep).sum())
+            log.warning("claims use events in Syria and Iraq only: left out %d events elsewhere",
+                        int((~keep).sum()))
             ev = ev[keep].reset_index(drop=True)
     try:
         from geoclaims import control
     except ImportError as exc:
         log.warning("control.classify not available (%s): claims needing control untestable", exc)
+        ev.attrs["claims_load"] = report
         return ev
-    return control.classify(ev)
+    out = control.classify(ev)
+    out.attrs["claims_load"] = report
+    return out
 
 
 def run(
