@@ -671,6 +671,21 @@ def _cap_at_ledger(claim: Claim, v: Variant, pool: pd.DataFrame, s: pd.Timestamp
                                  "control_cut_days": int((e - cut_from).days)}
 
 
+def _is_events_in_period(claim: Claim, v: Variant, ev: pd.DataFrame, s: pd.Timestamp,
+                         e: pd.Timestamp) -> tuple[pd.DataFrame, pd.Timestamp, dict]:
+    """The IS events in Syria within ``[s, e)``, the period's end after the ledger cut
+    (:func:`_cap_at_ledger`) and what that cut left out."""
+    pool = ev[ev["isis"] & _in_syria(ev)]
+    e, cut = _cap_at_ledger(claim, v, pool, s, e)
+    return pool[(pool["day"] >= s) & (pool["day"] < e)], e, cut
+
+
+def _known_controller(sel: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The events of ``sel`` with a known controller, and how many had none ('unknown')."""
+    known = sel["controller"] != UNKNOWN
+    return sel[known], int((~known).sum())
+
+
 def _cut_text(c: Mapping) -> str:
     return (f"left out {c['control_cut_events']} IS events and {c['control_cut_days']} days from "
             f"{pd.Timestamp(c['control_cut_from']).date()} on: the control ledger ends on "
@@ -730,12 +745,8 @@ def evaluate_share_in_zone(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Vari
     """
     _need(ev, ("us_held", "controller"), "control.classify")
     s, e = _period(ctx, claim, v)
-    pool = ev[ev["isis"] & _in_syria(ev)]
-    e, cut = _cap_at_ledger(claim, v, pool, s, e)
-    sel_all = pool[(pool["day"] >= s) & (pool["day"] < e)]
-    known = sel_all["controller"] != UNKNOWN
-    n_unknown = int((~known).sum())
-    sel = sel_all[known]
+    sel_all, e, cut = _is_events_in_period(claim, v, ev, s, e)
+    sel, n_unknown = _known_controller(sel_all)
     inzone = sel["us_held"].copy()
     if v.contested == "in":
         inzone |= sel["controller"] == "contested"
@@ -870,12 +881,8 @@ def evaluate_stronghold_location(
     perim_share = inner.intersection(us.buffer(near_m)).length / inner_len if inner_len else 0.0
     window = int(claim.test["period"].get("window_days", 45))
     s, e = when - pd.Timedelta(days=window), min(when + pd.Timedelta(days=window + 1), ctx.data_end)
-    pool = ev[ev["isis"] & _in_syria(ev)]
-    e, cut = _cap_at_ledger(claim, v, pool, s, e)
-    sel_all = pool[(pool["day"] >= s) & (pool["day"] < e)]
-    known = sel_all["controller"] != UNKNOWN
-    n_unknown = int((~known).sum())
-    sel = sel_all[known]
+    sel_all, e, cut = _is_events_in_period(claim, v, ev, s, e)
+    sel, n_unknown = _known_controller(sel_all)
     held = sel["controller"].isin((*US_HELD, "isis"))
     if v.contested == "in":
         held |= sel["controller"] == "contested"
@@ -1104,9 +1111,7 @@ def evaluate_heartland_share(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Va
     s, e = _period(ctx, claim, v)
     s = max(s, ctx.data_start)
     govs = pd.DataFrame(ctx.geo.governorates())
-    pool = ev[ev["isis"] & _in_syria(ev)]
-    e, cut = _cap_at_ledger(claim, v, pool, s, e)
-    sel = pool[(pool["day"] >= s) & (pool["day"] < e)]
+    sel, e, cut = _is_events_in_period(claim, v, ev, s, e)
     pc = _assign_pcode(sel, govs)
     outside = int((pc == "").sum())
     sel = sel.assign(pcode=pc.to_numpy())
@@ -1179,9 +1184,7 @@ def evaluate_density_ratio(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Vari
     entry = unary_union(list(buffered.values()))
     rest = syria.difference(entry)
     s, e = _period(ctx, claim, v)
-    pool = ev[ev["isis"] & _in_syria(ev)]
-    e, cut = _cap_at_ledger(claim, v, pool, s, e)
-    sel = pool[(pool["day"] >= s) & (pool["day"] < e)]
+    sel, e, cut = _is_events_in_period(claim, v, ev, s, e)
     in_entry = _contains(entry, sel)
     frame = sel.assign(group=np.where(in_entry, "entry", "rest"))
     too_few = _too_few(len(frame), ctx, "IS events in the period")
