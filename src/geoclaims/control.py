@@ -174,15 +174,20 @@ def _parse_date(path: Path, line: int, rid: str, fld: str, value: str) -> dt.dat
     return day
 
 
+def _read_rows(path: Path, columns: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+    """The rows of a curated CSV file; an error naming the file if a column is missing."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise LedgerError(f"{path}: header: missing column(s) {', '.join(missing)}")
+        return list(reader)
+
+
 def read_sources(path: Path | None = None) -> pd.DataFrame:
     """``data/control_sources.csv``, checked (every source needs title, publisher, URL, date)."""
     path = Path(path) if path else paths.data_file(SOURCES_FILE)
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in SOURCE_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise LedgerError(f"{path}: header: missing column(s) {', '.join(missing)}")
-        rows = list(reader)
+    rows = _read_rows(path, SOURCE_COLUMNS)
     seen: set[str] = set()
     for i, row in enumerate(rows, start=2):
         sid = (row.get("source_id") or "").strip()
@@ -251,12 +256,7 @@ def load_ledger(path: Path | str | None = None, sources_path: Path | str | None 
     sources_path = Path(sources_path) if sources_path else path.with_name(SOURCES_FILE)
     sources = read_sources(sources_path)
     known_sources = set(sources["source_id"])
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in LEDGER_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise LedgerError(f"{path}: header: missing column(s) {', '.join(missing)}")
-        raw = list(reader)
+    raw = _read_rows(path, LEDGER_COLUMNS)
     if not raw:
         raise LedgerError(f"{path}: no rows")
     out = []
