@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = "1"
 SCHEMA_FILE = "event_schema.csv"
 
-#: The agreed event columns (docs/CONTRIBUTING-helpers.md), then this module's additions.
+#: The agreed event columns (docs/CONVENTIONS.md), then this module's additions.
 AGREED_COLUMNS: tuple[str, ...] = (
     "dataset", "event_id", "date_start", "date_end", "date_precision",
     "lat", "lon", "geometry", "loc_precision", "loc_precision_source", "precise",

@@ -5,7 +5,7 @@ registry datasets (:func:`geoclaims.datasets.fetch`) and the curated definitions
 ``data/regions.yaml`` (each with its construction written next to its parameters), and cached in
 memory. All geometries are in EPSG:4326 (lon, lat).
 
-Place ids (see ``docs/CONTRIBUTING-helpers.md``):
+Place ids (see ``docs/CONVENTIONS.md``):
 
 - ``rg:<slug>``: curated regions and lines from ``data/regions.yaml`` (``rg:merv``,
   ``rg:at-tanf-zone``, ``rg:euphrates``, ``rg:syria-east-of-euphrates``, ...);
