@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoclaims import actors, datasets, paths, style
+from geoclaims import actors, datasets, paths, regions, style
 
 log = logging.getLogger(__name__)
 
@@ -826,11 +826,11 @@ def governorate_by_location(events: gpd.GeoDataFrame) -> pd.Series:
     """The OCHA governorate (ocha-admin1, English name) whose polygon holds each event's point;
     ``(outside Syria)`` for points in none. For events placed only by district, governorate or
     a larger area (loc_precision >= 3) the point is a centre, not the place of the event."""
-    gov = gpd.read_file(datasets.fetch("ocha-admin1"))[["ADM1_EN", "geometry"]]
+    gov = regions.governorates()[["name", "geometry"]]
     pts = gpd.GeoDataFrame(geometry=events.geometry.values, index=events.index, crs="EPSG:4326")
-    joined = gpd.sjoin(pts, gov.to_crs("EPSG:4326"), how="left", predicate="within")
+    joined = gpd.sjoin(pts, gov, how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]  # a point on a shared boundary
-    return joined["ADM1_EN"].reindex(events.index).fillna("(outside Syria)").astype(str)
+    return joined["name"].reindex(events.index).fillna("(outside Syria)").astype(str)
 
 
 def counts_by_year(events: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -902,10 +902,8 @@ def export(events: gpd.GeoDataFrame, fmt: str, out: str | os.PathLike | None = N
 
 def _outlines() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Syria (Natural Earth) and its governorates (OCHA), for map backgrounds."""
-    countries = gpd.read_file(datasets.fetch("ne-admin0"))
-    syria = countries[countries["ADM0_A3"] == "SYR"][["geometry"]]
-    gov = gpd.read_file(datasets.fetch("ocha-admin1"))[["ADM1_PCODE", "ADM1_EN", "geometry"]]
-    return syria, gov
+    syria = gpd.GeoDataFrame(geometry=[regions.syria()], crs="EPSG:4326")
+    return syria, regions.governorates()[["pcode", "name", "geometry"]]
 
 
 def plot_isis_by_year(events: gpd.GeoDataFrame, out: str | os.PathLike | None = None, *,
@@ -978,7 +976,7 @@ def isis_web_map(events: gpd.GeoDataFrame, *, max_per_year: int | None = None):
     syria, gov = _outlines()
     m = folium.Map(location=[35.0, 38.5], zoom_start=7, tiles=None, maxZoom=18,
                    control_scale=True)  # fmt: skip
-    folium.GeoJson(gov.assign(name=gov["ADM1_EN"].map(esc))[["name", "geometry"]],
+    folium.GeoJson(gov.assign(name=gov["name"].map(esc))[["name", "geometry"]],
                    name="Governorates (OCHA)",
                    style_function=lambda f: {"color": style.WEB_ADMIN_LINE, "weight": 1,
                                              "fillOpacity": 0},
