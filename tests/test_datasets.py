@@ -7,6 +7,7 @@ import io
 import json
 import shutil
 import socket
+import sys
 import zipfile
 from pathlib import Path
 
@@ -187,3 +188,17 @@ def test_unknown_dataset_is_a_clear_error():
     result = runner.invoke(app, ["data", "fetch", "no-such-data"])
     assert result.exit_code != 0
     assert "unknown dataset 'no-such-data'" in result.output and "ucdp-ged-syria" in result.output
+
+
+@pytest.mark.parametrize("ci, tty, expect_progress", [("true", True, False), ("", True, True),
+                                                      ("", False, False)])
+def test_notebook_progress_shows_on_a_terminal_only(monkeypatch, capsys, tmp_path, ci, tty,
+                                                    expect_progress):
+    from geoclaims import build
+
+    monkeypatch.setenv("CI", ci)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
+    monkeypatch.setattr(build, "execute", lambda nb: tmp_path / nb.name)
+    assert build.run_notebooks([Path("notebooks/01_x.ipynb")]) == [tmp_path / "01_x.ipynb"]
+    err = capsys.readouterr().err
+    assert ("[1/1] executing notebooks/01_x.ipynb" in err) is expect_progress

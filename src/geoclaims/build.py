@@ -23,16 +23,12 @@ import sys
 import time
 from pathlib import Path
 
-from geoclaims import paths
+from geoclaims import datasets, paths
 
 BUILD = Path(os.environ.get("GEOCLAIMS_BUILD", paths.ROOT / "build"))
 EXECUTED = BUILD / "notebooks"
 SITE = BUILD / "site"
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-def _quiet() -> bool:
-    return bool(os.environ.get("CI")) or not sys.stderr.isatty()
 
 
 def execute(notebook: Path, out_dir: Path = EXECUTED, parameters: dict | None = None) -> Path:
@@ -53,12 +49,16 @@ def execute(notebook: Path, out_dir: Path = EXECUTED, parameters: dict | None = 
 
 
 def run_notebooks(notebooks: list[Path]) -> list[Path]:
+    """Execute ``notebooks`` in order; progress on a terminal, none under CI."""
+    show = not datasets.quiet()
     done = []
     for i, nb in enumerate(notebooks, start=1):
         start = time.monotonic()
-        print(f"[{i}/{len(notebooks)}] executing {nb}", file=sys.stderr, flush=True)
+        if show:
+            print(f"[{i}/{len(notebooks)}] executing {nb}", file=sys.stderr, flush=True)
         done.append(execute(nb))
-        print(f"        done in {time.monotonic() - start:.1f} s", file=sys.stderr, flush=True)
+        if show:
+            print(f"        done in {time.monotonic() - start:.1f} s", file=sys.stderr, flush=True)
     return done
 
 

@@ -111,12 +111,13 @@ def sha256sum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _quiet() -> bool:
+def quiet() -> bool:
+    """True under CI or without a terminal: progress messages are left out (reports are not)."""
     return bool(os.environ.get("CI")) or not sys.stderr.isatty()
 
 
 def _say(message: str) -> None:
-    if not _quiet():
+    if not quiet():
         print(message, file=sys.stderr)
 
 
@@ -178,7 +179,7 @@ class _Downloader:
             )
         self.looked.append(f"url {self.ds.url}")
         _say(f"geoclaims: downloading {self.ds.name} from {self.ds.url}")
-        http = pooch.HTTPDownloader(progressbar=not _quiet())
+        http = pooch.HTTPDownloader(progressbar=not quiet())
         return http(self.ds.url, output_file, pooch_obj, check_only=check_only)
 
 
