@@ -251,9 +251,5 @@ def map_cmd(
     typer.echo(result.summary(), err=True)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
-
-
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

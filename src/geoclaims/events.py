@@ -563,12 +563,6 @@ def _to_events(df: pd.DataFrame, dataset: str) -> gpd.GeoDataFrame:
     return gdf[list(EVENT_COLUMNS)].reset_index(drop=True)
 
 
-def empty_events() -> gpd.GeoDataFrame:
-    """An events table with no rows and the schema's columns."""
-    df = pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS if c != "geometry"})
-    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
-
-
 # --- cache -----------------------------------------------------------------------------------
 
 
