@@ -365,7 +365,7 @@ def table_sha256(path: Path | None = None) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def event_source(events) -> "pd.Series":
+def event_source(events):
     """``ucdp`` or ``acled`` for each event of the common schema, from the precision code it was
     loaded with (``where_prec=`` is UCDP's, ``geo_precision=`` ACLED's); ``unknown`` otherwise."""
     import pandas as pd
