@@ -657,10 +657,9 @@ def read(path: str | os.PathLike, dataset: str | None = None, *, strict: bool = 
         )  # fmt: skip
     report.unmapped_actors = dict(amap.unmapped.most_common())
     report.actor_uses = sum(amap.uses.values())
-    if source == "acled":
-        from geoclaims import acled
+    from geoclaims import acled  # the event types the file holds (an export may be filtered)
 
-        report.event_types = acled.event_type_counts(kept)
+    report.event_types = acled.event_type_counts(kept)
     events = _to_events(kept, name)
     report.rows_kept = len(events)
     report.rows_returned = len(events)
