@@ -89,8 +89,8 @@ def test_api_json_with_string_values_and_bare_list(tmp_path, export):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('{"status": 403, "success": false, "error": "Access denied"}', "reported an error: "
-         "Access denied"),
+        ('{"status": 403, "success": false, "error": "Access denied"}',
+         "reported an error: Access denied"),
         ('{"status": 200, "success": true, "data": []}', "holds no events"),
         ('{"status": 200, "success": true}', "without a 'data' list"),
         ('{"data": [1, 2]}', "row 1"),
@@ -173,7 +173,7 @@ def test_comparable_events(export):
     assert set(types) <= set(acled.VIOLENT_TYPES) and (ev["deaths_best"] >= 1).all()
     n_other = sum(export.report.event_types[t] for t in ("Protests", "Riots",
                                                           "Strategic developments"))  # fmt: skip
-    assert list(removed.values())[0] == n_other
+    assert next(iter(removed.values())) == n_other
     assert len(ev) + sum(removed.values()) == len(export.events)
     every, removed2 = acled.comparable_events(export.events, fatal_only=False)
     assert len(every) == len(export.events) - n_other and len(removed2) == 1
