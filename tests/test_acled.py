@@ -213,3 +213,20 @@ def test_affiliate_variant_on_the_export(export):
     assert moved.sum() > 0
     assert (export.events.loc[moved, "side_a"] == "Khalid ibn al Walid Army").all()
     assert apart["is_affiliate"].sum() == moved.sum()
+
+
+@pytest.mark.notebooks
+def test_notebook_08_with_an_acled_export(tmp_path, monkeypatch):
+    """Notebook 08's ACLED part runs on the synthetic export (the suite runs it without too)."""
+    from geoclaims import build
+
+    monkeypatch.setenv("ACLED_EXPORT", str(S.EXPORT))
+    monkeypatch.setenv("GEOCLAIMS_FIGURES", str(tmp_path / "figures"))
+    monkeypatch.setenv("GEOCLAIMS_OUTPUTS", str(tmp_path / "outputs"))
+    nb = HERE.parent / "notebooks" / "08_two_sources.ipynb"
+    executed = json.loads(build.execute(nb, tmp_path / "executed").read_text())
+    cells = [c for c in executed["cells"] if c["cell_type"] == "code"]
+    assert not [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+    text = json.dumps([c.get("outputs", []) for c in cells])
+    assert "left `unknown`: **1.3%**" in text and "Invented Workers Group" in text
+    assert "No ACLED export loaded" not in text

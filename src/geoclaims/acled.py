@@ -411,7 +411,7 @@ def compare_sources(frames: Mapping[str, pd.DataFrame], *, isis_only: bool = Fal
             "last_day": ev["date_start"].max() if len(ev) else pd.NaT,
             "isis_events": int(ev["isis"].fillna(False).astype(bool).sum()),
             "deaths_best": int(pd.to_numeric(ev["deaths_best"], errors="coerce").fillna(0).sum()),
-            "events_no_death": int((pd.to_numeric(ev["deaths_best"], errors="coerce")
+            "events_best_deaths_0": int((pd.to_numeric(ev["deaths_best"], errors="coerce")
                                     .fillna(0) < 1).sum()),
             "exact_location_share": float((ev["loc_precision"] == 1).mean()) if len(ev) else 0.0,
             "exact_day_share": float((ev["date_precision"] == 1).mean()) if len(ev) else 0.0,
