@@ -230,3 +230,13 @@ def test_notebook_08_with_an_acled_export(tmp_path, monkeypatch):
     text = json.dumps([c.get("outputs", []) for c in cells])
     assert "left `unknown`: **1.3%**" in text and "Invented Workers Group" in text
     assert "No ACLED export loaded" not in text
+
+
+def test_claim_type_warnings_for_the_registry(tmp_path):
+    from geoclaims import claims
+
+    registry = claims.load_registry().claims
+    assert acled.claim_type_warnings(registry, acled.EVENT_TYPES) == {}
+    warn = acled.claim_type_warnings(registry, ["Battles"], "battles.csv")
+    assert sorted(warn) == sorted(c.id for c in registry)
+    assert all(w.startswith(f"{cid}: battles.csv holds no") for cid, w in warn.items())

@@ -349,6 +349,20 @@ def missing_types_warning(claim_id: str, missing: Iterable[str], present: Iterab
             "Violence against civilians)")
 
 
+def claim_type_warnings(claims: Iterable, present: Iterable[str],
+                        file: str = "the ACLED file") -> dict[str, str]:  # fmt: skip
+    """For each registered claim (objects with ``id`` and ``test["kind"]``, e.g.
+    ``claims.load_registry().claims``) whose test needs event types the file lacks: its warning.
+    Claims missing from the result can be tested on the file."""
+    present = list(present)
+    out = {}
+    for claim in claims:
+        missing = missing_event_types(needed_event_types(claim.test["kind"]), present)
+        if missing:
+            out[claim.id] = missing_types_warning(claim.id, missing, present, file)
+    return out
+
+
 def comparable_events(ev: pd.DataFrame, *, fatal_only: bool = True) -> tuple[pd.DataFrame, dict]:
     """ACLED events coded closest to UCDP GED: the political-violence types
     (:data:`VIOLENT_TYPES`) and, with ``fatal_only``, at least one reported death (UCDP's
