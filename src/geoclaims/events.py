@@ -597,7 +597,9 @@ def _cache_meta(sha: str, dataset: str) -> dict:
 def _code_sha256() -> str:
     """sha256 of the loader's own code, so a changed loader never reads an old cache."""
     digest = hashlib.sha256()
-    for module in (__file__, actors.__file__):
+    from geoclaims import acled  # reads the API's JSON and counts event types for the loader
+
+    for module in (__file__, actors.__file__, acled.__file__):
         digest.update(Path(module).read_bytes())
     return digest.hexdigest()
 
