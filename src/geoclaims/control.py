@@ -1727,7 +1727,11 @@ def load_checks(path: Path | str | None = None) -> pd.DataFrame:
     (alternatives joined by ``|``), a source_url that is not http(s)."""
     path = Path(path) if path else paths.DATA / CHECKS_FILE
     if not path.exists():
-        raise ChecksMissing(f"{path}: the control check set is not there (expected a CSV with "
+        try:
+            shown = path.resolve().relative_to(paths.ROOT.resolve())
+        except ValueError:
+            shown = path
+        raise ChecksMissing(f"{shown}: the control check set is not there (expected a CSV with "
                             f"columns {','.join(CHECK_COLUMNS)})")
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
