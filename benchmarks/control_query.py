@@ -30,7 +30,6 @@ import subprocess
 import sys
 import time
 
-
 CPU: dict[str, float] = {}
 
 
@@ -57,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     py = sys.executable
     query = [py, "-m", "geoclaims.cli", "control", "--date", args.date, "--at", args.at]
     lat, lon = args.at.split(",")
-    full = [py, "-c", "from geoclaims import control; l = control.default_ledger(); "
-            f"print(control.controller_at({lat}, {lon}, '{args.date}', ledger=l)['controller'])"]
+    full = [py, "-c", ("from geoclaims import control; l = control.default_ledger(); "
+            f"print(control.controller_at({lat}, {lon}, '{args.date}', ledger=l)['controller'])")]
     t0 = time.perf_counter()
     subprocess.run(query, check=True, stdout=subprocess.DEVNULL)  # writes the cache if missing
     t_first = time.perf_counter() - t0

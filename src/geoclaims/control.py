@@ -621,13 +621,17 @@ def _labels(atoms: Atoms, pmap: dict, zmap: dict) -> tuple[np.ndarray, np.ndarra
     """Controller, ledger row and active zone ('' if none) of every atom on one interval: the
     last active zone containing the atom wins, else the atom's anchor
     (:func:`geoclaims.control_query.labels_of`)."""
-    return control_query.labels_of(atoms.frame["place_id"], atoms.frame["zones"], pmap, zmap)
+    if "place_list" not in atoms.extra:  # plain lists: iterating the columns costs more
+        atoms.extra["place_list"] = atoms.frame["place_id"].tolist()
+        atoms.extra["zone_list"] = atoms.frame["zones"].tolist()
+    return control_query.labels_of(atoms.extra["place_list"], atoms.extra["zone_list"], pmap,
+                                   zmap)
 
 
 def _atom_extra(ledger: Ledger, atoms: Atoms) -> dict[str, np.ndarray]:
     """Per atom: its anchor's metric coordinates (``ax``, ``ay``) and bank (``bank``: 0 east,
     1 west); per shared edge segment: its length (``seg_len``, metres). Cached on ``atoms``."""
-    if "ax" not in atoms.extra:
+    if "seg_len" not in atoms.extra:
         a = ledger.anchors.set_index("place_id").loc[atoms.frame["place_id"]]
         atoms.extra.update(
             ax=shapely.get_x(a.geometry.values), ay=shapely.get_y(a.geometry.values),

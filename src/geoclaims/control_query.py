@@ -50,15 +50,19 @@ def labels_of(place_ids, zones, pmap: dict, zmap: dict) -> tuple[np.ndarray, np.
     the last active zone containing the atom (``zones[i]``: its zone ids in ledger order)
     wins, else the atom's anchor ``place_ids[i]``. ``pmap``/``zmap``: id -> (controller,
     row_id) of the rows valid on the day."""
-    ctrl, rows, zone = [], [], []
-    for pid, zids in zip(place_ids, zones):
-        active = [z for z in zids if z in zmap]
-        c, r = zmap[active[-1]] if active else pmap[pid]
-        ctrl.append(c)
-        rows.append(r)
-        zone.append(active[-1] if active else "")
-    return (np.array(ctrl, dtype=object), np.array(rows, dtype=object),
-            np.array(zone, dtype=object))
+    got = [pmap[pid] for pid in place_ids]
+    zone = [""] * len(got)
+    if zmap:
+        for i, zids in enumerate(zones):
+            if zids:
+                active = [z for z in zids if z in zmap]
+                if active:
+                    got[i], zone[i] = zmap[active[-1]], active[-1]
+    ctrl = np.empty(len(got), dtype=object)
+    rows = np.empty(len(got), dtype=object)
+    ctrl[:] = [g[0] for g in got]
+    rows[:] = [g[1] for g in got]
+    return ctrl, rows, np.array(zone, dtype=object)
 
 
 def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
