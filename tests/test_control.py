@@ -506,6 +506,9 @@ def test_cli_gpkg(tmp_path):
     (["--date", "2015-01-01", "--at", "35,40"], "outside the ledger span"),
     (["--date", "2019-02-01", "--at", "north"], "LAT,LON"),
     (["--date", "2019-02-01", "--format", "shp"], "geojson or gpkg"),
+    (["--date", "2019-02-01", "--coverage", "--at", "35,40"], "exactly one of"),
+    (["--at", "35,40"], "need --date"),
+    (["--date", "2019-02-01", "--at", "95,40"], "not a latitude,longitude pair"),
 ])
 def test_cli_errors(args, words):
     res = CliRunner().invoke(app, ["control", *args])

@@ -737,7 +737,9 @@ def controller_at(lat: float, lon: float, date, *, ledger: Ledger | None = None)
     row_ids = [r for r in str(res["control_rows"].iloc[0]).split(";") if r]
     rows = ledger.rows[ledger.rows["row_id"].isin(row_ids)]
     return {"controller": res["controller"].iloc[0], "dist_other_km": res["dist_other_km"].iloc[0],
-            "us_held": bool(res["us_held"].iloc[0]), "rows": rows}
+            "us_held": bool(res["us_held"].iloc[0]), "rows": rows,
+            "anchor_km": res["anchor_km"].iloc[0],
+            "enclosed_pocket": bool(res["enclosed_pocket"].iloc[0])}
 
 
 # --------------------------------------------------------------------------------------------
