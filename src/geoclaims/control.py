@@ -56,6 +56,26 @@ the nearest zone of another controller are measured in :data:`METRIC_CRS` to the
 with lists of candidate segments, exact point-to-segment distances in numpy, an STRtree nearest
 query for what the lists leave). The result equals a plain shapely distance up to floating-point
 rounding (well under 1 mm). There is no Python loop over events.
+
+Border tolerance, anchors, pockets
+----------------------------------
+A point up to :data:`BORDER_TOLERANCE_KM` outside Syria's outline (border towns lie a few hundred
+metres outside the 1:10m line) takes the atom nearest to it; points further out are 'unknown'.
+Both are counted in the :class:`ClassifyReport`. An anchor outside the outline (Kobani, Tall
+Abyad) belongs to the nearer bank. :func:`classify` also returns ``anchor_km`` (distance to the
+ledger place whose cell decided; 0 inside a curated zone) and ``enclosed_pocket`` (IS-held
+ground whose whole land boundary is with US-held zones, the border and the Euphrates closing it:
+:func:`enclosed_pockets`).
+
+Accuracy tools
+--------------
+:func:`coverage` measures, per quarter, the share of UCDP events within
+:data:`ANCHOR_NEAR_KM` of an anchor valid on their date and the largest distance from a
+populated place to an anchor; :func:`run_checks` runs the independent check set
+``data/control_checks.csv`` (:func:`load_checks`) and reports the match rate and every failing
+row. Point queries for the command line are answered by :mod:`geoclaims.control_query` from a
+cache of the built cells (:func:`write_query_cache`); place coordinates come from a small cache
+instead of the GeoNames gazetteer (:func:`_place_point`).
 """
 
 from __future__ import annotations
@@ -65,6 +85,7 @@ import datetime as dt
 import functools
 import itertools
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -390,7 +411,7 @@ def _save_place_points() -> None:
         path = _POINTS["path"]
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps(_POINTS["data"], ensure_ascii=False, sort_keys=True),
                            encoding="utf-8")
             tmp.replace(path)

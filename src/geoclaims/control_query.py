@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,7 +188,7 @@ def write(path: Path, sets: list[dict], names: dict[str, str]) -> Path:
         for c in ("seg", "seg_a", "seg_b", "ax", "ay", "bank"):
             arrays[f"{k}_{c}"] = np.asarray(s[c])
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # concurrent writers do not collide
     np.savez(tmp, **arrays)
     tmp.replace(path)
     return path
