@@ -227,7 +227,8 @@ def test_classify_columns_unknowns_and_report(ledger):
         ("f", 35.9528, 39.0079, None),  # no date
     ])
     out = control.classify(ev, ledger=ledger)
-    assert list(out.columns[-4:]) == ["controller", "control_rows", "dist_other_km", "us_held"]
+    assert list(out.columns[-6:]) == ["controller", "control_rows", "dist_other_km", "us_held",
+                                      "anchor_km", "enclosed_pocket"]
     assert list(out["controller"]) == ["syrian_government", "us_coalition", "isis",
                                        "unknown", "unknown", "unknown"]
     assert list(out["us_held"]) == [False, True, False, False, False, False]
@@ -264,8 +265,16 @@ def test_classify_agrees_with_control_at_per_date(ledger):
         z = control.control_at(d.date(), ledger=ledger)
         hit = z[z.contains(p)]["controller"]
         expect.append(hit.iloc[0] if len(hit) else "unknown")
-    agree = np.mean(np.array(expect, dtype=object) == out["controller"].to_numpy())
+    expect = np.array(expect, dtype=object)
+    got = out["controller"].to_numpy(dtype=object)
+    inside = expect != "unknown"
+    agree = np.mean(expect[inside] == got[inside])
     assert agree == 1.0, f"classify and control_at disagree on {1 - agree:.1%} of events"
+    # outside the zones: within the border tolerance the nearest zone, further out unknown
+    out_km = gpd.GeoSeries(ev.geometry[~inside], crs=4326).to_crs(control.METRIC_CRS).distance(
+        control.syria_metric()).to_numpy() / 1000
+    assert ((got[~inside] != "unknown") == (out_km <= control.BORDER_TOLERANCE_KM)).all()
+    assert (~inside).sum() > 10
 
 
 def test_classify_uses_intervals_not_dates(ledger):
@@ -339,6 +348,8 @@ def _classify_reference(ledger, ev, us_held=control.US_HELD_DEFAULT):
     n = len(ev)
     ctrl = np.full(n, control.UNKNOWN, dtype=object)
     rows = np.full(n, "", dtype=object)
+    anchor_km = np.full(n, np.nan)
+    enclosed = np.zeros(n, dtype=bool)
     for d in ev["date_start"].dropna().unique():
         if not control.SPAN_START <= d.date() <= control.SPAN_END:
             continue
@@ -347,13 +358,34 @@ def _classify_reference(ledger, ev, us_held=control.US_HELD_DEFAULT):
         left = gpd.GeoDataFrame(geometry=ev.geometry.to_numpy()[sel], crs=control.WGS84)
         j = gpd.sjoin(left, cells, how="inner", predicate="intersects")
         j = j[~j.index.duplicated(keep="first")]
-        ctrl[sel[j.index.to_numpy()]] = j["controller"].to_numpy(dtype=object)
-        rows[sel[j.index.to_numpy()]] = j["row_id"].to_numpy(dtype=object)
+        # border tolerance: the rest, if within 5 km of a cell, take the nearest cell
+        geo = left.geometry
+        rest = left[~left.index.isin(j.index) & ~geo.isna() & ~geo.is_empty]
+        near = gpd.sjoin_nearest(rest.to_crs(control.METRIC_CRS), cells.to_crs(control.METRIC_CRS),
+                                 how="inner", max_distance=control.BORDER_TOLERANCE_KM * 1000)
+        near = near[~near.index.duplicated(keep="first")]
+        j = pd.concat([pd.DataFrame(j.drop(columns="geometry")),
+                       pd.DataFrame(near.drop(columns="geometry"))])
+        at = sel[j.index.to_numpy()]
+        ctrl[at] = j["controller"].to_numpy(dtype=object)
+        rows[at] = j["row_id"].to_numpy(dtype=object)
+        # anchor_km: to the cell's place (0 where a curated zone decided)
+        anchors = ledger.anchors.set_index("place_id").geometry
+        pm = gpd.GeoSeries(ev.geometry.to_numpy()[at], crs=control.WGS84).to_crs(
+            control.METRIC_CRS).to_numpy()
+        dist = shapely.distance(pm, anchors.loc[j["place_id"]].to_numpy()) / 1000
+        anchor_km[at] = np.where(j["zone_id"].to_numpy(dtype=object) != "", 0.0, dist)
+        pockets = control.enclosed_pockets(d.date(), ledger=ledger, us_held=us_held)
+        encl = shapely.union_all(pockets.loc[pockets["enclosed"], "geometry"].to_numpy())
+        inside = shapely.within(cells.geometry.representative_point().to_numpy(), encl)
+        enclosed[at] = inside[j["index_right"].to_numpy()] & (j["controller"] == "isis").to_numpy()
     out = ev.copy()
     out["controller"] = ctrl
     out["control_rows"] = rows
     out["dist_other_km"] = _reference_dist_km(ledger, ev, ctrl)
     out["us_held"] = np.isin(ctrl, list(us_held))
+    out["anchor_km"] = anchor_km
+    out["enclosed_pocket"] = enclosed
     return out
 
 
@@ -391,14 +423,17 @@ def test_classify_equals_a_per_date_sjoin_reference(ledger):
     ev.loc[ev.index[:2], "date_start"] = pd.Timestamp("2018-03-01")
     got = control.classify(ev, ledger=ledger)
     want = _classify_reference(ledger, ev)
-    pd.testing.assert_frame_equal(got.drop(columns="dist_other_km"),
-                                  want.drop(columns="dist_other_km"), check_exact=True)
-    g, w = got["dist_other_km"].to_numpy(), want["dist_other_km"].to_numpy()
-    assert np.array_equal(np.isnan(g), np.isnan(w))
-    assert np.nanmax(np.abs(g - w)) < 1e-6  # km, i.e. 1 mm
+    pd.testing.assert_frame_equal(got.drop(columns=["dist_other_km", "anchor_km"]),
+                                  want.drop(columns=["dist_other_km", "anchor_km"]),
+                                  check_exact=True)
+    for col in ("dist_other_km", "anchor_km"):
+        g, w = got[col].to_numpy(), want[col].to_numpy()
+        assert np.array_equal(np.isnan(g), np.isnan(w)), col
+        assert np.nanmax(np.abs(g - w)) < 1e-6, col  # km, i.e. 1 mm
     # the sample reaches every path: shared edges, outside, undated, out of span
     rep = got.attrs["control_report"]
     assert rep.outside_zones > 100 and rep.no_date == 1 and rep.outside_span > 20
+    assert rep.border_snapped > 10 and got["enclosed_pocket"].sum() > 0
     assert (got["controller"] == control.UNKNOWN).sum() == (
         rep.outside_zones + rep.no_date + rep.outside_span)
     assert rep.by_controller == want["controller"].value_counts().to_dict()
@@ -471,6 +506,9 @@ def test_cli_gpkg(tmp_path):
     (["--date", "2015-01-01", "--at", "35,40"], "outside the ledger span"),
     (["--date", "2019-02-01", "--at", "north"], "LAT,LON"),
     (["--date", "2019-02-01", "--format", "shp"], "geojson or gpkg"),
+    (["--date", "2019-02-01", "--coverage", "--at", "35,40"], "exactly one of"),
+    (["--at", "35,40"], "need --date"),
+    (["--date", "2019-02-01", "--at", "95,40"], "not a latitude,longitude pair"),
 ])
 def test_cli_errors(args, words):
     res = CliRunner().invoke(app, ["control", *args])

@@ -149,24 +149,52 @@ def events_cmd(
 
 @app.command("control")
 def control_cmd(
-    date: str = typer.Option(..., "--date", help="Date YYYY-MM-DD (2016-01-01..2019-11-30)."),
+    date: str | None = typer.Option(
+        None, "--date", help="Date YYYY-MM-DD (2016-01-01..2019-11-30); needed with --format "
+        "and --at, the default date with --points."),
     fmt: str | None = typer.Option(None, "--format", help="geojson or gpkg: write the zones."),
     out: str | None = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
     at: str | None = typer.Option(None, "--at", help="LAT,LON: print the controller there."),
+    points: str | None = typer.Option(
+        None, "--points", help="FILE.csv with columns lat,lon[,date][,label]: the controller at "
+        "each point (CSV to stdout or -o; rows without a date use --date)."),
+    coverage: bool = typer.Option(
+        False, "--coverage", help="Print the ledger's coverage: per quarter, the share of UCDP "
+        "events within 15 km of a valid anchor, and the largest populated-place gap."),
 ) -> None:
-    """Zones of control on a date (property 'controller'), or the controller at one point with
-    the ledger rows behind it."""
+    """Zones of control on a date (property 'controller'), the controller at one point with the
+    ledger rows behind it (--at), at many points (--points), or the ledger's coverage."""
+    from geoclaims import control_query
+
+    if sum(x is not None for x in (fmt, at, points)) + coverage != 1:
+        fail("give exactly one of --format geojson|gpkg, --at LAT,LON, --points FILE.csv or "
+             "--coverage")
+    if date is None and (fmt is not None or at is not None):
+        fail("--format and --at need --date YYYY-MM-DD")
+    if at is not None:  # fast path: numpy, shapely and pyproj only (no pandas, no gazetteer)
+        try:
+            lat, lon = (float(v) for v in at.split(","))
+        except ValueError:
+            fail(f"--at must be LAT,LON in decimal degrees, not {at!r}")
+        try:
+            text = control_query.quick_describe(lat, lon, date)
+        except (ValueError, FileNotFoundError) as exc:
+            fail(str(exc))
+        if text is not None:
+            typer.echo(text)
+            return
     from geoclaims import control
 
-    if (fmt is None) == (at is None):
-        fail("give exactly one of --format geojson|gpkg or --at LAT,LON")
     try:
         if at is not None:
-            try:
-                lat, lon = (float(v) for v in at.split(","))
-            except ValueError:
-                fail(f"--at must be LAT,LON in decimal degrees, not {at!r}")
             typer.echo(control.describe_point(lat, lon, date))
+            return
+        if coverage:
+            typer.echo(control.coverage_text(control.coverage()))
+            return
+        if points is not None:
+            text = control.classify_points(points, date, out)
+            emit(text, f"wrote the controller at the points of {points} to {out}")
             return
         if fmt not in ("geojson", "gpkg"):
             fail(f"--format must be geojson or gpkg, not {fmt!r}")

