@@ -920,3 +920,117 @@ def mentions_by_place(mentions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry",
                            crs="EPSG:4326")
     return out.sort_values(["kind", "n"], ascending=[True, False], ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------
+# held-out evaluation (tests/fixtures/heldout/: texts, gold.csv)
+# --------------------------------------------------------------------------------------------
+
+#: An Arabic-script name counts as found when located within this distance (km) of the gold.
+ARABIC_FOUND_KM = {"town": 25.0, "region": 100.0, "country": float("inf")}
+
+
+def evaluate_heldout(folder: str | Path, *, gold_file: str = "gold.csv") -> dict:
+    """Geoparse every text of ``folder`` named in its ``gold.csv`` and score the result.
+
+    Returns a dict: ``mentions`` (gold count), ``predicted``, mention ``precision`` / ``recall``
+    (equal spans), ``strict_precision`` / ``strict_recall`` (equal spans and place id, over gold
+    rows that have an id), ``median_km_town`` / ``median_km_region`` (matched mentions with
+    coordinates), ``not_located`` (matched gold locations the parser gave no coordinates),
+    ``arabic_found`` / ``arabic_total`` / ``arabic_rate``, and the lists ``misses`` (gold spans
+    not found), ``false_positives`` (predicted spans not in the gold), ``wrong_place`` (matched,
+    but further than the Arabic-name tolerance or a different id) as dicts."""
+    import statistics
+
+    import pandas as pd
+
+    from geoclaims import regions
+
+    folder = Path(folder)
+    gold = pd.read_csv(folder / gold_file, dtype={"place_id": str, "text": str},
+                       keep_default_na=False)
+    for col in ("file", "start", "end", "text", "place_id", "kind", "lat", "lon"):
+        if col not in gold.columns:
+            raise PlacesError(f"{folder / gold_file}: column '{col}' is missing")
+    out: dict = {"files": 0, "mentions": len(gold), "predicted": 0, "misses": [],
+                 "false_positives": [], "wrong_place": []}
+    tp = strict_tp = strict_n = strict_pred = 0
+    errs: dict[str, list[float]] = {"town": [], "region": []}
+    not_located = 0
+    ar_found = ar_total = 0
+    for fname, g in gold.groupby("file", sort=True):
+        out["files"] += 1
+        parsed = parse(folder / fname)
+        pred = {(r["start"], r["end"]): r for r in parsed.rows}
+        out["predicted"] += len(pred)
+        want = {(int(r.start), int(r.end)): r for r in g.itertuples()}
+        for key, r in pred.items():
+            if key not in want:
+                out["false_positives"].append({"file": fname, "text": r["text"],
+                                               "start": key[0], "place_id": r["place_id"]})
+        for key, w in want.items():
+            arabic = gz.is_arabic(w.text)
+            ar_total += arabic
+            if w.place_id:
+                strict_n += 1
+            p = pred.get(key)
+            if p is None:
+                out["misses"].append({"file": fname, "text": w.text, "start": key[0],
+                                      "kind": w.kind, "place_id": w.place_id})
+                continue
+            tp += 1
+            if w.place_id and p["place_id"] == w.place_id:
+                strict_tp += 1
+            if w.lat == "" or w.status == "metonym":
+                ar_found += arabic
+                continue
+            if p["lat"] is None or (isinstance(p["lat"], float) and math.isnan(p["lat"])):
+                not_located += 1
+                out["wrong_place"].append({"file": fname, "text": w.text, "start": key[0],
+                                           "got": p["place_id"] or p["status"], "km": None})
+                continue
+            km = regions.distance_km(float(w.lat), float(w.lon), p["lat"], p["lon"])
+            if w.kind in errs:
+                errs[w.kind].append(km)
+            ok = km <= ARABIC_FOUND_KM.get(w.kind, 100.0)
+            ar_found += arabic and ok
+            if not ok:
+                out["wrong_place"].append({"file": fname, "text": w.text, "start": key[0],
+                                           "got": p["place_id"], "km": round(km, 1)})
+        strict_pred += sum(1 for k, r in pred.items() if k in want and want[k].place_id)
+    n_pred = out["predicted"]
+    out.update(
+        precision=tp / n_pred if n_pred else 0.0, recall=tp / len(gold) if len(gold) else 0.0,
+        strict_precision=strict_tp / strict_pred if strict_pred else 0.0,
+        strict_recall=strict_tp / strict_n if strict_n else 0.0,
+        median_km_town=statistics.median(errs["town"]) if errs["town"] else None,
+        median_km_region=statistics.median(errs["region"]) if errs["region"] else None,
+        n_town=len(errs["town"]), n_region=len(errs["region"]), not_located=not_located,
+        arabic_found=int(ar_found), arabic_total=int(ar_total),
+        arabic_rate=ar_found / ar_total if ar_total else None,
+    )
+    return out
+
+
+def heldout_report(result: dict) -> str:
+    """The figures of :func:`evaluate_heldout` as text, every miss and false positive listed."""
+
+    def f(x, fmt="{:.2f}"):
+        return "n/a" if x is None else fmt.format(x)
+
+    lines = [
+        (f"held-out: {result['files']} texts, {result['mentions']} gold mentions, "
+         f"{result['predicted']} predicted"),
+        (f"mention precision {f(result['precision'])}, recall {f(result['recall'])} "
+         f"(strict span + id: precision {f(result['strict_precision'])}, recall "
+         f"{f(result['strict_recall'])})"),
+        (f"median error: towns {f(result['median_km_town'], '{:.1f}')} km "
+         f"(n={result['n_town']}), regions {f(result['median_km_region'], '{:.1f}')} km "
+         f"(n={result['n_region']}); matched but not located: {result['not_located']}"),
+        (f"Arabic-script names found: {result['arabic_found']} of {result['arabic_total']} "
+         f"({f(result['arabic_rate'])})"),
+    ]
+    for what in ("misses", "false_positives", "wrong_place"):
+        lines.append(f"{what.replace('_', ' ')} ({len(result[what])}):")
+        lines += [f"  {d}" for d in result[what]]
+    return "\n".join(lines)
