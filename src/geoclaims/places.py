@@ -177,7 +177,7 @@ class _Cand:
 # matching
 # --------------------------------------------------------------------------------------------
 
-_TOKEN_RX = re.compile(r"[^\W_]+", re.UNICODE)
+_TOKEN_RX = gz.TOKEN_RX
 
 
 def _mark(mask: bytearray, s: int, e: int) -> None:
@@ -402,6 +402,11 @@ def _as_article(source) -> article_mod.Article:
 # --------------------------------------------------------------------------------------------
 
 
+def _dir_key(word: str) -> str:
+    """A direction word without case, hyphens or spaces ("North-East", "northeast")."""
+    return re.sub(r"[\s\-‐‑]+", "", word.lower())
+
+
 @functools.lru_cache(maxsize=1)
 def _direction_rx() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, dict[str, str]]:
     """(words before a name, French words before a name, words after it, rural words before it,
@@ -411,11 +416,11 @@ def _direction_rx() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, dic
     code_of: dict[str, str] = {}
     for code, words in (d.get("en") or {}).items():
         for w in words:
-            code_of[str(w).lower()] = str(code)
+            code_of[_dir_key(str(w))] = str(code)
     fr_words = []
     for code, words in (d.get("fr") or {}).items():
         for w in words:
-            code_of[str(w).lower()] = str(code)
+            code_of[_dir_key(str(w))] = str(code)
             fr_words.append(str(w))
 
     def alt(words):
@@ -435,7 +440,9 @@ def _direction_rx() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, dic
         re.IGNORECASE)
     fr_before = re.compile(
         rf"(?:\b(?:l['’]\s*|le\s+|au\s+|du\s+|dans\s+le\s+)(?P<dir>{fr})\s+"
-        rf"(?:de\s+la\s+|de\s+l['’]\s*|du\s+|de\s+|d['’]\s*)(?:(?P<rural>campagne)\s+d['’e]\s*)?)$",
+        rf"(?:de\s+la\s+|de\s+l['’]\s*|du\s+|de\s+|d['’]\s*)"
+        rf"(?:(?:gouvernorat|province|région|district)\s+(?:de\s+la\s+|de\s+l['’]\s*|du\s+|de\s+|d['’]\s*))?"
+        rf"(?:(?P<rural>campagne)\s+d['’e]\s*)?)$",
         re.IGNORECASE)
     after = re.compile(rf"^(?:['’]s)?\s+(?P<rural>{rural_after})\b", re.IGNORECASE)
     rural_only = re.compile(rf"\b(?P<rural>{rural_before})\s+$", re.IGNORECASE)
@@ -493,10 +500,7 @@ def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> lis
         start, end = c.start, c.end
         rural = False
         if m:
-            word = (m.group("dir") or m.group("dir2") or "").lower()
-            word = re.sub(r"[\s‐‑]+", "-", word)
-            code = code_of.get(word) or code_of.get(word.replace("-", "")) or \
-                code_of.get(word.replace("-", " "))
+            code = code_of.get(_dir_key(m.group("dir") or m.group("dir2") or ""))
             if code is None:
                 continue
             start = c.start - (len(window) - m.start("dir" if m.group("dir") else "dir2"))
@@ -507,6 +511,11 @@ def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> lis
         if ma:
             rural = True
             end = c.end + ma.end()
+        if m and re.search(r"\b(?:gouvernorat|province)\b", m.group(0), re.IGNORECASE) \
+                and place.kind == "point" and place.lat is not None:
+            gov = gz.governorate_of(place.lat, place.lon)
+            if gov is not None:
+                place = gov
         if start == c.start and end == c.end:
             continue
         based = _base_for_direction(place, rural)
@@ -641,6 +650,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
                 _ends_with_cue(before, r.locative_before)
                 or _starts_with_cue(after, r.locative_after)
                 or _coordinated_with_location(text, c.start, rows)
+                or _followed_by_own_country(text, c.end, place, g)
             ):
                 status = "metonym"
             row.update(
@@ -663,6 +673,26 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
                   **{f"status_{k}": v for k, v in sorted(counts.items())})
     log.info("geoparse %s: %s", art.name, report)
     return Parsed(rows, report, art.name, art.sha256, list(art.warnings))
+
+
+def _followed_by_own_country(text: str, end: int, place: gz.Place, g: gz.Gazetteer) -> bool:
+    """"Baghdad, Iraq": a capital followed by a comma and its own country is the city."""
+    m = re.match(r"\s*,\s*([^\W\d_]+(?:[ \-][^\W\d_]+)?)", text[end:end + 40])
+    if not m:
+        return False
+    return gz.normalize(m.group(1)) in _country_keys().get(place.capital_of, set())
+
+
+@functools.lru_cache(maxsize=1)
+def _country_keys() -> dict[str, set[str]]:
+    keys: dict[str, set[str]] = {}
+    g = gz.gazetteer()
+    for key, entries in g.by_key.items():
+        for e in entries:
+            p = g.places[e.place_id]
+            if p.feature == "country" and p.country:
+                keys.setdefault(p.country, set()).add(key)
+    return keys
 
 
 _PLURAL_ADMIN1 = re.compile(r"^\s*(?:,|and|et|or|ou)\s+(?:[\w’'\-]+\s+){1,3}?"
