@@ -26,12 +26,18 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import NamedTuple
-
-from shapely.geometry import Point
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from geoclaims import paths
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+
+def Point(x: float, y: float):
+    from shapely.geometry import Point as _Point
+
+    return _Point(x, y)
 
 #: Countries (ISO 3166 alpha-2) whose GeoNames cities500 places are in the gazetteer.
 COUNTRIES: tuple[str, ...] = ("SY", "IQ", "JO", "LB", "TR", "IL", "PS")
@@ -61,6 +67,29 @@ class GazetteerError(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class _LazyGeometry:
+    """A dataclass field holding a shapely geometry, kept as WKB bytes in the disk cache and
+    decoded on first use, so that a command that never touches a geometry (``geoclaims places
+    --format csv``) does not import shapely at all."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj, owner=None) -> Any:
+        if obj is None:
+            return None  # the dataclass default
+        value = obj.__dict__.get(self.slot)
+        if isinstance(value, bytes):
+            import shapely
+
+            value = shapely.from_wkb(value)
+            obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True)
 class Place:
     """One gazetteer entry (the agreed interface: id, name, kind, lat, lon, geometry,
@@ -83,6 +112,23 @@ class Place:
     def precision(self) -> float | str:
         """km radius for points, ``"region"`` for lines and polygons."""
         return self.precision_km if self.precision_km is not None else "region"
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        geom = state.get("_geometry")
+        if geom is not None and not isinstance(geom, bytes):
+            import shapely
+
+            state["_geometry"] = shapely.to_wkb(geom)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+
+_geometry_slot = _LazyGeometry()
+_geometry_slot.__set_name__(Place, "geometry")
+Place.geometry = _geometry_slot  # after the dataclass is made: None stays the default
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,6 +264,35 @@ class Entry(NamedTuple):
     n_tokens: int
 
 
+class _Index(dict):
+    """Names by key: lists of :class:`Entry`. Pickled as plain tuples, which load several times
+    faster than 50,000 named tuples; each list is rebuilt on first use of its key."""
+
+    def _entries(self, key, value):
+        if type(value) is tuple:
+            value = [Entry._make(t) for t in value]
+            dict.__setitem__(self, key, value)
+        return value
+
+    def get(self, key, default=None):
+        value = dict.get(self, key)
+        return default if value is None else self._entries(key, value)
+
+    def __getitem__(self, key):
+        return self._entries(key, dict.__getitem__(self, key))
+
+    def values(self):
+        return [self[k] for k in self]
+
+    def items(self):
+        return [(k, self[k]) for k in self]
+
+    def __reduce__(self):
+        raw = {k: v if type(v) is tuple else tuple(tuple(e) for e in v)
+               for k, v in dict.items(self)}
+        return (_Index, (raw,))
+
+
 @dataclass
 class Gazetteer:
     """The built gazetteer: places by id and names by :func:`normalize` key."""
@@ -335,7 +410,7 @@ def build(acled_file=None) -> Gazetteer:
             source=f"GeoNames {c['geonameid']} ({GEONAMES_CREDIT})", country=c["countrycode"],
             feature="populated place", population=pop, capital_of=capital_of,
         )
-        for n in {c["name"], *c.get("alternatenames", [])}:
+        for n in sorted({c["name"], *c.get("alternatenames", [])}):  # sorted: stable ids
             if _useful_geonames_name(n):
                 names.append((pid, n, "capital" if capital_of else "geonames"))
             else:
@@ -439,7 +514,7 @@ def build(acled_file=None) -> Gazetteer:
         max_tokens = max(max_tokens, n)
         by_key[key].append(Entry(pid, variant, TIER[kind], rule, n))
     report["keys"] = len(by_key)
-    return Gazetteer(places, dict(by_key), max_tokens, dict(report), common)
+    return Gazetteer(places, _Index(by_key), max_tokens, dict(report), common)
 
 
 # --------------------------------------------------------------------------------------------
@@ -799,7 +874,7 @@ def directional(place_id: str) -> Place:
         what = f"surroundings of {base.name}"
     if code == "c":
         geom = affinity.scale(area, float(prm["central_scale"]), float(prm["central_scale"]),
-                              origin=Point(origin)).intersection(area)
+                              origin=Point(*origin)).intersection(area)
     elif code == "all":
         geom = area
     else:

@@ -451,7 +451,7 @@ def _direction_rx() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, dic
 
 def _base_for_direction(place: gz.Place, rural: bool) -> tuple[str, str] | None:
     """(mode, base id) for a direction or countryside word applied to ``place``, or None."""
-    if place.id.startswith(("adm0:", "adm1:")) and place.geometry is not None:
+    if place.id.startswith(("adm0:", "adm1:")) and place.lat is not None:
         return "sector", place.id
     if place.kind != "point" or place.country != "SY" or place.lat is None:
         return None
@@ -525,10 +525,6 @@ def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> lis
         if code == "all" and mode != "rural":
             continue
         pid = gz.directional_id(code, mode, base_id)
-        try:
-            gz.lookup(pid)
-        except gz.GazetteerError:
-            continue
         out.append(_Cand(start, end, "direction", [pid, *c.place_ids],
                          f"direction:{code}:{mode}", 1))
     return out
@@ -631,7 +627,13 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
             ids = list(c.place_ids)
             before = _words_before(text, c.start)
             after = _words_after(text, c.end)
-            place = gz.lookup(ids[0])
+            try:
+                place = gz.lookup(ids[0])
+            except gz.GazetteerError:  # a constructed region that came out empty
+                report["direction_constructions_empty"] = \
+                    report.get("direction_constructions_empty", 0) + 1
+                ids = ids[1:]
+                place = gz.lookup(ids[0])
             status = "resolved"
             if place.feature in ("populated place", "conflict-event place") and (
                 _starts_with_cue(after, r.admin1_after) or _ends_with_cue(before, r.admin1_before)
@@ -657,11 +659,10 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
                 place_id=place.id, name=place.name, kind=place.kind, source=place.source,
                 alternatives=";".join(ids[1:6]), status=status,
             )
-            if status == "resolved" and place.geometry is not None:
-                row.update(
-                    lat=place.lat, lon=place.lon, geometry=place.geometry,
-                    precision=place.precision, precision_km=place.precision_km,
-                )
+            if status == "resolved" and place.lat is not None:
+                # the geometry itself is fetched only when a frame or GeoJSON is made
+                row.update(lat=place.lat, lon=place.lon, precision=place.precision,
+                           precision_km=place.precision_km, _place=place)
             elif status == "resolved":
                 row["precision"] = "region"
         rows.append(row)
@@ -724,12 +725,19 @@ def geoparse(source, *, acled_file=None, progress: bool | None = None) -> gpd.Ge
     return to_frame(parse(source, acled_file=acled_file, progress=progress))
 
 
+def _with_geometry(row: dict) -> dict:
+    place = row.get("_place")
+    if place is None:
+        return row
+    return {**row, "geometry": place.geometry}
+
+
 def to_frame(parsed: Parsed) -> gpd.GeoDataFrame:
     """The rows of :func:`parse` as the GeoDataFrame :func:`geoparse` returns."""
     import geopandas as gpd
     import pandas as pd
 
-    df = pd.DataFrame(parsed.rows, columns=COLUMNS)
+    df = pd.DataFrame([_with_geometry(r) for r in parsed.rows], columns=COLUMNS)
     df["start"] = df["start"].astype("int64")
     df["end"] = df["end"].astype("int64")
     df["sentence"] = df["sentence"].astype("int64")
@@ -842,7 +850,7 @@ def to_geojson(mentions) -> str:
         from shapely.geometry import mapping
 
         feats = []
-        for row in mentions.rows:
+        for row in map(_with_geometry, mentions.rows):
             props = {c: row[c] for c in COLUMNS if c != "geometry"}
             props["precision"] = str(props["precision"]) if props["precision"] != "" else ""
             feats.append({"type": "Feature", "properties": props,
