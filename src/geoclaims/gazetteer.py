@@ -302,6 +302,9 @@ class Gazetteer:
     max_tokens: int
     report: dict[str, int]
     common_words: frozenset[str] = frozenset()
+    #: Keys of the first words of every name ("dair" for Deir ez-Zor): the geoparser stops
+    #: extending a candidate as soon as its words are no name's beginning.
+    prefixes: frozenset[str] = frozenset()
 
     def rank(self, entries: list[Entry]) -> list[Entry]:
         """Entries best first: source tier, Syria before neighbours before others, population."""
@@ -495,6 +498,7 @@ def build(acled_file=None) -> Gazetteer:
 
     common = _common_words()
     by_key: dict[str, list[Entry]] = defaultdict(list)
+    prefixes: set[str] = set()
     max_tokens = 1
     for pid, variant, kind in names:
         key = normalize(variant)
@@ -513,8 +517,14 @@ def build(acled_file=None) -> Gazetteer:
         n = len(tokens(variant))
         max_tokens = max(max_tokens, n)
         by_key[key].append(Entry(pid, variant, TIER[kind], rule, n))
+        kept = [w for w in tokens(variant) if strip_accents(w).lower() not in ARTICLES]
+        prefix = ""
+        for i, w in enumerate(kept[:-1]):
+            prefix += token_skeleton(w, i == 0)
+            prefixes.add(prefix)
     report["keys"] = len(by_key)
-    return Gazetteer(places, _Index(by_key), max_tokens, dict(report), common)
+    return Gazetteer(places, _Index(by_key), max_tokens, dict(report), common,
+                     frozenset(prefixes))
 
 
 # --------------------------------------------------------------------------------------------
@@ -640,7 +650,7 @@ def _conflict_layer(places: dict, names: list, report: dict, acled_file=None) ->
 # --------------------------------------------------------------------------------------------
 
 #: Bump when the pickled structure changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def cache_key(acled_file=None) -> str:

@@ -234,6 +234,8 @@ def _name_candidates(text: str, g: gz.Gazetteer, bar=None) -> list[_Cand]:
     limit = min(g.max_tokens, _MAX_NAME_TOKENS)
     n = len(toks)
     done = 0
+    index = g.by_key
+    prefixes = g.prefixes
     for i in range(n):
         if bar is not None and toks[i][0] - done >= 50_000:
             bar.update(toks[i][0] - done)
@@ -258,9 +260,11 @@ def _name_candidates(text: str, g: gz.Gazetteer, bar=None) -> list[_Cand]:
                 continue
             key += gz.token_skeleton(toks[j][2], first)
             first = False
-            entries = g.by_key.get(key)
-            if not entries:
+            if key not in index:  # most words: one C-level look-up
+                if key not in prefixes:
+                    break  # no name begins with these words
                 continue
+            entries = index.get(key)
             surface = [t[2] for t in toks[i:j + 1]]
             ok = [e for e in entries if _case_ok(e, surface)]
             if ok:
@@ -602,9 +606,8 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
         parent = phrases[a.parent] if a.parent is not None else None
         if parent is not None and id(parent) in phrase_keep:
             chosen.append(a)
-    both = bytearray(a | b for a, b in zip(taken, blocked)) if len(text) < 50_000 else \
-        bytearray((int.from_bytes(taken, "big") | int.from_bytes(blocked, "big")).to_bytes(
-            len(text), "big"))
+    both = bytearray((int.from_bytes(taken, "big") | int.from_bytes(blocked, "big")).to_bytes(
+        len(text), "big"))
     chosen += _unresolved_candidates(text, both, g)
     chosen.sort(key=lambda c: (c.start, -(c.end - c.start)))
 
