@@ -122,9 +122,6 @@ class Place:
             state["_geometry"] = shapely.to_wkb(geom)
         return state
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-
 
 _geometry_slot = _LazyGeometry()
 _geometry_slot.__set_name__(Place, "geometry")
@@ -178,6 +175,13 @@ def _arabic_skeleton(t: str) -> str:
     return t
 
 
+_RX_FUSED_AL = re.compile(r"^(?:al|el)(\w{4,})$")
+_RX_ASSIMILATED = re.compile(r"^[ae]([dnrstz])\1(\w{2,})$")
+_RX_AI = re.compile(r"ei|ey|ay")
+_RX_DOUBLE = re.compile(r"(.)\1+")
+_RX_FINAL_AH = re.compile(r"(?<=...)(?:ah|eh)$")
+
+
 @functools.lru_cache(maxsize=200_000)
 def token_skeleton(token: str, first: bool = True) -> str:
     """One word reduced to a transliteration-tolerant skeleton (see :func:`normalize`).
@@ -188,18 +192,18 @@ def token_skeleton(token: str, first: bool = True) -> str:
     if is_arabic(t):
         return _arabic_skeleton(t)
     if not first:
-        m = re.match(r"^(?:al|el)(\w{4,})$", t)
+        m = _RX_FUSED_AL.match(t)
         if m:
             t = m.group(1)
     t = t.replace("dj", "j").replace("gh", "g")
-    m = re.match(r"^[ae]([dnrstz])\1(\w{2,})$", t)  # article fused by assimilation: Ezzor, Arraqqa
+    m = _RX_ASSIMILATED.match(t)  # article fused by assimilation: Ezzor, Arraqqa
     if m:
         t = m.group(1) + m.group(2)
     t = t.replace("ph", "f").replace("ou", "u").replace("ee", "i")
-    t = re.sub(r"ei|ey|ay", "ai", t)
+    t = _RX_AI.sub("ai", t)
     t = t.replace("aw", "au").replace("q", "k")
-    t = re.sub(r"(.)\1+", r"\1", t)
-    t = re.sub(r"(?<=...)(?:ah|eh)$", "a", t)
+    t = _RX_DOUBLE.sub(r"\1", t)
+    t = _RX_FINAL_AH.sub("a", t)
     return _SYNONYMS.get(t, t)
 
 
