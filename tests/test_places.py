@@ -459,3 +459,16 @@ def test_heldout_evaluation_prints_every_figure(fixtures):
         assert word in text
     assert len(r["misses"]) == round(r["mentions"] * (1 - r["recall"]))
     assert r["arabic_total"] >= 5
+
+
+def test_figures_table_puts_held_out_beside_in_sample(mentions, fixtures):
+    gold = places.read_gold(fixtures / "places" / "gold_mentions.csv")
+    inside = places.in_sample_figures(mentions, gold)
+    assert inside["precision"] == inside["recall"] == 1.0
+    assert inside["median_km_town"] == 0.0
+    held = places.evaluate_heldout(fixtures / "heldout")
+    table = places.figures_table(mentions, gold, held)
+    assert list(table.columns) == ["in-sample (article)", "held-out, first run", "held-out, now",
+                                   "target"]
+    assert table.loc["mention recall", "held-out, now"] == round(held["recall"], 3)
+    assert table.loc["mention precision", "held-out, first run"] == 0.82

@@ -1075,3 +1075,69 @@ def heldout_report(result: dict) -> str:
         lines.append(f"{what.replace('_', ' ')} ({len(result[what])}):")
         lines += [f"  {d}" for d in result[what]]
     return "\n".join(lines)
+
+
+#: The held-out figures of the first run (tests/fixtures/heldout/README.md), kept as recorded.
+HELDOUT_FIRST_RUN = {"precision": 0.82, "recall": 0.79, "strict_precision": 0.92,
+                     "strict_recall": 0.75, "median_km_town": 0.0, "median_km_region": 33.1,
+                     "arabic_rate": 0.40}
+#: The targets of issue 12 (None: no target).
+HELDOUT_TARGETS = {"precision": 0.95, "recall": 0.95, "strict_precision": None,
+                   "strict_recall": None, "median_km_town": None, "median_km_region": 30.0,
+                   "arabic_rate": 0.90}
+
+
+def in_sample_figures(mentions, gold) -> dict:
+    """The article's figures in the held-out evaluation's terms: mention (span) and strict
+    precision/recall, and the median km between each matched mention and its gold place
+    (towns = points, regions = lines and polygons)."""
+    import statistics
+
+    from geoclaims import regions
+
+    scores = evaluate(mentions, gold)
+    pred = {(int(s), int(e)): (la, lo) for s, e, la, lo in zip(
+        mentions["start"], mentions["end"], mentions["lat"], mentions["lon"])}
+    errs: dict[str, list[float]] = {"point": [], "region": []}
+    for s, e, pid, status in zip(gold["start"], gold["end"], gold["place_id"],
+                                 gold.get("status", ["resolved"] * len(gold))):
+        got = pred.get((int(s), int(e)))
+        if status != "resolved" or got is None or got[0] != got[0]:
+            continue
+        try:
+            want = gz.lookup(pid)
+        except gz.GazetteerError:
+            continue
+        if want.lat is None:
+            continue
+        km = regions.distance_km(want.lat, want.lon, got[0], got[1])
+        errs["point" if want.kind == "point" else "region"].append(km)
+    return {
+        "precision": scores["span_precision"], "recall": scores["span_recall"],
+        "strict_precision": scores["precision"], "strict_recall": scores["recall"],
+        "median_km_town": statistics.median(errs["point"]) if errs["point"] else None,
+        "median_km_region": statistics.median(errs["region"]) if errs["region"] else None,
+        "arabic_rate": None,
+    }
+
+
+def figures_table(mentions, gold, held: dict):
+    """In-sample (the article), held-out first run (as recorded), held-out now, and the targets,
+    one row per figure (a DataFrame for notebook 01)."""
+    import pandas as pd
+
+    inside = in_sample_figures(mentions, gold)
+    rows = {
+        "precision": "mention precision", "recall": "mention recall",
+        "strict_precision": "precision (span and place id)",
+        "strict_recall": "recall (span and place id)",
+        "median_km_town": "median error, towns (km)",
+        "median_km_region": "median error, regions (km)",
+        "arabic_rate": "Arabic-script names found",
+    }
+    return pd.DataFrame({
+        "in-sample (article)": [inside[k] for k in rows],
+        "held-out, first run": [HELDOUT_FIRST_RUN[k] for k in rows],
+        "held-out, now": [held[k] for k in rows],
+        "target": [HELDOUT_TARGETS[k] for k in rows],
+    }, index=list(rows.values())).round(3)
