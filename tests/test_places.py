@@ -472,3 +472,11 @@ def test_figures_table_puts_held_out_beside_in_sample(mentions, fixtures):
                                    "target"]
     assert table.loc["mention recall", "held-out, now"] == round(held["recall"], 3)
     assert table.loc["mention precision", "held-out, first run"] == 0.82
+
+
+def test_roads_are_lines():
+    m = places.geoparse("Traffic on the M4 highway resumed; the M-5 near Saraqib. Sur l'autoroute M4.")
+    assert list(m["place_id"]) == ["rg:m4-highway", "rg:m5-highway", "gn:164816",
+                                   "rg:m4-highway"]
+    assert (m[m["place_id"].str.startswith("rg:")]["kind"] == "line").all()
+    assert places.geoparse("The M16 and the m4 are not roads we know.").empty

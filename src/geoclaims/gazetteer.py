@@ -12,7 +12,17 @@ Part of the ``places`` stage. Sources, each place keeping its own:
 - **Regions and lines** from :mod:`geoclaims.regions` (``rg:``), OCHA governorates (``adm1:``),
   Natural Earth countries (``adm0:``), and other countries as GeoNames country records
   (``gn:<geonameid>``, no geometry: outside the study area).
-- **Variants** in ``data/place_variants.csv``: extra spellings, French names, acronyms.
+- **Variants** in ``data/place_variants.csv``: extra spellings, French names, acronyms, Arabic
+  script for curated rows, road numbers (M4, M5).
+- **Conflict-event places** (:func:`_conflict_layer`): UCDP GED ``where_coordinates`` names of
+  the registered Syria release (``ged:``), its ``adm_2`` districts, and with a user's ACLED
+  export its ``location`` names (``acled:``, never shipped), each with the event data's precision.
+- **Constructed regions** (``dir:``): direction-qualified parts of governorates, countries and
+  towns' countrysides, built on demand by :func:`directional` (``regions.yaml``, 'directional').
+
+The build takes several seconds; :func:`gazetteer` keeps it on disk under
+``data/cache/gazetteer/``, named by :func:`cache_key` (a hash of every input), so a change to any
+input rebuilds it and a warm command loads it without importing shapely.
 
 Matching is tolerant of transliteration through :func:`normalize` (documented there). Place ids are
 stable: GeoNames ids, curated slugs and region ids never depend on the order of the inputs.
@@ -247,6 +257,8 @@ def casing_rule(variant: str) -> str:
     letters = [c for c in variant if c.isalpha()]
     if len(letters) >= 2 and all(c.isupper() for c in letters):
         return "exact"
+    if letters and any(c.isdigit() for c in variant) and all(c.isupper() for c in letters):
+        return "exact"  # road numbers: M4, M-5
     words = [w for w in tokens(variant) if strip_accents(w).lower() not in ARTICLES]
     if words and words[0][:1].isupper():
         return "capitalised"
