@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from geoclaims import article, places, regions
+from geoclaims import gazetteer as gz
 from geoclaims.cli import app
 
 TRUE = {  # lat, lon
@@ -284,3 +285,198 @@ def test_report_counts_what_was_set_aside(mentions):
     m = places.geoparse("Fighters of the Islamic State of Iraq and Syria left Raqqa.")
     assert list(m["text"]) == ["Raqqa"]
     assert m.attrs["report"]["inside_not_places"] == 2  # Iraq, Syria
+
+
+# ------------------------------------------------------------------- issue 12: beyond the article
+
+
+@pytest.mark.parametrize("text,pid", [
+    ("Strikes hit دير الزور on Monday.", "gn:170794"),
+    ("Des frappes à الرقة et à منبج.", "gn:172955"),
+    ("Fighting near البوكمال continued.", "gn:174448"),
+    ("Convoys crossed at التنف.", "cu:at-tanf-garrison"),
+    ("Fighters held الباغوز until March.", "cu:al-baghuz-fawqani"),
+    ("Fighting near أَبُو كَمَال continued.", "gn:174448"),  # vowel marks inside the word
+])
+def test_arabic_script_names_are_found_in_english_and_french(text, pid):
+    m = places.geoparse(text)
+    hit = m[m["text"].map(gz.is_arabic)].iloc[0]
+    assert hit["place_id"] == pid and hit["status"] == "resolved" and hit["lat"] == hit["lat"]
+
+
+def test_unknown_arabic_names_are_unresolved_without_capitals():
+    m = places.geoparse("Shelling was reported near قرية_مجهولة zzz and in Hajin.".replace("_", " "))
+    un = m[m["status"] == "unresolved"]
+    assert list(un["text"]) == ["قرية مجهولة"]
+    assert m[m["text"] == "Hajin"].iloc[0]["status"] == "resolved"
+
+
+@pytest.mark.parametrize("text,span,pid", [
+    ("Clashes in eastern Homs left five dead.", "eastern Homs", "dir:e:sector:adm1:SY04"),
+    ("Cells remain in east Homs.", "east Homs", "dir:e:sector:adm1:SY04"),
+    ("US forces stay in northeast Syria.", "northeast Syria", "dir:ne:sector:adm0:SYR"),
+    ("US forces stay in north-eastern Syria.", "north-eastern Syria", "dir:ne:sector:adm0:SYR"),
+    ("Raids in central Syria.", "central Syria", "dir:c:sector:adm0:SYR"),
+    ("Attacks in the southern Raqqa countryside.", "southern Raqqa countryside",
+     "dir:s:rural:gn:172955"),
+    ("Attacks in the Raqqa countryside.", "Raqqa countryside", "dir:all:rural:gn:172955"),
+    ("Patrols in west Deir ez-Zor.", "west Deir ez-Zor", "dir:w:sector:adm1:SY09"),
+    ("Les forces restent dans le Nord-Est syrien.", "Nord-Est syrien", "dir:ne:sector:adm0:SYR"),
+    ("Des combats dans le nord-est de la Syrie.", "nord-est de la Syrie",
+     "dir:ne:sector:adm0:SYR"),
+    ("Dans le sud-est du gouvernorat de Hassaké.", "sud-est du gouvernorat de Hassaké",
+     "dir:se:sector:adm1:SY08"),
+])
+def test_direction_qualified_regions_are_constructed(text, span, pid):
+    m = places.geoparse(text)
+    row = m[m["text"] == span].iloc[0]
+    assert row["place_id"] == pid and row["kind"] == "polygon" and row["precision"] == "region"
+    assert row.geometry.geom_type in ("Polygon", "MultiPolygon")
+    from shapely.geometry import Point
+
+    assert row.geometry.buffer(1e-9).contains(Point(row["lon"], row["lat"]))
+    doc = json.loads(places.to_geojson(m))
+    assert any(f["properties"]["place_id"] == pid and f["geometry"]["type"].endswith("Polygon")
+               for f in doc["features"])
+
+
+def test_a_direction_moves_the_point_the_right_way():
+    homs = gz.lookup("adm1:SY04")
+    east, west = gz.lookup("dir:e:sector:adm1:SY04"), gz.lookup("dir:w:sector:adm1:SY04")
+    c = homs.geometry.centroid
+    assert east.lon > c.x > west.lon
+    assert homs.geometry.buffer(1e-6).contains(east.geometry)
+    # the two halves cover the governorate
+    assert abs(east.geometry.area + west.geometry.area - homs.geometry.area) \
+        < 0.01 * homs.geometry.area
+    north = gz.lookup("dir:n:sector:adm0:SYR")
+    assert north.lat > regions.syria().centroid.y
+    rural = gz.lookup("dir:all:rural:gn:172955")  # Raqqa countryside: the governorate minus town
+    raqqa = gz.lookup("gn:172955")
+    from shapely.geometry import Point
+
+    assert not rural.geometry.contains(Point(raqqa.lon, raqqa.lat))
+    with pytest.raises(gz.GazetteerError):
+        gz.lookup("dir:up:sector:adm1:SY04")
+
+
+@pytest.mark.parametrize("text,span,pid", [
+    ("Trucks queued at the al-Tanf border crossing.", "al-Tanf border crossing",
+     "cu:at-tanf-crossing"),
+    ("Trucks queued at the al-Tanf crossing point.", "al-Tanf", "cu:at-tanf-crossing"),
+    ("Les camions attendent au poste frontière d'al-Tanf.", "al-Tanf", "cu:at-tanf-crossing"),
+    ("Aid stopped inside the At-Tanf zone.", "At-Tanf", "rg:at-tanf-zone"),
+    ("US troops left the At-Tanf garrison.", "At-Tanf garrison", "cu:at-tanf-garrison"),
+    ("Trucks crossed at Al-Waleed.", "Al-Waleed", "cu:at-tanf-crossing"),
+    ("Syria's border with Iraq was closed.", "Syria's border with Iraq", "rg:syria-iraq-border"),
+    ("La frontière avec l'Irak est fermée.", "frontière avec l'Irak", "rg:syria-iraq-border"),
+])
+def test_sense_rules(text, span, pid):
+    m = places.geoparse(text)
+    assert m[m["text"] == span].iloc[0]["place_id"] == pid
+
+
+def test_deir_ez_zor_and_raqqa_provinces_are_both_governorates():
+    m = places.geoparse("Cells are active in Deir ez-Zor and Raqqa provinces.")
+    assert list(m["place_id"]) == ["adm1:SY09", "adm1:SY11"]
+
+
+@pytest.mark.parametrize("text", [
+    "Hayat Tahrir al-Sham fighters attacked.",
+    "Hayat Tahrir al-Cham a revendiqué l'attaque.",
+    "Selon France Télévisions, rien de neuf.",
+    "Operation Peace Spring began in October.",
+    "The Deir ez-Zor Military Council said so.",
+    "The Syrian Democratic Forces said so.",
+])
+def test_organisation_operation_and_media_names_yield_no_place(text):
+    assert places.geoparse(text).empty
+
+
+def test_supply_routes_from_a_capital_are_a_location():
+    m = places.geoparse("Iran keeps supply routes from Tehran open.")
+    assert m[m["text"] == "Tehran"].iloc[0]["status"] == "resolved"
+
+
+def test_new_spellings_are_found():
+    m = places.geoparse("Clashes in Manbidj, Al-Bagouz and Dair Alzour.")
+    assert list(m["place_id"]) == ["gn:167357", "cu:al-baghuz-fawqani", "gn:170794"]
+
+
+def test_conflict_layer_names_are_found():
+    m = places.geoparse("A strike near the Shair gas field and at Nasib border crossing.")
+    ids = list(m["place_id"])
+    assert len(ids) == 2 and all(i.startswith("ged:") for i in ids)
+    assert all("UCDP GED" in s for s in m["source"])
+
+
+def test_parse_is_linear_in_the_text(art):
+    one = places.parse(art.text[:3000], progress=False)
+    many = places.parse(art.text[:3000] * 50, progress=False)
+    assert len(many.rows) == 50 * len(one.rows)
+    assert many.report["chars"] == 50 * 3000
+
+
+def test_progress_bar_only_on_a_terminal():
+    import warnings
+
+    assert places._progress(10_000_000, None) is None  # pytest's stderr is not a terminal
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no TqdmWarning
+        bar = places._progress(100, True)
+        bar.update(100)
+        bar.close()
+
+
+def test_cli_size_limit_says_how_to_raise_it(tmp_path):
+    f = tmp_path / "long.txt"
+    f.write_text("Fighting in Hajin. " * 200, encoding="utf-8")
+    res = runner.invoke(app, ["places", str(f), "--max-bytes", "1000"])
+    assert res.exit_code != 0 and "--max-bytes" in res.stderr and "long.txt" in res.stderr
+    res = runner.invoke(app, ["places", str(f), "--max-bytes", "100000"])
+    assert res.exit_code == 0 and res.stdout.count("gn:174506") == 200
+
+
+def test_cli_warns_and_exits_3_when_nothing_is_found(tmp_path):
+    f = tmp_path / "ar.txt"
+    f.write_text("قال المسؤول إن الاجتماع انتهى دون اتفاق.", encoding="utf-8")
+    res = runner.invoke(app, ["places", str(f)])
+    assert res.exit_code == 3
+    assert "no place mention found" in res.stderr and "Arabic script" in res.stderr
+
+
+def test_cli_output_is_the_same_as_the_frame_export(art):
+    res = runner.invoke(app, ["places", str(art.path)])
+    assert res.exit_code == 0
+    assert res.stdout == places.to_csv(places.geoparse(art))
+
+
+def test_heldout_evaluation_prints_every_figure(fixtures):
+    r = places.evaluate_heldout(fixtures / "heldout")
+    assert r["files"] >= 6 and r["mentions"] >= 100
+    text = places.heldout_report(r)
+    for word in ("precision", "recall", "towns", "regions", "Arabic-script", "misses"):
+        assert word in text
+    assert len(r["misses"]) == round(r["mentions"] * (1 - r["recall"]))
+    assert r["arabic_total"] >= 5
+
+
+def test_figures_table_puts_held_out_beside_in_sample(mentions, fixtures):
+    gold = places.read_gold(fixtures / "places" / "gold_mentions.csv")
+    inside = places.in_sample_figures(mentions, gold)
+    assert inside["precision"] == inside["recall"] == 1.0
+    assert inside["median_km_town"] == 0.0
+    held = places.evaluate_heldout(fixtures / "heldout")
+    table = places.figures_table(mentions, gold, held)
+    assert list(table.columns) == ["in-sample (article)", "held-out, first run", "held-out, now",
+                                   "target"]
+    assert table.loc["mention recall", "held-out, now"] == round(held["recall"], 3)
+    assert table.loc["mention precision", "held-out, first run"] == 0.82
+
+
+def test_roads_are_lines():
+    m = places.geoparse("Traffic on the M4 highway resumed; the M-5 near Saraqib. Sur l'autoroute M4.")
+    assert list(m["place_id"]) == ["rg:m4-highway", "rg:m5-highway", "gn:164816",
+                                   "rg:m4-highway"]
+    assert (m[m["place_id"].str.startswith("rg:")]["kind"] == "line").all()
+    assert places.geoparse("The M16 and the m4 are not roads we know.").empty

@@ -97,18 +97,28 @@ def places_cmd(
     file: str = typer.Argument(..., help="An article as a plain-text file (UTF-8; Latin-1 read with a warning)."),
     fmt: str = typer.Option("csv", "--format", help="csv or geojson."),
     out: str | None = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
+    max_bytes: int = typer.Option(
+        5_000_000, "--max-bytes", help="Refuse larger files (bytes); raise it for long texts."),
+    acled: str | None = typer.Option(
+        None, "--acled", help="An ACLED export (CSV) whose location names join the gazetteer."),
 ) -> None:
-    """Find and geocode the place mentions of an article (English and French)."""
+    """Find and geocode the place mentions of an article (English and French).
+
+    Exits with status 3 (after writing the output) when the text yields no place mention."""
     from geoclaims import places
 
     try:
-        mentions, warns = places.geoparse_file(file)
-        text = places.export(mentions, fmt, out)
+        parsed = places.parse_file(file, max_bytes=max_bytes, acled_file=acled)
+        text = places.export(parsed, fmt, out)
     except places.InputError as exc:
         fail(str(exc))
-    for w in warns:
+    for w in parsed.warnings:
         typer.echo(f"geoclaims: warning: {w}", err=True)
-    emit(text, f"wrote {len(mentions)} place mentions to {out}")
+    emit(text, f"wrote {len(parsed.rows)} place mentions to {out}")
+    empty = places.no_mentions_warning(parsed)
+    if empty:
+        typer.echo(f"geoclaims: warning: {empty}", err=True)
+        raise typer.Exit(3)
 
 
 @app.command("events")

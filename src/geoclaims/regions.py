@@ -306,7 +306,16 @@ def _border_line(params: dict) -> BaseGeometry:
     return _to_wgs84(merged, crs)
 
 
+def _through_places(params: dict) -> BaseGeometry:
+    """A line through the listed points ([lat, lon], in order), straight between them."""
+    pts = [(float(lon), float(lat)) for lat, lon in params["points"]]
+    if len(pts) < 2:
+        raise RegionError("through_places needs at least two points")
+    return LineString(pts)
+
+
 _METHODS = {
+    "through_places": _through_places,
     "border_line": _border_line,
     "corridor": _corridor,
     "circle": _circle,
