@@ -81,12 +81,12 @@ def variants_for(claim: Claim, registry: Registry, datasets_loaded: Iterable[str
     """The main test and its sensitivity variants for one claim."""
     from geoclaims.claims.kinds import anchored_on_publication, uses_control
 
-    out = [
-        MAIN,
-        Variant("deaths", "weighted by deaths (best estimate)", weight="deaths"),
-        Variant("precise_only", "precise locations only", precise_only=True),
-    ]
-    for km in registry.settings.get("boundary_buffers_km", [10, 25]):
+    out = [MAIN]
+    events_based = claim.kind != "held_area"  # a held area from the ledger uses no events
+    if events_based:
+        out += [Variant("deaths", "weighted by deaths (best estimate)", weight="deaths"),
+                Variant("precise_only", "precise locations only", precise_only=True)]
+    for km in registry.settings.get("boundary_buffers_km", [10, 25]) if events_based else []:
         out.append(Variant(f"boundary_{km:g}km", f"without events within {km:g} km of a control "
                            "boundary", min_dist_km=float(km)))
     if uses_control(claim):
