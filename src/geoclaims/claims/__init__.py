@@ -89,7 +89,7 @@ __all__ = [
     "Outcome", "PackageGeo", "Registry", "Span", "Variant", "apply_variant", "area_km2",
     "article_path", "claim_quotes", "data_lines", "deaths_rule", "dedupe_ucdp", "evaluate_all",
     "evidence_csv", "evidence_file_name", "evidence_frame", "findings", "findings_json",
-    "load_classified", "load_registry", "markdown_literal", "paragraphs", "parts_table",
+    "load_classified", "load_registry", "outputs_dir", "markdown_literal", "paragraphs", "parts_table",
     "plot_claim", "plot_scorecard", "prepare_events", "recompute_from_evidence", "rule_summary",
     "run", "run_claim", "save_figure", "scorecard_credits", "scorecard_layout_problems",
     "sensitivity_table", "span_text", "studies_root", "study_dir", "table_csv", "table_json",

@@ -198,9 +198,12 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 
 def article_path(registry: Registry | None = None) -> Path:
-    """The study's text file, fetched and checked through the dataset registry."""
+    """The study's text file: ``article.path`` (relative to the study folder, for a study of
+    one's own), else the dataset ``article.dataset`` fetched and checked through the registry."""
     from geoclaims import datasets
 
+    if registry is not None and registry.article.get("path"):  # a study's own local file
+        return (registry.study_dir / registry.article["path"]).resolve()
     name = (registry.article.get("dataset") if registry else None) or "article"
     return datasets.fetch(name)
 

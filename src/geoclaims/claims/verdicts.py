@@ -394,13 +394,23 @@ def evidence_csv(frame: pd.DataFrame | None) -> tuple[str, int]:
     return table_csv(safe), int(changed)
 
 
+def outputs_dir(registry: Registry) -> Path:
+    """Where a study's outputs go: ``outputs/`` for the first study (the paths the site and the
+    README name), ``outputs/studies/<id>/`` for every other study."""
+    from geoclaims.claims.registry import DEFAULT_STUDY
+
+    if registry.study_id == DEFAULT_STUDY:
+        return paths.OUTPUTS
+    return paths.OUTPUTS / "studies" / registry.study_id
+
+
 def write_outputs(ev: Evaluation, out_dir: Path | None = None) -> dict[str, Path]:
     """Write evidence CSVs, the verdict and sensitivity tables and the dated findings file.
 
     The findings file is named after the data's last day (``findings-YYYY-MM-DD.json``), not the
     run date, so the same inputs give the same file, byte for byte.
     """
-    out_dir = Path(out_dir or paths.OUTPUTS)
+    out_dir = Path(out_dir or outputs_dir(ev.registry))
     (out_dir / "evidence").mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for cid, r in ev.results.items():
