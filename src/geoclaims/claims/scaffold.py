@@ -139,11 +139,11 @@ def claims_yaml(text: str, cands: list[dict]) -> str:
             f"# - id: X{i}",
             "#   family: TODO", "#   notebook: 10_study.ipynb", "#   title: TODO",
             "#   paraphrase: TODO (your own words, not the text's)",
-            f"#   spans: [{{lang: en, paragraph: {c['paragraph']}, start: {c['start']}, "
-            f"end: {c['end']}, sha256: {c['sha256']}}}]",
-            "#   test: {kind: share, events: TODO, select: {country: home}, period: {start: "
-            "publication, end: data_end}, zone: TODO, in_zone: {sides: [us_held], label: TODO},"
-            " metric: TODO, rule: {type: share_at_least, threshold: 0.95}, rule_text: TODO}",
+            (f"#   spans: [{{lang: en, paragraph: {c['paragraph']}, start: {c['start']}, "
+             f"end: {c['end']}, sha256: {c['sha256']}}}]"),
+            ("#   test: {kind: share, events: TODO, select: {country: home}, period: {start: "
+             "publication, end: data_end}, zone: TODO, in_zone: {sides: [us_held], label: TODO},"
+             " metric: TODO, rule: {type: share_at_least, threshold: 0.95}, rule_text: TODO}"),
             "#   data_needs: [ucdp-ged-syria]",
         ]
     return "\n".join(lines) + "\n"
