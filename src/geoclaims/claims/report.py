@@ -18,8 +18,15 @@ VERDICT_COLOURS = {SUPPORTED: "#1b7837", CONTRADICTED: "#b2182b", MIXED: "#e0821
 
 
 def _threshold_axis(claim: Claim) -> str:
-    return {"share_at_least": "share", "ratio_above": "ratio", "rate_at_most": "per quarter"}[
-        claim.rule["type"]]
+    """The unit of a claim's estimate: a rate per period, a share or a ratio."""
+    per = claim.rule.get("per_days")
+    if per is not None or (claim.kind == "rate"):
+        days = float(per or 91.3125)
+        return "per quarter" if abs(days - 91.3125) < 1e-9 else f"per {days:g} days"
+    if claim.kind in ("share", "held_area") and not (claim.test.get("in_zone") or {}).get(
+            "relative_to"):
+        return "share"
+    return "ratio"
 
 
 def plot_claim(ev: Evaluation, claim_id: str, ax=None):
@@ -71,7 +78,7 @@ SCORECARD_PANEL_LABEL = "scorecard-panel"
 #: Scorecard columns: header, share of the table's width, wrap width in characters (None: none).
 _SCORECARD_COLUMNS = (
     ("claim", 0.05, None),
-    ("the article's claim (our short wording)", 0.33, 50),
+    ("the claim (our short wording)", 0.33, 50),
     ("verdict", 0.105, None),
     ("estimate", 0.105, 13),
     ("95 % interval", 0.135, 16),
