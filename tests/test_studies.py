@@ -229,3 +229,22 @@ def test_second_study_registry_matches_its_text():
     assert reg.publication_date == pd.Timestamp("2018-12-19")
     words = claims.span_text(reg.claim("W1").spans[0], claims.article_path(reg))
     assert "territorial caliphate" in words
+
+
+def test_two_sources_each_evaluated_and_mixed_when_they_disagree(reg, tmp_path):
+    from geoclaims.claims import sources
+
+    east = S.classify(S.make_events([(100, EAST_SDF, "2019-02-05", "2019-11-29", True)]
+                                    + BRACKETS, dataset="source-a"))
+    west = S.classify(S.make_events([(100, WEST, "2019-02-05", "2019-11-29", True)] + BRACKETS,
+                                    dataset="source-b", seed=9))
+    evals = sources.evaluate_by_source({"source-a": east, "source-b": west}, registry=reg,
+                                       geo=S.SyntheticGeo(), claims=["S1"])
+    table = sources.by_source_table(evals)
+    assert list(table["source"]) == ["source-a", "source-b", "all sources"]
+    assert list(table["verdict"]) == ["supported", "contradicted", "mixed"]
+    assert "the sources disagree" in table["reason"].iloc[-1]
+    path = sources.write_by_source(table, reg, tmp_path)
+    assert path.name == "claims-by-source.csv" and path.read_text().startswith("id,source,")
+    assert sources.combined_verdict(["supported", "not testable"]) == "supported"
+    assert sources.combined_verdict(["not testable"]) == "not testable"

@@ -192,6 +192,14 @@ def claims_cmd(
         None, "--us-held",
         help="Controllers counted as US-held, comma-separated (default: the study's).",
     ),
+    events_file: list[str] | None = typer.Option(
+        None, "--events",
+        help="An events file (e.g. an ACLED export) as a source; repeat for several.",
+    ),
+    by_source: bool = typer.Option(
+        False, "--by-source",
+        help="Evaluate every claim on each source separately; write claims-by-source.csv.",
+    ),
 ) -> None:
     """Test a study's registered claims; print the verdict table (id, verdict, estimate,
     ci_low, ci_high, n_events, rule, ...)."""
@@ -201,7 +209,15 @@ def claims_cmd(
         fail(f"--format must be json or csv, not {fmt!r}")
     held = [x.strip() for x in us_held.split(",") if x.strip()] if us_held else None
     try:
-        result = claims.run(dataset or None, study=study, us_held=held)
+        if by_source:
+            from geoclaims.claims import sources
+
+            table, evals = sources.run_by_source(dataset or None, events_file or [],
+                                                 study=study, us_held=held)
+            reg = next(iter(evals.values())).registry
+            typer.echo(f"wrote {sources.write_by_source(table, reg)}", err=True)
+        result = claims.run(dataset or None, study=study, us_held=held,
+                            events_files=events_file or [])
     except (claims.ClaimsError, datasets.DataError, ValueError) as exc:
         fail(str(exc))
     table = result.table

@@ -18,8 +18,11 @@ log = logging.getLogger(__name__)
 
 def load_classified(dataset_names: Iterable[str] | None = None, *,
                     registry: Registry | None = None,
-                    us_held: Iterable[str] | None = None) -> pd.DataFrame:
-    """``events.load`` for each dataset (default: the study's), then ``control.classify``.
+                    us_held: Iterable[str] | None = None,
+                    events_files: Iterable[str | Path] = ()) -> pd.DataFrame:
+    """``events.load`` for each dataset (default: the study's, unless ``events_files`` are
+    given: event files such as an ACLED export, read with ``events.load(path=...)``), then
+    ``control.classify``.
 
     Events outside the study's ``population.keep`` countries are left out; their number is kept
     in ``result.attrs['claims_load']`` and reported in the Evaluation's data.
@@ -30,8 +33,10 @@ def load_classified(dataset_names: Iterable[str] | None = None, *,
     from geoclaims import events
 
     registry = registry or load_registry(check_article=False)
-    names = list(dataset_names or registry.datasets or ("ucdp-ged-syria",))
+    files = list(events_files)
+    names = list(dataset_names or ([] if files else registry.datasets))
     frames = [events.load(name).events for name in names]
+    frames += [events.load(path=f).events for f in files]
     ev = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     report = {"events_outside_kept_countries": 0}
     kept = registry.kept_country_names
@@ -62,6 +67,7 @@ def run(
     claims: Iterable[str] | None = None,
     study: str | Path | None = None,
     us_held: Iterable[str] | None = None,
+    events_files: Iterable[str | Path] = (),
 ) -> Evaluation:
     """The real pipeline: events.load -> control.classify -> evaluate_all.
 
@@ -70,5 +76,6 @@ def run(
     count as the side ``us_held`` (default the study's ``sides.us_held``).
     """
     registry = with_sides(load_registry(study=study), {"us_held": us_held} if us_held else None)
-    ev = load_classified(dataset_names, registry=registry, us_held=us_held)
+    ev = load_classified(dataset_names, registry=registry, us_held=us_held,
+                         events_files=events_files)
     return evaluate_all(ev, registry=registry, geo=geo, claims=claims)
