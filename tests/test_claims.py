@@ -79,12 +79,12 @@ def test_changed_article_is_detected(tmp_path):
     raw[10] = ord("X") if raw[10] != ord("X") else ord("Y")
     changed = tmp_path / "article.txt"
     changed.write_bytes(bytes(raw))
-    with pytest.raises(claims.ClaimsError, match=r"claims\.yaml: article\.sha256: .*changed"):
+    with pytest.raises(claims.ClaimsError, match=r"study\.yaml: article\.sha256: .*changed"):
         claims.load_registry(article=changed)
 
 
 def _edited_registry(tmp_path, edit) -> Path:
-    doc = yaml.safe_load(claims.paths.data_file("claims.yaml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((claims.study_dir() / "claims.yaml").read_text(encoding="utf-8"))
     edit(doc)
     p = tmp_path / "claims.yaml"
     p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
@@ -223,7 +223,7 @@ def test_c3_mixed_reason_says_which_part_holds(registry):
     assert "Where IS held ground" in reason and "this part supports the claim" in reason
     assert "Where IS was active" in reason and "(event part: contradicted)" in reason
     assert "not where its last stronghold lay" in reason and "verdict is 'mixed'" in reason
-    parts = claims.stronghold_parts(ev, "C3")
+    parts = claims.parts_table(ev, "C3")
     assert list(parts["result"]) == ["supports the claim", "contradicted"]
     both = run([(60, box(41.6, 34.0, 42.0, 34.4), "2019-01-01", "2019-03-15", True)], registry,
                ids=["C3"])
@@ -426,7 +426,7 @@ def test_scorecard_writes_png_and_svg_with_nothing_overlapping_or_cut(full, tmp_
     fig.set_dpi(300)  # the PNG's resolution
     assert claims.scorecard_layout_problems(fig) == []
     credits = claims.scorecard_credits(full)
-    assert "data/control_sources.csv" in credits and "2019-02-04 to 2019-03-22" in credits
+    assert "data/control_sources.csv" in credits and "2019-02-04 and 2019-03-22" in credits
     assert "synthetic (not in the dataset registry" in credits  # the fixture's dataset
     assert f"{full.data['data_start']} to {full.data['data_end']}" in credits
     assert any(credits in t.get_text() for t in fig.texts)
@@ -709,10 +709,10 @@ def test_bad_coordinates_and_events_outside_syria_and_iraq_are_reported(registry
         events = frame
 
     monkeypatch.setattr(events, "load", lambda name: Loaded())
-    monkeypatch.setattr(control, "classify", lambda ev: S.classify(
+    monkeypatch.setattr(control, "classify", lambda ev, **kw: S.classify(
         ev.assign(lat=pd.to_numeric(ev["lat"], errors="coerce"))))
     loaded = claims.load_classified(["synthetic"])
-    assert loaded.attrs["claims_load"] == {"events_outside_syria_iraq": 4}
+    assert loaded.attrs["claims_load"] == {"events_outside_kept_countries": 4}
     ev = claims.evaluate_all(loaded, registry=registry, geo=S.SyntheticGeo(), claims=["C1"])
     assert ev.data["events_outside_syria_iraq"] == 4
     assert ev.data["events_bad_coordinates"] == 3
@@ -757,7 +757,7 @@ def test_c4_boundary_variants_say_why_they_are_not_testable(registry):
     r = out.results["C4"]
     for name in ("boundary_10km", "boundary_25km"):
         o = r.variants[name][1]
-        assert o.verdict == "not testable" and claims.MERV_BOUNDARY_NOTE in o.reason
+        assert o.verdict == "not testable" and registry.claim("C4").note("boundary_variants") in o.reason
     assert "the boundary variants (boundary_10km, boundary_25km) are not testable" in (
         r.main.reason)
     assert "follows the Euphrates, which is itself the control line" in r.main.reason

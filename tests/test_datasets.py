@@ -48,7 +48,7 @@ def test_registry_entries_are_complete():
     for ds in registry.values():
         assert ds.licence and ds.citation and ds.how_made
         if not ds.on_demand:
-            assert len(ds.sha256) == 64 and ds.mirror_path
+            assert len(ds.sha256) == 64 and (ds.mirror_path or ds.bundled)
     assert registry["ucdp-ged-251"].on_demand and registry["ucdp-ged-251"].sha256 is None
 
 

@@ -4,7 +4,8 @@
     geoclaims places FILE                             -> geoclaims.places
     geoclaims events ...                              -> geoclaims.events
     geoclaims control --date DATE ...                 -> geoclaims.control
-    geoclaims claims ...                              -> geoclaims.claims
+    geoclaims claims [--study ID] ...                 -> geoclaims.claims
+    geoclaims study new ARTICLE.txt --id ID           -> geoclaims.claims.scaffold
     geoclaims map ...                                 -> geoclaims.maps
 """
 
@@ -220,22 +221,47 @@ def control_cmd(
 def claims_cmd(
     fmt: str = typer.Option("json", "--format", help="json or csv."),
     out: str | None = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
-    dataset: list[str] = typer.Option(
-        ["ucdp-ged-syria"], "--dataset", help="Registry dataset(s) to load; repeat for several."
+    dataset: list[str] | None = typer.Option(
+        None, "--dataset",
+        help="Registry dataset(s) to load; repeat for several (default: the study's).",
     ),
     write: bool = typer.Option(
         False, "--write-outputs", help="Also write evidence CSVs and the dated findings file."
     ),
+    study: str | None = typer.Option(
+        None, "--study", help="A study folder or id under data/studies/ (default: the first)."
+    ),
+    us_held: str | None = typer.Option(
+        None, "--us-held",
+        help="Controllers counted as US-held, comma-separated (default: the study's).",
+    ),
+    events_file: list[str] | None = typer.Option(
+        None, "--events",
+        help="An events file (e.g. an ACLED export) as a source; repeat for several.",
+    ),
+    by_source: bool = typer.Option(
+        False, "--by-source",
+        help="Evaluate every claim on each source separately; write claims-by-source.csv.",
+    ),
 ) -> None:
-    """Test the article's registered claims; print the verdict table (id, verdict, estimate,
+    """Test a study's registered claims; print the verdict table (id, verdict, estimate,
     ci_low, ci_high, n_events, rule, ...)."""
     from geoclaims import claims
 
     if fmt not in ("json", "csv"):
         fail(f"--format must be json or csv, not {fmt!r}")
+    held = [x.strip() for x in us_held.split(",") if x.strip()] if us_held else None
     try:
-        result = claims.run(dataset)
-    except (claims.ClaimsError, datasets.DataError) as exc:
+        if by_source:
+            from geoclaims.claims import sources
+
+            table, evals = sources.run_by_source(dataset or None, events_file or [],
+                                                 study=study, us_held=held)
+            reg = next(iter(evals.values())).registry
+            typer.echo(f"wrote {sources.write_by_source(table, reg)}", err=True)
+        result = claims.run(dataset or None, study=study, us_held=held,
+                            events_files=events_file or [])
+    except (claims.ClaimsError, datasets.DataError, ValueError) as exc:
         fail(str(exc))
     table = result.table
     text = claims.table_json(table) if fmt == "json" else claims.table_csv(table)
@@ -248,6 +274,29 @@ def claims_cmd(
         typer.echo(f"wrote {len(table)} claims to {out}", err=True)
     else:
         sys.stdout.write(text)
+
+
+study_app = typer.Typer(help="Studies: a text and its claims, as data (data/studies/<id>/).")
+app.add_typer(study_app, name="study")
+
+
+@study_app.command("new")
+def study_new(
+    article: str = typer.Argument(..., help="The text file (UTF-8) the study tests."),
+    study_id: str = typer.Option(..., "--id", help="The study's id (a folder name)."),
+    root: str | None = typer.Option(
+        None, "--root", help="Where the study folder goes (default data/studies/)."
+    ),
+) -> None:
+    """Scaffold a study: study.yaml (the text by sha256, places found) and a claims.yaml of
+    commented candidate claims, for you to register."""
+    from geoclaims.claims import scaffold
+
+    try:
+        folder = scaffold.new_study(article, study_id, root=root)
+    except (scaffold.ScaffoldError, OSError) as exc:
+        fail(str(exc))
+    typer.echo(f"wrote {folder / 'study.yaml'} and {folder / 'claims.yaml'}", err=True)
 
 
 @app.command("map")

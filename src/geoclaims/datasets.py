@@ -49,6 +49,7 @@ class Dataset:
     source_page: str | None = None
     version: str = ""
     mirror_path: str | None = None
+    bundled: str | None = None  # a public-domain file shipped in data/ (path relative to it)
     sha256: str | None = None
     on_demand: bool = False
     extra: dict = field(default_factory=dict, compare=False, repr=False)
@@ -159,6 +160,15 @@ class _Downloader:
         return self.mirror / self.ds.mirror_path
 
     def __call__(self, url: str, output_file, pooch_obj, check_only: bool = False):
+        if self.ds.bundled:  # shipped in the repository (public-domain texts only)
+            source = paths.DATA / self.ds.bundled
+            self.looked.append(f"bundled {source}")
+            if source.exists():
+                if check_only:
+                    return True
+                shutil.copyfile(source, output_file)
+                self.copied_from = source
+                return None
         candidate = self.mirror_copy()
         if candidate is not None:
             self.looked.append(f"mirror {candidate}")
@@ -190,7 +200,7 @@ def fetch(name: str, *, mirror: Path | None = None) -> Path:
     want = expected_hash(ds)
     downloader = _Downloader(ds, mirror)
     target = download_dir() / ds.file
-    url = ds.url or f"mirror://{ds.mirror_path}"
+    url = ds.url or f"mirror://{ds.mirror_path or ds.bundled}"
     try:
         path = Path(
             pooch.retrieve(
@@ -254,6 +264,8 @@ def verify(names: list[str] | None = None, *, mirror: Path | None = None) -> lis
         places = [("cache", download_dir() / ds.file)]
         if mirror is not None and ds.mirror_path:
             places.append(("mirror", mirror / ds.mirror_path))
+        if ds.bundled:
+            places.append(("bundled", paths.DATA / ds.bundled))
         seen = False
         for where, path in places:
             if not path.exists():
@@ -284,6 +296,8 @@ def markdown() -> str:
         lines.append(f"  - Licence: {ds.licence}")
         lines.append(f"  - Cite: {' '.join(ds.citation.split())}")
         where = ds.url or ds.source_page
+        if ds.bundled:
+            where = f"shipped in data/{ds.bundled} (public domain); {where}"
         lines.append(f"  - Source: {where or 'offline mirror only'}"
                      + ("; fetched only when asked" if ds.on_demand else ""))
         lines.append(f"  - How the copy was made: {' '.join(ds.how_made.split())}")
