@@ -339,6 +339,15 @@ def read_table(path: Path, *, columns: dict[str, tuple[str, ...]] | None = None)
     first = head.split(b"\n", 1)[0].rstrip(b"\r")
     header_text = first.decode("utf-8-sig", errors="replace")
     sep = sniff_delimiter(header_text)
+    lines = head.split(b"\n", 2)
+    if len(lines) > 2 or (len(lines) == 2 and lines[1].strip()):
+        row1 = lines[1].decode("utf-8", errors="replace")
+        if header_text.count(sep) >= 2 and row1.strip() and row1.count(sep) == 0:
+            others = {d: row1.count(d) for d in DELIMITERS if d != sep and row1.count(d)}
+            raise EventDataError(
+                f"row 1 (line 2): the header is delimited by {sep!r} but this row has no "
+                f"{sep!r}" + (f" (it has {others})" if others else "")
+                + "; the file mixes delimiters", file=path)
     header = [c.strip().strip('"').strip() for c in header_text.split(sep)]
     wanted = None
     layout = None

@@ -181,7 +181,7 @@ class Transaction:
         self.pending.clear()
         return done
 
-    def __enter__(self):  # noqa: ANN204
+    def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
