@@ -471,10 +471,9 @@ def test_transaction_puts_old_files_back_when_a_rename_fails(tmp_path, monkeypat
         return real(src, dst)
 
     monkeypatch.setattr(os, "replace", fail_on_b)
-    with pytest.raises(outputs.OutputError):
-        with outputs.Transaction() as tx:
-            tx.write_text(a, "new a")
-            tx.write_text(b, "new b")
+    with pytest.raises(outputs.OutputError), outputs.Transaction() as tx:
+        tx.write_text(a, "new a")
+        tx.write_text(b, "new b")
     assert a.read_text() == "old a" and b.read_text() == "old b"
     assert leftovers(tmp_path) == []
 
