@@ -318,6 +318,79 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _read_arrow(path: Path, sep: str, header: list[str], columns: list[str]) -> pd.DataFrame | None:
+    """The fast path: pyarrow's CSV reader, every column as a string, empty cells as ``""``.
+    ``None`` when pyarrow cannot parse the file (the pandas path then gives the exact error)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        with _open_binary(path) as fh:
+            table = pacsv.read_csv(
+                fh,
+                read_options=pacsv.ReadOptions(skip_rows=1, column_names=header,
+                                               block_size=16 << 20),
+                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=columns,
+                    column_types={c: pa.string() for c in columns},
+                    strings_can_be_null=False, quoted_strings_can_be_null=False,
+                ),
+            )
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
+            raise EventDataError(_locate_decode_error(path, sep, header), file=path) from exc
+        log.info("%s: pyarrow could not parse it (%s); reading with pandas", path, exc)
+        return None
+    except (EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        raise EventDataError(f"truncated or corrupt compressed file ({type(exc).__name__}: "
+                             f"{exc})", file=path) from exc
+    except OSError as exc:
+        if "gzip" in str(exc).lower() or "compressed" in str(exc).lower():
+            raise EventDataError(f"truncated or corrupt gzip file ({exc})", file=path) from exc
+        raise
+    df = table.to_pandas()
+    del table
+    return df
+
+
+def _read_pandas(path: Path, sep: str, header: list[str], header_text: str,
+                 wanted: list[int] | None) -> pd.DataFrame:
+    """The general path: pandas' C parser (exact line numbers in its errors)."""
+    try:
+        with _open_binary(path) as fh:
+            df = pd.read_csv(
+                fh,
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding="utf-8-sig",
+                usecols=wanted,
+                engine="c",
+            )
+    except pd.errors.EmptyDataError as exc:
+        raise EventDataError("the file is empty (no header line)", file=path) from exc
+    except pd.errors.ParserError as exc:
+        hint = ""
+        if sep == ",":
+            others = {d: header_text.count(d) for d in DELIMITERS[1:] if header_text.count(d)}
+            if others:
+                hint = f" (the header also has {others}; is the delimiter right?)"
+        raise EventDataError(f"not a readable CSV with delimiter {sep!r}: {exc}{hint}",
+                             file=path) from exc
+    except UnicodeDecodeError as exc:
+        raise EventDataError(_locate_decode_error(path, sep, header), file=path) from exc
+    except (EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        raise EventDataError(f"truncated or corrupt compressed file ({type(exc).__name__}: "
+                             f"{exc})", file=path) from exc
+    except OSError as exc:
+        if "gzip" in str(exc).lower() or "compressed" in str(exc).lower():
+            raise EventDataError(f"truncated or corrupt gzip file ({exc})", file=path) from exc
+        raise
+    return df
+
+
 def read_table(path: Path, *, columns: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
     """Read a plain, zipped or gzipped CSV as strings (no NA guessing); clear errors for bad
     files. The delimiter (``,`` ``;`` tab ``|``) is detected from the header; the table's
@@ -360,37 +433,11 @@ def read_table(path: Path, *, columns: dict[str, tuple[str, ...]] | None = None)
                 keep = set(req)
                 wanted = [i for i, c in enumerate(header) if c in keep]
             break
-    try:
-        with _open_binary(path) as fh:
-            df = pd.read_csv(
-                fh,
-                sep=sep,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                encoding="utf-8-sig",
-                usecols=wanted,
-                engine="c",
-            )
-    except pd.errors.EmptyDataError as exc:
-        raise EventDataError("the file is empty (no header line)", file=path) from exc
-    except pd.errors.ParserError as exc:
-        hint = ""
-        if sep == ",":
-            others = {d: header_text.count(d) for d in DELIMITERS[1:] if header_text.count(d)}
-            if others:
-                hint = f" (the header also has {others}; is the delimiter right?)"
-        raise EventDataError(f"not a readable CSV with delimiter {sep!r}: {exc}{hint}",
-                             file=path) from exc
-    except UnicodeDecodeError as exc:
-        raise EventDataError(_locate_decode_error(path, sep, header), file=path) from exc
-    except (EOFError, zlib.error, zipfile.BadZipFile) as exc:
-        raise EventDataError(f"truncated or corrupt compressed file ({type(exc).__name__}: "
-                             f"{exc})", file=path) from exc
-    except OSError as exc:
-        if "gzip" in str(exc).lower() or "compressed" in str(exc).lower():
-            raise EventDataError(f"truncated or corrupt gzip file ({exc})", file=path) from exc
-        raise
+    df = None
+    if layout is not None and wanted is not None and len(set(header)) == len(header):
+        df = _read_arrow(path, sep, header, [header[i] for i in wanted])
+    if df is None:
+        df = _read_pandas(path, sep, header, header_text, wanted)
     df.columns = [str(c).strip() for c in df.columns]
     df.attrs["delimiter"] = sep
     df.attrs["layout"] = layout
@@ -496,8 +543,10 @@ def _to_number(values: pd.Series) -> pd.Series:
 
 def _to_code(values: pd.Series, mapping: dict[int, int]) -> pd.Series:
     num = _to_number(values)
-    whole = num.where(np.isfinite(num) & (num == num.round()))
-    return whole.map(lambda v: mapping.get(int(v)) if pd.notna(v) else None).astype("Int64")
+    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    for src, dst in mapping.items():
+        out[(num == src).fillna(False).to_numpy()] = dst
+    return out
 
 
 def _to_int(values: pd.Series) -> pd.Series:
