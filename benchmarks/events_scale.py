@@ -5,7 +5,9 @@
 Synthesises the file in a temporary folder from the shipped UCDP GED Syria release (its rows
 repeated with new, unique event ids), then, in this one process:
 
-1. ``events.read(path)`` - parse, validate, normalise (no cache), timed, with the peak resident
+0. both readers once on the Syria release (imports, country polygons, alias table: one-time
+   costs that are not part of reading a file);
+1. ``events.load(path, use_cache=False)`` - hash, parse, validate, normalise, timed, with the peak resident
    memory of the process sampled every 20 ms while it runs;
 2. ``pandas.read_csv(path)`` - the baseline, timed the same way (run second, so that memory the
    loader's libraries keep does not count against the baseline, and vice versa the loader is
@@ -92,10 +94,12 @@ def main() -> int:
         size = path.stat().st_size
         print(f"synthesised {args.rows:,} rows ({size / 2**20:.0f} MB) from {base_rows:,} "
               f"UCDP Syria rows in {time.perf_counter() - started:.1f} s", flush=True)
+        events.read(datasets.fetch("ucdp-ged-syria"))  # warm imports, polygons, alias table
+        pd.read_csv(datasets.fetch("ucdp-ged-syria"))  # and pandas' for the baseline
         gc.collect()
         before = rss()
         with Peak() as load:
-            result = events.read(path, "synthetic")
+            result = events.load("synthetic", path, use_cache=False, quiet=True)
         kept = len(result.events)
         rejected = len(result.rejects)
         del result
@@ -107,11 +111,11 @@ def main() -> int:
     ratio = load.seconds / base.seconds
     peak_gb = load.peak / 2**30
     ok = ratio <= TARGET_RATIO and peak_gb < TARGET_PEAK_GB
-    print(f"events.read: {load.seconds:.1f} s, {kept:,} kept, {rejected:,} rejected; "
+    print(f"events.load: {load.seconds:.1f} s, {kept:,} kept, {rejected:,} rejected; "
           f"peak RSS {peak_gb:.2f} GB (process before: {before / 2**30:.2f} GB)")
     print(f"pandas.read_csv (baseline, same file, same process): {base.seconds:.1f} s; "
           f"peak RSS {base.peak / 2**30:.2f} GB")
-    print(f"ratio events.read / read_csv: {ratio:.2f}x (target <= {TARGET_RATIO:.1f}x); "
+    print(f"ratio events.load / read_csv: {ratio:.2f}x (target <= {TARGET_RATIO:.1f}x); "
           f"loader peak {peak_gb:.2f} GB (target < {TARGET_PEAK_GB:.1f} GB): "
           f"{'met' if ok else 'NOT met'}")
     return 0 if ok else 1

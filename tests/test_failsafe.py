@@ -543,3 +543,13 @@ def test_sidecar_credit_names_the_source(tmp_path):
     assert res.exit_code == 0, res.output
     text = exports.sidecar_path(out).read_text(encoding="utf-8")
     assert "ACLED" in text.split("Credit line:", 1)[1].splitlines()[0]
+
+
+def test_line_breaks_inside_quoted_values_are_read(tmp_path):
+    def edit(rows):
+        rows[2]["source_headline"] = "Line one\nline two, with a comma"
+
+    src = rewrite(UCDP191, tmp_path / "newline.csv", edit)
+    result = events.load(path=src, quiet=True, use_cache=False)
+    assert len(result.events) == 8
+    assert result.events.loc[2, "headline"] == "Line one\nline two, with a comma"

@@ -328,9 +328,10 @@ def _read_arrow(path: Path, sep: str, header: list[str], columns: list[str]) -> 
         with _open_binary(path) as fh:
             table = pacsv.read_csv(
                 fh,
-                read_options=pacsv.ReadOptions(skip_rows=1, column_names=header,
-                                               block_size=16 << 20),
-                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+                read_options=pacsv.ReadOptions(skip_rows=1, column_names=header),
+                # no line breaks inside values on this path (it parses in parallel blocks); a
+                # file that has them fails here on a column count and takes the pandas path
+                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=columns,
                     column_types={c: pa.string() for c in columns},
@@ -538,7 +539,18 @@ def _parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
 
 
 def _to_number(values: pd.Series) -> pd.Series:
-    return pd.to_numeric(values.str.strip().replace("", None), errors="coerce")
+    """Numbers from text; blank or unparseable -> NaN. Fast path: pyarrow casts a clean column
+    in one go; a column with any unparseable cell goes through ``pd.to_numeric``."""
+    import pyarrow as pa
+    import pyarrow.compute as pac
+
+    try:
+        arr = pac.utf8_trim_whitespace(pa.array(values, type=pa.string()))
+        arr = pac.if_else(pac.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        num = pac.cast(arr, pa.float64())
+        return pd.Series(num.to_numpy(zero_copy_only=False), index=values.index, dtype=float)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        return pd.to_numeric(values.str.strip().replace("", None), errors="coerce")
 
 
 def _to_code(values: pd.Series, mapping: dict[int, int]) -> pd.Series:
@@ -623,10 +635,11 @@ def _normalise(raw: pd.DataFrame, source: str, amap: actors.ActorMap) -> pd.Data
             for tok, (_, row) in zip(tokens, hits):
                 if row is None:  # not in the alias table: group 'unknown', counted per use
                     amap.unmapped[tok] += int(n_uses)
-        out[f"{side}_group"] = out[side].map({s: actors.resolve(gs) for s, gs in groups.items()})
-        out[f"_{side}_isis"] = (
-            out[side].map({s: "isis" in gs for s, gs in groups.items()}).astype(bool)
-        )
+        codes, uniques = pd.factorize(out[side])  # map each distinct name once
+        group_of = np.array([actors.resolve(groups[u]) for u in uniques] + [None], dtype=object)
+        isis_of = np.array([("isis" in groups[u]) for u in uniques] + [False], dtype=bool)
+        out[f"{side}_group"] = group_of[codes]
+        out[f"_{side}_isis"] = isis_of[codes]
     out["isis"] = (out["_side_a_isis"] | out["_side_b_isis"]).astype(bool)
     out["source_row"] = np.arange(1, n + 1, dtype="int64")
     return out
@@ -905,7 +918,7 @@ def _cache_write(sha: str, dataset: str, result: EventLoad) -> None:
 
 
 def read(path: str | os.PathLike, dataset: str | None = None, *, strict: bool = False,
-         date_format: str | None = None) -> EventLoad:
+         date_format: str | None = None, sha256: str | None = None) -> EventLoad:
     """Read and validate one file (no cache, no filters). See :func:`load`."""
     started = time.perf_counter()
     path = Path(path)
@@ -914,7 +927,7 @@ def read(path: str | os.PathLike, dataset: str | None = None, *, strict: bool = 
     source = LAYOUTS[layout][0]
     name = dataset or layout
     report = LoadReport(file=str(path), dataset=name, layout=layout,
-                        sha256=datasets.sha256sum(path), rows_read=len(raw),
+                        sha256=sha256 or datasets.sha256sum(path), rows_read=len(raw),
                         delimiter=raw.attrs.get("delimiter", ","))  # fmt: skip
     if date_format:
         report.notes.append(f"dates also read as {date_format!r} (--date-format)")
@@ -1073,7 +1086,7 @@ def load(
             note = f"the events cache for this file was invalid ({exc}); rebuilt"
             log.warning("%s: %s", path, note)
     if result is None:
-        result = read(path, dataset, strict=strict, date_format=date_format)
+        result = read(path, dataset, strict=strict, date_format=date_format, sha256=sha)
         if use_cache:
             try:
                 _cache_write(sha, name, result)
