@@ -324,20 +324,23 @@ def _read_arrow(path: Path, sep: str, header: list[str], columns: list[str]) -> 
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    try:
+    def attempt(newlines: bool):
         with _open_binary(path) as fh:
-            table = pacsv.read_csv(
+            return pacsv.read_csv(
                 fh,
                 read_options=pacsv.ReadOptions(skip_rows=1, column_names=header),
-                # no line breaks inside values on this path (it parses in parallel blocks); a
-                # file that has them fails here on a column count and takes the pandas path
-                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False),
+                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=newlines),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=columns,
                     column_types={c: pa.string() for c in columns},
                     strings_can_be_null=False, quoted_strings_can_be_null=False,
                 ),
             )
+
+    try:
+        # line breaks inside quoted values are allowed (UCDP's source fields have them); the
+        # parallel no-line-break mode fails late on such files, so it is not tried first
+        table = attempt(True)
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "utf8" in str(exc).lower():
             raise EventDataError(_locate_decode_error(path, sep, header), file=path) from exc
@@ -774,7 +777,8 @@ def _validate(
            "duplicate event_id (an earlier row has the same id and the same values)")
 
     keep = ~rj.bad
-    out = df.loc[keep].copy()
+    helper = [c for c in df.columns if c.startswith("_")]
+    out = df.drop(columns=helper) if keep.all() else df.loc[keep].drop(columns=helper)
     out["date_start"] = parsed["date_start"][keep]
     out["date_end"] = parsed["date_end"][keep]
     out["lat"] = lat[keep].astype(float)
@@ -797,8 +801,7 @@ def _validate(
 
 
 def _to_events(df: pd.DataFrame, dataset: str) -> gpd.GeoDataFrame:
-    df = df.copy()
-    df["dataset"] = dataset
+    df["dataset"] = dataset  # df is the loader's own frame: changed in place, not copied
     for col in ("event_id", "country", "admin1", "admin2", "event_type", "side_a", "side_b",
                 "side_a_group", "side_b_group", "headline", "loc_precision_source", "qc_flags",
                 "dataset"):  # fmt: skip
