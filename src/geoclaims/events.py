@@ -559,7 +559,7 @@ def _to_number(values: pd.Series) -> pd.Series:
     import pyarrow.compute as pac
 
     try:
-        arr = pac.utf8_trim_whitespace(pa.array(values, type=pa.string()))
+        arr = pac.utf8_trim_whitespace(pa.array(values))
         arr = pac.if_else(pac.equal(arr, ""), pa.scalar(None, pa.string()), arr)
         num = pac.cast(arr, pa.float64())
         return pd.Series(num.to_numpy(zero_copy_only=False), index=values.index, dtype=float)
