@@ -149,6 +149,14 @@ def test_events_bad_input_file(case, tmp_path):
     assert not out.exists() and leftovers(tmp_path) == []
 
 
+def test_events_file_over_the_size_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(events, "MAX_BYTES", 1000)
+    out = tmp_path / "out.csv"
+    res = run("events", "--events", UCDP191, "--format", "csv", "-o", out)
+    one_error_line(res, "ucdp191_small.csv", "over the limit", "GEOCLAIMS_MAX_EVENTS_BYTES")
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     "args, needles",
     [

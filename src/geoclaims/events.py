@@ -272,7 +272,7 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 #: Delimiters recognised in the header line (the first that is most frequent wins).
 DELIMITERS = (",", ";", "\t", "|")
-#: Files larger than this (bytes, after decompression) are refused: a guard against reading a
+#: Files larger than this (bytes, as stored) are refused: a guard against reading a
 #: wrong file; set GEOCLAIMS_MAX_EVENTS_BYTES to change it.
 MAX_BYTES = int(os.environ.get("GEOCLAIMS_MAX_EVENTS_BYTES") or 8 * 1024**3)
 
@@ -417,6 +417,10 @@ def read_table(path: Path, *, columns: dict[str, tuple[str, ...]] | None = None)
         raise EventDataError("is a folder, not a file", file=path)
     if path.stat().st_size == 0:
         raise EventDataError("the file is empty (0 bytes)", file=path)
+    if path.stat().st_size > MAX_BYTES:
+        raise EventDataError(
+            f"the file is {path.stat().st_size / 2**30:.1f} GB, over the limit of "
+            f"{MAX_BYTES / 2**30:.1f} GB; set GEOCLAIMS_MAX_EVENTS_BYTES to read it", file=path)
     head = _head(path)
     if not head.strip():
         raise EventDataError("the file is empty (no header line)", file=path)
