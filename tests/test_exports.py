@@ -42,11 +42,19 @@ def test_gpkg_has_every_layer_with_rows_and_a_sidecar(tmp_path):
         assert needle in text, needle
 
 
-def test_gpkg_replaces_an_existing_file(tmp_path):
+def test_gpkg_replaces_its_layers_and_keeps_the_others(tmp_path):
+    # issue 16: a GeoPackage layer is added or replaced, never the whole file
     out = tmp_path / "all.gpkg"
     exports.export(_layers(), out)
-    exports.export(maps.MapLayers(events=loader.events()), out)
-    assert [n for n, _ in pyogrio.list_layers(out)] == ["events"]
+    with pytest.raises(OSError, match="has layer.*events already; use --force"):
+        exports.export(maps.MapLayers(events=loader.events().head(2)), out, force=False)
+    assert len(pyogrio.read_dataframe(out, layer="events")) == 6  # untouched
+    exports.export(maps.MapLayers(events=loader.events().head(2)), out, force=True)
+    names = [n for n, _ in pyogrio.list_layers(out)]
+    assert sorted(names) == sorted(["places", "events", "control_zones", "merv",
+                                    "at_tanf_zone", "euphrates"])
+    assert len(pyogrio.read_dataframe(out, layer="events")) == 2
+    assert "kept as they were: places" in out.with_name("all.gpkg.sources.txt").read_text()
 
 
 def test_geojson_one_file_per_layer_each_with_sidecar(tmp_path):

@@ -7,12 +7,23 @@
     geoclaims claims [--study ID] ...                 -> geoclaims.claims
     geoclaims study new ARTICLE.txt --id ID           -> geoclaims.claims.scaffold
     geoclaims map ...                                 -> geoclaims.maps
+
+Error policy (one place: :func:`user_errors`, applied to every command): an error a user can
+cause (a path, a permission, a full disk, a file format, an encoding, a delimiter, a compressed
+file, an ambiguous date, a value out of range) ends in one line on stderr,
+``geoclaims: error: FILE, row N, column 'F': ...`` where there is a file, row and field, and
+exit status 1; never a traceback (``--debug``, before the command, shows it). An unexpected
+error (a bug) also ends in one line, with exit status 70. A command that keeps no rows exits 1.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
+import traceback
 
+import click
 import typer
 
 from geoclaims import datasets
@@ -27,6 +38,105 @@ data_app = typer.Typer(help="The dataset registry: list, fetch and verify inputs
 app.add_typer(data_app, name="data")
 
 
+#: Set by ``--debug`` (or GEOCLAIMS_DEBUG=1): errors show their traceback.
+DEBUG = bool(os.environ.get("GEOCLAIMS_DEBUG"))
+#: Exit status for an error the program did not expect (a bug), after sysexits' EX_SOFTWARE.
+EXIT_INTERNAL = 70
+
+
+@app.callback()
+def main_options(
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
+) -> None:
+    """Test the geographic claims of news and opinion writing against open conflict data."""
+    global DEBUG
+    DEBUG = debug or bool(os.environ.get("GEOCLAIMS_DEBUG"))
+
+
+def describe_error(exc: BaseException) -> tuple[str, int]:
+    """One line for an exception and the exit status: user-caused errors 1, bugs 70."""
+    from geoclaims import outputs
+
+    if isinstance(exc, outputs.OutputError):
+        return str(exc), 1
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text at byte {exc.start} ({exc.reason}); save the file as UTF-8", 1
+    if isinstance(exc, MemoryError):
+        return "out of memory; try a smaller file or narrower filters", 1
+    if isinstance(exc, OSError):
+        return outputs.describe_os_error(exc), 1
+    if isinstance(exc, (ValueError, LookupError)) and exc.__class__.__module__.startswith(
+            "geoclaims"):
+        return str(exc), 1
+    if isinstance(exc, (ValueError, LookupError)):  # third-party parsers on user input
+        return f"{type(exc).__name__}: {exc}", 1
+    message = (f"unexpected {type(exc).__name__}: {exc} (this is a bug in geoclaims; run again "
+               "with --debug for the traceback and report it)")
+    return message, EXIT_INTERNAL
+
+
+def user_errors(command):
+    """Decorator for every command: the error policy above, in one place."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, click.exceptions.ClickException, click.exceptions.Abort,
+                SystemExit):
+            raise
+        except KeyboardInterrupt:
+            typer.echo("geoclaims: interrupted", err=True)
+            raise typer.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - every error ends in one line
+            if DEBUG:
+                traceback.print_exc()
+            message, code = describe_error(exc)
+            fail(message, code)
+
+    return wrapper
+
+
+def check_output(path: str | None, *, force: bool, what: str = "output") -> None:
+    """Before any work: the output file can be written (and may be replaced, with --force)."""
+    if path is None:
+        return
+    from geoclaims import outputs
+
+    outputs.check_target(path, force=force, what=what)
+
+
+def report_load(load, rejects: str | None, force: bool) -> None:
+    """Print a load report (kept, rejected by reason) and write the rejects with --rejects."""
+    from geoclaims import events
+
+    typer.echo(str(load.report), err=True)
+    if rejects is not None:
+        events.write_rejects(load, rejects, force=force)
+        typer.echo(f"wrote {len(load.rejects)} rejected rows to {rejects}", err=True)
+
+
+def no_rows(load) -> str | None:
+    """Why a load leaves nothing to work on, or None."""
+    rep = load.report
+    if rep.rows_read == 0:
+        return f"{rep.file}: the file has a header but no data rows; nothing to do"
+    if rep.rows_kept == 0:
+        reasons = "; ".join(f"{r}: {n}" for r, n in sorted(rep.rejected.items()))
+        return (f"{rep.file}: no rows kept: {rep.rows_rejected} of {rep.rows_read} rows were "
+                f"rejected ({reasons or 'no data rows'}); see --rejects FILE")
+    if rep.rows_returned == 0:
+        steps = "; ".join(f"{f['filter']}: removed {f['removed']}" for f in rep.filters)
+        return f"{rep.file}: no events left after the filters ({steps})"
+    return None
+
+
+FORCE_HELP = "Replace an existing output file (otherwise refused)."
+REJECTS_HELP = "Write the rejected rows (file, row, column, value, reason) to this CSV."
+DATE_FORMAT_HELP = ("A strptime format for dates that are not unambiguous, e.g. %d/%m/%Y "
+                    "(applies to --start/--end and to the file's dates).")
+
+
 def emit(text: str | None, written: str) -> None:
     """Print an export's text to stdout, or, when it went to a file, say so on stderr."""
     if text is not None:
@@ -36,12 +146,14 @@ def emit(text: str | None, written: str) -> None:
 
 
 def fail(message: str, code: int = 1) -> None:
-    """Print an error to stderr and exit non-zero."""
+    """Print an error to stderr (one line) and exit non-zero."""
+    message = " ".join(str(message).split())
     typer.echo(f"geoclaims: error: {message}", err=True)
     raise typer.Exit(code)
 
 
 @data_app.command("list")
+@user_errors
 def data_list() -> None:
     """Print every registered dataset with its file, version, licence and citation."""
     for ds in datasets.load_registry().values():
@@ -60,6 +172,7 @@ def data_list() -> None:
 
 
 @data_app.command("fetch")
+@user_errors
 def data_fetch(
     name: str | None = typer.Argument(None, help="Dataset name; all pinned datasets if omitted."),
 ) -> None:
@@ -75,6 +188,7 @@ def data_fetch(
 
 
 @data_app.command("verify")
+@user_errors
 def data_verify(
     name: list[str] | None = typer.Argument(None, help="Dataset names; all if omitted."),
 ) -> None:
@@ -94,6 +208,7 @@ def data_verify(
 
 
 @app.command("places")
+@user_errors
 def places_cmd(
     file: str = typer.Argument(..., help="An article as a plain-text file (UTF-8; Latin-1 read with a warning)."),
     fmt: str = typer.Option("csv", "--format", help="csv or geojson."),
@@ -123,18 +238,23 @@ def places_cmd(
 
 
 @app.command("events")
+@user_errors
 def events_cmd(
     dataset: str | None = typer.Option(None, "--dataset", help="Registry dataset name."),
     events_file: str | None = typer.Option(
-        None, "--events", help="A UCDP GED (.csv/.zip) or ACLED CSV file."
+        None, "--events", help="A UCDP GED (.csv/.zip/.gz) or ACLED CSV file."
     ),
     start: str | None = typer.Option(None, "--start", help="First date_start (YYYY-MM-DD)."),
     end: str | None = typer.Option(None, "--end", help="Last date_start (YYYY-MM-DD)."),
     actor: str | None = typer.Option(None, "--actor", help="Normalised group, e.g. isis."),
     fmt: str = typer.Option(..., "--format", help="csv, parquet or geojson."),
     out: str | None = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
+    rejects: str | None = typer.Option(None, "--rejects", help=REJECTS_HELP),
+    date_format: str | None = typer.Option(None, "--date-format", help=DATE_FORMAT_HELP),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
-    """Load conflict events into the common schema and export them; the report goes to stderr."""
+    """Load conflict events into the common schema and export them; the load report (kept,
+    rejected by reason) goes to stderr. Exits 1 when no rows are kept."""
     from geoclaims import events
 
     if (dataset is None) == (events_file is None):
@@ -145,20 +265,25 @@ def events_cmd(
         fail("the parquet format needs an output file (-o FILE)")
     if actor is not None and actor not in events.actors.GROUPS:
         fail(f"unknown actor group {actor!r}; known: {', '.join(events.actors.GROUPS)}")
-    try:
-        result = events.load(dataset, events_file, start=start, end=end, actor=actor)
-        text = events.export(result.events, fmt, out)
-    except (events.EventDataError, datasets.DataError) as exc:
-        fail(str(exc))
+    check_output(out, force=force)
+    check_output(rejects, force=force, what="rejects file")
+    result = events.load(dataset, events_file, start=start, end=end, actor=actor, quiet=True,
+                         date_format=date_format)
+    report_load(result, rejects, force)
     top = list(result.report.unmapped_actors.items())[:10]
     if top:  # so a user can extend data/actor_aliases.csv
         typer.echo("  most frequent actor names not in data/actor_aliases.csv (uses):", err=True)
         for name, n in top:
             typer.echo(f"    {n:6d}  {name}", err=True)
+    why = no_rows(result)
+    if why:
+        fail(why)
+    text = events.export(result.events, fmt, out, force=force)
     emit(text, f"wrote {result.report.rows_returned} events to {out}")
 
 
 @app.command("control")
+@user_errors
 def control_cmd(
     date: str | None = typer.Option(
         None, "--date", help="Date YYYY-MM-DD (2016-01-01..2019-11-30); needed with --format "
@@ -218,6 +343,7 @@ def control_cmd(
 
 
 @app.command("claims")
+@user_errors
 def claims_cmd(
     fmt: str = typer.Option("json", "--format", help="json or csv."),
     out: str | None = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
@@ -251,6 +377,7 @@ def claims_cmd(
     if fmt not in ("json", "csv"):
         fail(f"--format must be json or csv, not {fmt!r}")
     held = [x.strip() for x in us_held.split(",") if x.strip()] if us_held else None
+    check_output(out, force=True)  # before the long computation
     try:
         if by_source:
             from geoclaims.claims import sources
@@ -300,6 +427,7 @@ def study_new(
 
 
 @app.command("map")
+@user_errors
 def map_cmd(
     out: str = typer.Option(
         ..., "--out", "-o",
@@ -310,7 +438,7 @@ def map_cmd(
         None, "--dataset", help="Registry dataset name (default ucdp-ged-syria)."
     ),
     events_file: str | None = typer.Option(
-        None, "--events", help="A UCDP GED (.csv/.zip) or ACLED CSV file."
+        None, "--events", help="A UCDP GED (.csv/.zip/.gz) or ACLED CSV file."
     ),
     start: str | None = typer.Option(None, "--start", help="First date_start (YYYY-MM-DD)."),
     end: str | None = typer.Option(None, "--end", help="Last date_start (YYYY-MM-DD)."),
@@ -327,19 +455,27 @@ def map_cmd(
         None, "--tiles", help="Web maps only: a basemap, e.g. OpenStreetMap (needs a network "
         "connection when the page is opened; off by default)."
     ),
+    rejects: str | None = typer.Option(None, "--rejects", help=REJECTS_HELP),
+    date_format: str | None = typer.Option(None, "--date-format", help=DATE_FORMAT_HELP),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
-    """A map or data export for publication, with sources and licences credited."""
+    """A map or data export for publication, with sources and licences credited. The load
+    report goes to stderr; no map is written (exit 1) when no events are left to draw."""
     from geoclaims import maps
 
-    try:
-        result = maps.make_map(
-            out, dataset=dataset, events_file=events_file, start=start, end=end, actor=actor,
-            controller=controller, place=place, radius_km=radius_km, title=title, tiles=tiles,
-        )
-    except (maps.MapError, datasets.DataError) as exc:
-        fail(str(exc))
-    except ValueError as exc:  # events.EventDataError and bad dates are ValueErrors
-        fail(str(exc))
+    check_output(rejects, force=force, what="rejects file")
+
+    def loaded(load) -> None:
+        report_load(load, rejects, force)
+        why = no_rows(load)
+        if why:
+            fail(why + "; no map written")
+
+    result = maps.make_map(
+        out, dataset=dataset, events_file=events_file, start=start, end=end, actor=actor,
+        controller=controller, place=place, radius_km=radius_km, title=title, tiles=tiles,
+        force=force, date_format=date_format, on_load=loaded,
+    )
     typer.echo(result.summary(), err=True)
 
 

@@ -137,7 +137,9 @@ def _write_lock(name: str, digest: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = _read_lock()
     lock[name] = digest
-    path.write_text(json.dumps(lock, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    from geoclaims import outputs
+
+    outputs.write_text(path, json.dumps(lock, indent=2, sort_keys=True) + "\n")
 
 
 def expected_hash(ds: Dataset) -> str | None:
@@ -193,9 +195,33 @@ class _Downloader:
         return http(self.ds.url, output_file, pooch_obj, check_only=check_only)
 
 
+#: Temporary downloads older than this are left over from a killed run and removed.
+STALE_SECONDS = 3600
+
+
+def clean_downloads() -> list[Path]:
+    """Remove temporary files a killed download left in the download folder (pooch names them
+    ``tmp*``): those older than :data:`STALE_SECONDS`. Returns what was removed."""
+    import time
+
+    removed = []
+    folder = download_dir()
+    if not folder.is_dir():
+        return removed
+    for p in folder.glob("tmp*"):
+        try:
+            if p.is_file() and time.time() - p.stat().st_mtime > STALE_SECONDS:
+                p.unlink()
+                removed.append(p)
+        except OSError:
+            continue
+    return removed
+
+
 def fetch(name: str, *, mirror: Path | None = None) -> Path:
     """Return the local path of dataset ``name``, fetched and checked against its sha256."""
     ds = get(name)
+    clean_downloads()
     mirror = mirror if mirror is not None else mirror_dir()
     want = expected_hash(ds)
     downloader = _Downloader(ds, mirror)

@@ -35,7 +35,6 @@ table or the country polygons change.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -94,6 +93,16 @@ ACLED: tuple[str, ...] = (
     "admin1", "admin2", "location", "latitude", "longitude", "geo_precision", "source", "notes",
     "fatalities", "timestamp",
 )  # fmt: skip
+#: The columns the loader reads from each source (the layout's other columns are checked for in
+#: the header, not read: less memory and time on large files).
+USED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "ucdp": ("id", "date_start", "date_end", "date_prec", "where_prec", "adm_1", "adm_2",
+             "type_of_violence", "side_a", "side_b", "best", "low", "high", "source_headline",
+             "event_clarity", "country", "latitude", "longitude"),
+    "acled": ("event_id_cnty", "event_date", "time_precision", "geo_precision", "admin1",
+              "admin2", "event_type", "sub_event_type", "actor1", "actor2", "fatalities",
+              "notes", "country", "latitude", "longitude"),
+}
 #: Layout name -> (source, required columns). Tried in this order; the first that fits wins.
 LAYOUTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ucdp-ged-23.1": ("ucdp", UCDP_231),
@@ -161,6 +170,9 @@ class LoadReport:
     rejected: dict[str, int] = field(default_factory=dict)
     flagged: dict[str, int] = field(default_factory=dict)
     duplicate_ids: list[str] = field(default_factory=list)
+    conflicting_ids: list[str] = field(default_factory=list)
+    delimiter: str = ","
+    notes: list[str] = field(default_factory=list)
     unmapped_actors: dict[str, int] = field(default_factory=dict)
     actor_uses: int = 0
     event_types: dict[str, int] = field(default_factory=dict)
@@ -195,6 +207,21 @@ class LoadReport:
                 f" and {len(self.duplicate_ids) - 10} more" if len(self.duplicate_ids) > 10 else ""
             )
             lines.append(f"    duplicate event ids: {shown}{more}")
+        if self.conflicting_ids:
+            shown = ", ".join(self.conflicting_ids[:10])
+            more = (f" and {len(self.conflicting_ids) - 10} more"
+                    if len(self.conflicting_ids) > 10 else "")
+            lines.append(f"    CONFLICTS: same event id, different content: {shown}{more}")
+        for flag in sorted(self.flagged):
+            for suffix in ("_negative", "_fractional", "_not_a_number"):
+                if flag.startswith("deaths_") and flag.endswith(suffix):
+                    lines.append(
+                        f"    note: {self.flagged[flag]} rows have a {suffix[1:].replace('_', ' ')}"
+                        f" {flag[:-len(suffix)]}: not a count, kept with that value left blank")
+        if self.delimiter != ",":
+            lines.append(f"    note: the file is delimited by {self.delimiter!r}, not commas")
+        for note in self.notes:
+            lines.append(f"    note: {note}")
         if self.unmapped_actors:
             n_unknown = sum(self.unmapped_actors.values())
             share = f" of {self.actor_uses} ({n_unknown / self.actor_uses:.1%})" if (
@@ -237,54 +264,230 @@ class EventLoad:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a plain or zipped CSV as strings (no NA guessing); clear errors for bad files."""
-    path = Path(path)
-    if not path.exists():
-        raise EventDataError("file not found", file=path)
-    if path.stat().st_size == 0:
-        raise EventDataError("the file is empty (0 bytes)", file=path)
-    with open(path, "rb") as fh:
-        magic = fh.read(4)
-    if magic[:2] == b"PK" or path.suffix.lower() == ".zip":
-        data = _read_zip_member(path)
-    else:
-        data = path.read_bytes()
-    if not data.strip():
-        raise EventDataError("the file is empty (no header line)", file=path)
-    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):  # the ACLED API's JSON
-        from geoclaims import acled
+#: Leading bytes of files that are not CSV text, for a clear message instead of "not UTF-8".
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"BZh", "a bzip2-compressed file (decompress it first: bunzip2)"),
+    (b"\xfd7zXZ\x00", "an xz-compressed file (decompress it first: unxz)"),
+    (b"7z\xbc\xaf", "a 7-Zip archive (extract the CSV first)"),
+    (b"Rar!", "a RAR archive (extract the CSV first)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office document (save it as CSV, UTF-8)"),
+    (b"SQLite format 3", "an SQLite database (a GeoPackage?); give a CSV export"),
+    (b"PAR1", "a Parquet file; give the CSV export"),
+)
+#: Delimiters recognised in the header line (the first that is most frequent wins).
+DELIMITERS = (",", ";", "\t", "|")
+#: Files larger than this (bytes, as stored) are refused: a guard against reading a
+#: wrong file; set GEOCLAIMS_MAX_EVENTS_BYTES to change it.
+MAX_BYTES = int(os.environ.get("GEOCLAIMS_MAX_EVENTS_BYTES") or 8 * 1024**3)
 
-        return acled.json_table(data, path)
+
+def _open_binary(path: Path):
+    """A binary stream of the CSV text: the file itself, the one CSV in a zip, or gunzipped."""
+    with open(path, "rb") as fh:
+        magic = fh.read(16)
+    if magic[:2] == b"PK" or path.suffix.lower() == ".zip":
+        return _zip_member_stream(path)
+    if magic[:2] == b"\x1f\x8b":
+        import gzip
+
+        return gzip.open(path, "rb")
+    for sig, what in MAGIC:
+        if magic.startswith(sig):
+            raise EventDataError(f"this is {what}, not a CSV text file", file=path)
+    return open(path, "rb")
+
+
+def _head(path: Path, n: int = 65536) -> bytes:
     try:
-        df = pd.read_csv(
-            io.BytesIO(data),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            encoding="utf-8-sig",
-        )
-    except pd.errors.EmptyDataError as exc:
-        raise EventDataError("the file is empty (no header line)", file=path) from exc
-    except pd.errors.ParserError as exc:
-        raise EventDataError(f"not a readable CSV: {exc}", file=path) from exc
+        with _open_binary(path) as fh:
+            return fh.read(n)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise EventDataError(f"truncated or corrupt compressed file ({type(exc).__name__}: "
+                             f"{exc})", file=path) from exc
+
+
+def _locate_decode_error(path: Path, sep: str, header: list[str]) -> str:
+    """Where the first byte that is not UTF-8 is: data row, line, field, byte (slow path)."""
+    with _open_binary(path) as fh:
+        data = fh.read()
+    try:
+        data.decode("utf-8-sig")
+        return "not UTF-8 text"
     except UnicodeDecodeError as exc:
-        raise EventDataError(f"not UTF-8 text at byte {exc.start}", file=path) from exc
-    df.columns = [str(c).strip() for c in df.columns]
+        offset = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data.count(b"\n", 0, offset) + 1
+    col = data[line_start:offset].count(sep.encode())
+    field = header[col] if col < len(header) else f"#{col + 1}"
+    byte = data[offset:offset + 1].hex()
+    where = f"row {line - 1} (line {line})" if line > 1 else "the header (line 1)"
+    return (f"{where}, field '{field}': not UTF-8 text (byte 0x{byte} at offset {offset}); "
+            "save the file as UTF-8")
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter of a CSV from its header line: the most frequent of :data:`DELIMITERS`."""
+    counts = {d: header_line.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])  # ties: the earlier (comma first)
+    return best if counts[best] else ","
+
+
+def _read_arrow(path: Path, sep: str, header: list[str], columns: list[str]) -> pd.DataFrame | None:
+    """The fast path: pyarrow's CSV reader, every column as a string, empty cells as ``""``.
+    ``None`` when pyarrow cannot parse the file (the pandas path then gives the exact error)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    def attempt(newlines: bool):
+        with _open_binary(path) as fh:
+            return pacsv.read_csv(
+                fh,
+                read_options=pacsv.ReadOptions(skip_rows=1, column_names=header),
+                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=newlines),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=columns,
+                    column_types={c: pa.large_string() for c in columns},
+                    strings_can_be_null=False, quoted_strings_can_be_null=False,
+                ),
+            )
+
+    try:
+        # line breaks inside quoted values are allowed (UCDP's source fields have them); the
+        # parallel no-line-break mode fails late on such files, so it is not tried first
+        table = attempt(True)
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
+            raise EventDataError(_locate_decode_error(path, sep, header), file=path) from exc
+        log.info("%s: pyarrow could not parse it (%s); reading with pandas", path, exc)
+        return None
+    except (EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        raise EventDataError(f"truncated or corrupt compressed file ({type(exc).__name__}: "
+                             f"{exc})", file=path) from exc
+    except OSError as exc:
+        if "gzip" in str(exc).lower() or "compressed" in str(exc).lower():
+            raise EventDataError(f"truncated or corrupt gzip file ({exc})", file=path) from exc
+        raise
+    df = table.to_pandas(self_destruct=True, split_blocks=True)  # frees the table as it goes
+    del table
     return df
 
 
-def _read_zip_member(path: Path) -> bytes:
+def _read_pandas(path: Path, sep: str, header: list[str], header_text: str,
+                 wanted: list[int] | None) -> pd.DataFrame:
+    """The general path: pandas' C parser (exact line numbers in its errors)."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            members = [m for m in zf.namelist() if m.lower().endswith(".csv")]
-            if len(members) != 1:
-                raise EventDataError(
-                    f"the zip archive holds {len(members)} CSV files "
-                    f"({', '.join(members) or 'none'}); expected exactly one",
-                    file=path,
-                )
-            return zf.read(members[0])
+        with _open_binary(path) as fh:
+            df = pd.read_csv(
+                fh,
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding="utf-8-sig",
+                usecols=wanted,
+                engine="c",
+            )
+    except pd.errors.EmptyDataError as exc:
+        raise EventDataError("the file is empty (no header line)", file=path) from exc
+    except pd.errors.ParserError as exc:
+        hint = ""
+        if sep == ",":
+            others = {d: header_text.count(d) for d in DELIMITERS[1:] if header_text.count(d)}
+            if others:
+                hint = f" (the header also has {others}; is the delimiter right?)"
+        raise EventDataError(f"not a readable CSV with delimiter {sep!r}: {exc}{hint}",
+                             file=path) from exc
+    except UnicodeDecodeError as exc:
+        raise EventDataError(_locate_decode_error(path, sep, header), file=path) from exc
+    except (EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        raise EventDataError(f"truncated or corrupt compressed file ({type(exc).__name__}: "
+                             f"{exc})", file=path) from exc
+    except OSError as exc:
+        if "gzip" in str(exc).lower() or "compressed" in str(exc).lower():
+            raise EventDataError(f"truncated or corrupt gzip file ({exc})", file=path) from exc
+        raise
+    return df
+
+
+def read_table(path: Path, *, columns: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+    """Read a plain, zipped or gzipped CSV as strings (no NA guessing); clear errors for bad
+    files. The delimiter (``,`` ``;`` tab ``|``) is detected from the header; the table's
+    ``attrs`` hold ``delimiter`` and ``layout``. With ``columns`` (layout -> required columns,
+    default :data:`LAYOUTS`) only the columns of the detected layout are read."""
+    path = Path(path)
+    if not path.exists():
+        raise EventDataError("file not found", file=path)
+    if path.is_dir():
+        raise EventDataError("is a folder, not a file", file=path)
+    if path.stat().st_size == 0:
+        raise EventDataError("the file is empty (0 bytes)", file=path)
+    if path.stat().st_size > MAX_BYTES:
+        raise EventDataError(
+            f"the file is {path.stat().st_size / 2**30:.1f} GB, over the limit of "
+            f"{MAX_BYTES / 2**30:.1f} GB; set GEOCLAIMS_MAX_EVENTS_BYTES to read it", file=path)
+    head = _head(path)
+    if not head.strip():
+        raise EventDataError("the file is empty (no header line)", file=path)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):  # the ACLED API's JSON
+        from geoclaims import acled
+
+        with _open_binary(path) as fh:
+            return acled.json_table(fh.read(), path)
+    if b"\x00" in head[:8192]:
+        raise EventDataError("this is a binary file (it holds NUL bytes), not a CSV text file; "
+                             "UTF-16 text must be saved as UTF-8", file=path)
+    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    header_text = first.decode("utf-8-sig", errors="replace")
+    sep = sniff_delimiter(header_text)
+    lines = head.split(b"\n", 2)
+    if len(lines) > 2 or (len(lines) == 2 and lines[1].strip()):
+        row1 = lines[1].decode("utf-8", errors="replace")
+        if header_text.count(sep) >= 2 and row1.strip() and row1.count(sep) == 0:
+            others = {d: row1.count(d) for d in DELIMITERS if d != sep and row1.count(d)}
+            raise EventDataError(
+                f"row 1 (line 2): the header is delimited by {sep!r} but this row has no "
+                f"{sep!r}" + (f" (it has {others})" if others else "")
+                + "; the file mixes delimiters", file=path)
+    header = [c.strip().strip('"').strip() for c in header_text.split(sep)]
+    wanted = None
+    layout = None
+    if columns is None:
+        columns = {name: req for name, (_, req) in LAYOUTS.items()}
+    for name, req in columns.items():
+        if set(header).issuperset(req):
+            layout = name
+            if '"' not in header_text:  # a plain header: the columns are where split() says
+                used = USED_COLUMNS.get(LAYOUTS[name][0], req) if name in LAYOUTS else req
+                keep = set(used)
+                wanted = [i for i, c in enumerate(header) if c in keep]
+            break
+    df = None
+    if layout is not None and wanted is not None and len(set(header)) == len(header):
+        df = _read_arrow(path, sep, header, [header[i] for i in wanted])
+    if df is None:
+        df = _read_pandas(path, sep, header, header_text, wanted)
+    df.columns = [str(c).strip() for c in df.columns]
+    df.attrs["delimiter"] = sep
+    df.attrs["layout"] = layout
+    return df
+
+
+def _zip_member_stream(path: Path):
+    try:
+        zf = zipfile.ZipFile(path)
+        members = [m for m in zf.namelist() if m.lower().endswith(".csv")]
+        if len(members) != 1:
+            zf.close()
+            raise EventDataError(
+                f"the zip archive holds {len(members)} CSV files "
+                f"({', '.join(members) or 'none'}); expected exactly one",
+                file=path,
+            )
+        return zf.open(members[0])
     except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
         raise EventDataError(
             f"truncated or corrupt zip archive ({type(exc).__name__}: {exc})", file=path
@@ -357,13 +560,26 @@ def _parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
 
 
 def _to_number(values: pd.Series) -> pd.Series:
-    return pd.to_numeric(values.str.strip().replace("", None), errors="coerce")
+    """Numbers from text; blank or unparseable -> NaN. Fast path: pyarrow casts a clean column
+    in one go; a column with any unparseable cell goes through ``pd.to_numeric``."""
+    import pyarrow as pa
+    import pyarrow.compute as pac
+
+    try:
+        arr = pac.utf8_trim_whitespace(pa.array(values))
+        arr = pac.if_else(pac.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        num = pac.cast(arr, pa.float64())
+        return pd.Series(num.to_numpy(zero_copy_only=False), index=values.index, dtype=float)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        return pd.to_numeric(values.str.strip().replace("", None), errors="coerce")
 
 
 def _to_code(values: pd.Series, mapping: dict[int, int]) -> pd.Series:
     num = _to_number(values)
-    whole = num.where(np.isfinite(num) & (num == num.round()))
-    return whole.map(lambda v: mapping.get(int(v)) if pd.notna(v) else None).astype("Int64")
+    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    for src, dst in mapping.items():
+        out[(num == src).fillna(False).to_numpy()] = dst
+    return out
 
 
 def _to_int(values: pd.Series) -> pd.Series:
@@ -397,6 +613,8 @@ def _normalise(raw: pd.DataFrame, source: str, amap: actors.ActorMap) -> pd.Data
         out["deaths_low"] = _to_int(g("low"))
         out["deaths_high"] = _to_int(g("high"))
         out["_deaths_raw"] = g("best")
+        out["_deaths_low_raw"] = g("low")
+        out["_deaths_high_raw"] = g("high")
         out["headline"] = g("source_headline")
         out["clarity"] = _to_number(g("event_clarity")).astype("Int64")
     else:
@@ -420,6 +638,8 @@ def _normalise(raw: pd.DataFrame, source: str, amap: actors.ActorMap) -> pd.Data
         out["deaths_low"] = pd.Series(pd.NA, index=raw.index, dtype="Int64")
         out["deaths_high"] = pd.Series(pd.NA, index=raw.index, dtype="Int64")
         out["_deaths_raw"] = g("fatalities")
+        out["_deaths_low_raw"] = ""
+        out["_deaths_high_raw"] = ""
         out["headline"] = g("notes")
         out["clarity"] = pd.Series(pd.NA, index=raw.index, dtype="Int64")
     out["country"] = g("country").str.strip()
@@ -432,10 +652,11 @@ def _normalise(raw: pd.DataFrame, source: str, amap: actors.ActorMap) -> pd.Data
         for s, n_uses in counts.items():
             # each use is counted; names not in the alias table: group 'unknown', also counted
             groups[s] = [amap.record(t, n_uses).group for t in actors.split_side(s, sep)]
-        out[f"{side}_group"] = out[side].map({s: actors.resolve(gs) for s, gs in groups.items()})
-        out[f"_{side}_isis"] = (
-            out[side].map({s: "isis" in gs for s, gs in groups.items()}).astype(bool)
-        )
+        codes, uniques = pd.factorize(out[side])  # map each distinct name once
+        group_of = np.array([actors.resolve(groups[u]) for u in uniques] + [None], dtype=object)
+        isis_of = np.array([("isis" in groups[u]) for u in uniques] + [False], dtype=bool)
+        out[f"{side}_group"] = group_of[codes]
+        out[f"_{side}_isis"] = isis_of[codes]
     out["isis"] = (out["_side_a_isis"] | out["_side_b_isis"]).astype(bool)
     if source == "acled":  # associated actors (';' lists): counted in the actor report only
         for col in ("assoc_actor_1", "assoc_actor_2"):
@@ -461,14 +682,21 @@ def _country_polygons() -> tuple[dict[str, shapely.Geometry], str]:
 
 
 def _validate(
-    df: pd.DataFrame, file: str, layout: str, report: LoadReport
+    df: pd.DataFrame, file: str, layout: str, report: LoadReport,
+    date_format: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Reject rows with bad ids, dates, coordinates; flag the rest; returns (kept, rejects)."""
+    """Reject rows with bad ids, dates, coordinates; flag the rest; returns (kept, rejects).
+
+    Dates are read only in unambiguous forms (ISO ``YYYY-MM-DD``; ACLED also ``2 January 2019``
+    and ``02-January-2019``); ``date_format`` (a ``strptime`` format such as ``%d/%m/%Y``)
+    adds one the user vouches for."""
     n = len(df)
     rj = _Rejects(file, n)
     ids = df["event_id"]
     date_cols = ("date_start", "date_end") if layout.startswith("ucdp") else ("event_date",) * 2
     formats = ("ISO8601",) if layout.startswith("ucdp") else ("%d %B %Y", "ISO8601", "%d-%B-%Y")
+    if date_format:
+        formats = (date_format, *formats)
 
     rj.add((ids == "").to_numpy(), ids, "id" if layout.startswith("ucdp") else "event_id_cnty",
            ids, "missing event_id")  # fmt: skip
@@ -502,7 +730,7 @@ def _validate(
            "impossible coordinate (0, 0)")  # fmt: skip
 
     # declared country: a point outside it is flagged; inside it with lat/lon exchanged: rejected
-    flags = [[] for _ in range(n)]
+    flags: dict[str, np.ndarray] = {}  # flag -> rows with it (kept rows only count)
     polys, _ = _country_polygons()
     country = df["country"]
     ok = ~rj.bad
@@ -524,37 +752,66 @@ def _validate(
                df["_lat"].str.strip() + ", " + df["_lon"].str.strip(),
                f"lat/lon swapped (the point is in {name} only with latitude and longitude "
                "exchanged)")  # fmt: skip
-        for i in out_idx[~swapped]:
-            flags[i].append("outside_country")
+        outside = flags.setdefault("outside_country", np.zeros(n, dtype=bool))
+        outside[out_idx[~swapped]] = True
     report.countries_not_checked = not_checked
 
     # codes the loader cannot place on the common scales: kept, flagged
-    for i in np.flatnonzero(df["loc_precision"].isna().to_numpy()):
-        flags[i].append("unknown_loc_precision")
-    for i in np.flatnonzero(df["date_precision"].isna().to_numpy()):
-        flags[i].append("unknown_date_precision")
-    for i in np.flatnonzero(df["deaths_best"].isna().to_numpy()):
-        flags[i].append("deaths_not_a_count")
+    flags["unknown_loc_precision"] = df["loc_precision"].isna().to_numpy()
+    flags["unknown_date_precision"] = df["date_precision"].isna().to_numpy()
+    flags["deaths_not_a_count"] = df["deaths_best"].isna().to_numpy()
+    # death counts that are given but are not counts: kept, blanked, and flagged by column
+    for col, raw in (("deaths_best", "_deaths_raw"), ("deaths_low", "_deaths_low_raw"),
+                     ("deaths_high", "_deaths_high_raw")):
+        text = df[raw].astype(str).str.strip()
+        given = (text != "").to_numpy()
+        if not given.any():
+            continue
+        num = _to_number(df[raw].astype(str))
+        flags[f"{col}_negative"] = given & (num < 0).fillna(False).to_numpy()
+        flags[f"{col}_fractional"] = given & ((num != num.round()) & (num >= 0)).fillna(
+            False).to_numpy()
+        flags[f"{col}_not_a_number"] = given & num.isna().to_numpy()
 
     # duplicate ids among the rows still kept: the first stays, later ones are rejected
+    # (same content: a repeated row; different content: a conflict, said as such)
     keep_ids = ids.where(~rj.bad)
     dup = keep_ids.duplicated(keep="first") & keep_ids.notna()
     report.duplicate_ids = sorted(pd.unique(ids[dup]).tolist())
-    rj.add(dup.to_numpy(), ids, "id" if layout.startswith("ucdp") else "event_id_cnty", ids,
-           "duplicate event_id (an earlier row has the same id)")  # fmt: skip
+    id_col = "id" if layout.startswith("ucdp") else "event_id_cnty"
+    conflict = np.zeros(n, dtype=bool)
+    if dup.any():
+        involved = keep_ids.notna() & keep_ids.duplicated(keep=False)
+        content = [c for c in df.columns if c != "source_row"]
+        sub = df.loc[involved, content].astype(str)
+        digest = pd.util.hash_pandas_object(sub, index=False)
+        first = digest.groupby(keep_ids[involved]).transform("first")
+        differs = (digest != first).reindex(df.index, fill_value=False).to_numpy()
+        conflict = dup.to_numpy() & differs
+        report.conflicting_ids = sorted(pd.unique(ids[conflict]).tolist())
+    rj.add(conflict, ids, id_col, ids,
+           "duplicate event_id with different content (conflict: an earlier row has the same "
+           "id and other values)")
+    rj.add(dup.to_numpy(), ids, id_col, ids,
+           "duplicate event_id (an earlier row has the same id and the same values)")
 
     keep = ~rj.bad
-    out = df.loc[keep].copy()
+    helper = [c for c in df.columns if c.startswith("_")]
+    out = df.drop(columns=helper) if keep.all() else df.loc[keep].drop(columns=helper)
     out["date_start"] = parsed["date_start"][keep]
     out["date_end"] = parsed["date_end"][keep]
     out["lat"] = lat[keep].astype(float)
     out["lon"] = lon[keep].astype(float)
-    out["qc_flags"] = [";".join(f) for f, k in zip(flags, keep) if k]
+    qc = np.full(n, "", dtype=object)
     flagged: dict[str, int] = {}
-    for f, k in zip(flags, keep):
-        if k:
-            for name in f:
-                flagged[name] = flagged.get(name, 0) + 1
+    for name, mask in flags.items():
+        mask = np.asarray(mask, dtype=bool) & keep
+        if not mask.any():
+            continue
+        flagged[name] = int(mask.sum())
+        idx = np.flatnonzero(mask)
+        qc[idx] = [f"{q};{name}" if q else name for q in qc[idx]]
+    out["qc_flags"] = qc[keep]
     report.flagged = flagged
     rejects = rj.frame()
     report.rejected = rejects["reason"].value_counts().to_dict() if len(rejects) else {}
@@ -563,8 +820,7 @@ def _validate(
 
 
 def _to_events(df: pd.DataFrame, dataset: str) -> gpd.GeoDataFrame:
-    df = df.copy()
-    df["dataset"] = dataset
+    df["dataset"] = dataset  # df is the loader's own frame: changed in place, not copied
     for col in ("event_id", "country", "admin1", "admin2", "event_type", "side_a", "side_b",
                 "side_a_group", "side_b_group", "headline", "loc_precision_source", "qc_flags",
                 "dataset"):  # fmt: skip
@@ -583,11 +839,13 @@ def cache_dir() -> Path:
     return paths.CACHE / "events"
 
 
-def _cache_meta(sha: str, dataset: str) -> dict:
+def _cache_meta(sha: str) -> dict:
+    """What a cache entry depends on. Keyed by the input's content hash only: the same file
+    read as ``--dataset NAME`` or ``--events PATH`` shares one entry (the name is applied on
+    read)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "input_sha256": sha,
-        "dataset": dataset,
         "aliases_sha256": actors.table_sha256(),
         "admin0_sha256": datasets.get("ne-admin0").sha256,
         "code_sha256": _code_sha256(),
@@ -604,18 +862,52 @@ def _code_sha256() -> str:
     return digest.hexdigest()
 
 
+class CacheInvalid(Exception):
+    """A cache entry that exists but cannot be trusted (the message says why)."""
+
+
+def clean_cache() -> list[Path]:
+    """Remove temporary folders (``<sha>.tmp<pid>``) that killed runs left in the cache."""
+    from geoclaims import outputs
+
+    removed = outputs.clean_stale(cache_dir())
+    for p in removed:
+        log.info("events cache: removed the stale temporary folder %s", p)
+    return removed
+
+
 def _cache_read(sha: str, dataset: str) -> EventLoad | None:
+    """The cached load of the file with this sha256, relabelled as ``dataset``; ``None`` when
+    there is none. Raises :class:`CacheInvalid` when an entry exists but fails its checks
+    (meta, file checksums, row counts)."""
     where = cache_dir() / sha
+    if not (where / "meta.json").exists():
+        return None
     try:
         meta = json.loads((where / "meta.json").read_text(encoding="utf-8"))
-        if meta != _cache_meta(sha, dataset):
-            return None
+        want = _cache_meta(sha)
+        stale = [k for k in want if meta.get(k) != want[k]]
+        if stale:
+            raise CacheInvalid(f"made with another {', '.join(stale)}")
+        for name in ("events.parquet", "rejects.parquet"):
+            got = datasets.sha256sum(where / name)
+            if got != meta.get("files", {}).get(name):
+                raise CacheInvalid(f"{name} does not match its recorded checksum")
         events = gpd.read_parquet(where / "events.parquet")
         rejects = pd.read_parquet(where / "rejects.parquet")
         report = LoadReport(**json.loads((where / "report.json").read_text(encoding="utf-8")))
+        if len(events) != meta.get("rows_kept") or len(events) != report.rows_kept:
+            raise CacheInvalid(f"holds {len(events)} events, the report says {report.rows_kept}")
+        if len(rejects) != meta.get("rows_rejected"):
+            raise CacheInvalid(f"holds {len(rejects)} rejects, expected {meta.get('rows_rejected')}")
+    except CacheInvalid:
+        raise
     except (OSError, ValueError, TypeError, KeyError) as exc:
-        log.info("events cache at %s not used: %s", where, exc)
-        return None
+        raise CacheInvalid(f"unreadable ({type(exc).__name__}: {exc})") from exc
+    name = dataset or report.layout
+    if report.dataset != name:
+        events["dataset"] = pd.Series(name, index=events.index, dtype="string")
+        report.dataset = name
     report.from_cache = True
     return EventLoad(events, rejects, report)
 
@@ -624,33 +916,50 @@ def _cache_write(sha: str, dataset: str, result: EventLoad) -> None:
     where = cache_dir() / sha
     tmp = where.with_name(f"{sha}.tmp{os.getpid()}")
     tmp.mkdir(parents=True, exist_ok=True)
-    result.events.to_parquet(tmp / "events.parquet", index=False)
-    result.rejects.to_parquet(tmp / "rejects.parquet", index=False)
-    (tmp / "report.json").write_text(json.dumps(result.report.to_dict()), encoding="utf-8")
-    (tmp / "meta.json").write_text(json.dumps(_cache_meta(sha, dataset)), encoding="utf-8")
-    if where.exists():
-        for f in where.iterdir():
-            f.unlink()
-        where.rmdir()
-    os.replace(tmp, where)
+    try:
+        result.events.to_parquet(tmp / "events.parquet", index=False)
+        result.rejects.to_parquet(tmp / "rejects.parquet", index=False)
+        (tmp / "report.json").write_text(json.dumps(result.report.to_dict()), encoding="utf-8")
+        meta = _cache_meta(sha)
+        meta["rows_kept"] = len(result.events)
+        meta["rows_rejected"] = len(result.rejects)
+        meta["files"] = {n: datasets.sha256sum(tmp / n)
+                         for n in ("events.parquet", "rejects.parquet")}
+        (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        if where.exists():
+            import shutil
+
+            shutil.rmtree(where)
+        os.replace(tmp, where)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 # --- public ----------------------------------------------------------------------------------
 
 
-def read(path: str | os.PathLike, dataset: str | None = None, *, strict: bool = False) -> EventLoad:
+def read(path: str | os.PathLike, dataset: str | None = None, *, strict: bool = False,
+         date_format: str | None = None, sha256: str | None = None) -> EventLoad:
     """Read and validate one file (no cache, no filters). See :func:`load`."""
     started = time.perf_counter()
     path = Path(path)
     raw = read_table(path)
-    layout = detect_layout(list(raw.columns), path)
+    layout = raw.attrs.get("layout") or detect_layout(list(raw.columns), path)
     source = LAYOUTS[layout][0]
     name = dataset or layout
     report = LoadReport(file=str(path), dataset=name, layout=layout,
-                        sha256=datasets.sha256sum(path), rows_read=len(raw))  # fmt: skip
+                        sha256=sha256 or datasets.sha256sum(path), rows_read=len(raw),
+                        delimiter=raw.attrs.get("delimiter", ","))  # fmt: skip
+    if date_format:
+        report.notes.append(f"dates also read as {date_format!r} (--date-format)")
     amap = actors.actor_map(source)
     df = _normalise(raw, source, amap)
-    kept, rejects = _validate(df, str(path), layout, report)
+    del raw
+    kept, rejects = _validate(df, str(path), layout, report, date_format)
+    del df
     if strict and len(rejects):
         first = rejects.iloc[0]
         raise EventDataError(
@@ -669,27 +978,67 @@ def read(path: str | os.PathLike, dataset: str | None = None, *, strict: bool = 
     return EventLoad(events, rejects, report)
 
 
+#: Date forms accepted on the command line (``--start``, ``--end``, ``--date``) without
+#: ``--date-format``: none of them can be read two ways.
+UNAMBIGUOUS_DATE_FORMS = ("YYYY-MM-DD", "YYYY/MM/DD", "2 January 2019", "January 2, 2019",
+                          "2 Jan 2019", "20190102")
+_UNAMBIGUOUS = ("%Y-%m-%d", "%Y/%m/%d", "%d %B %Y", "%B %d, %Y", "%B %d %Y", "%d %b %Y",
+                "%b %d, %Y", "%b %d %Y", "%Y%m%d", "%Y-%m-%dT%H:%M:%S")
+
+
+def parse_date(value, what: str = "date", date_format: str | None = None) -> pd.Timestamp:
+    """A date given by a user, read only in an unambiguous form (:data:`UNAMBIGUOUS_DATE_FORMS`)
+    or with ``date_format`` (a ``strptime`` format, e.g. ``%d/%m/%Y``). ``01/02/2019`` or
+    ``04.02.2019`` without a format raise :class:`EventDataError` saying why."""
+    import datetime as dt
+
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return pd.Timestamp(value)
+    text = "" if value is None else str(value).strip()
+    flag = f"--{what}"
+    if not text:
+        raise EventDataError(f"{flag}: an empty date; use YYYY-MM-DD")
+    for fmt in ((date_format,) if date_format else ()) + _UNAMBIGUOUS:
+        try:
+            return pd.Timestamp(dt.datetime.strptime(text, fmt))
+        except ValueError:
+            continue
+    if date_format:
+        raise EventDataError(f"{flag}: {text!r} does not match --date-format {date_format!r}")
+    import re
+
+    if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", text):
+        raise EventDataError(
+            f"{flag}: {text!r} is ambiguous (day/month or month/day?); use YYYY-MM-DD, or say "
+            "which with --date-format, e.g. --date-format %d/%m/%Y")
+    raise EventDataError(f"{flag}: {text!r} is not a date; use YYYY-MM-DD")
+
+
 def filter_events(
-    result: EventLoad, *, start=None, end=None, actor: str | None = None
+    result: EventLoad, *, start=None, end=None, actor: str | None = None,
+    date_format: str | None = None,
 ) -> EventLoad:
     """Keep events whose ``date_start`` is in [start, end] and, with ``actor``, whose either side
     is that group (``isis``: the ``isis`` flag, which also covers IS inside a coalition).
-    Each filter is recorded in ``report.filters`` with the number of rows it removed."""
+    Each filter is recorded in ``report.filters`` with the number of rows it removed.
+    ``start`` after ``end`` raises :class:`EventDataError`."""
     ev = result.events
     report = result.report
     report.filters = []
-    if start is not None:
-        ts = _timestamp(start, "start")
-        mask = ev["date_start"] >= ts
+    s = _timestamp(start, "start", date_format) if start is not None else None
+    e = _timestamp(end, "end", date_format) if end is not None else None
+    if s is not None and e is not None and s > e:
+        raise EventDataError(f"--start {s.date()} is after --end {e.date()}; swap them?")
+    if s is not None:
+        mask = ev["date_start"] >= s
         report.filters.append(
-            {"filter": f"date_start >= {ts.date()}", "removed": int((~mask).sum())}
+            {"filter": f"date_start >= {s.date()}", "removed": int((~mask).sum())}
         )
         ev = ev[mask]
-    if end is not None:
-        ts = _timestamp(end, "end")
-        mask = ev["date_start"] <= ts
+    if e is not None:
+        mask = ev["date_start"] <= e
         report.filters.append(
-            {"filter": f"date_start <= {ts.date()}", "removed": int((~mask).sum())}
+            {"filter": f"date_start <= {e.date()}", "removed": int((~mask).sum())}
         )
         ev = ev[mask]
     if actor is not None:
@@ -706,14 +1055,8 @@ def filter_events(
     return EventLoad(ev.reset_index(drop=True), result.rejects, report)
 
 
-def _timestamp(value, what: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise EventDataError(f"--{what}: {value!r} is not a date (use YYYY-MM-DD)") from exc
-    if pd.isna(ts):
-        raise EventDataError(f"--{what}: {value!r} is not a date (use YYYY-MM-DD)")
-    return ts
+def _timestamp(value, what: str, date_format: str | None = None) -> pd.Timestamp:
+    return parse_date(value, what, date_format)
 
 
 def load(
@@ -726,47 +1069,79 @@ def load(
     use_cache: bool = True,
     strict: bool = False,
     quiet: bool = False,
+    date_format: str | None = None,
 ) -> EventLoad:
     """Load conflict events into the common schema.
 
     ``dataset`` is a registry name (``ucdp-ged-syria``, ``ucdp-ged-231-sample``,
     ``ucdp-ged-251``), fetched and hash-checked through :mod:`geoclaims.datasets`; ``path`` is
-    any UCDP GED (19.1 or 23.1+ layout, ``.csv`` or ``.zip``) or ACLED CSV export. With both,
-    ``path`` is read and ``dataset`` names it. The layout is detected from the header.
+    any UCDP GED (19.1 or 23.1+ layout, ``.csv``, ``.zip`` or ``.gz``) or ACLED CSV export.
+    With both, ``path`` is read and ``dataset`` names it. The layout is detected from the header.
 
-    The validated table is cached under ``paths.CACHE/events/<sha256>/``; ``use_cache=False``
-    reads the file again. ``start``/``end``/``actor``: see :func:`filter_events`. The report
-    is logged and, unless ``quiet``, printed to stderr.
+    The validated table is cached under ``paths.CACHE/events/<sha256 of the file>/`` (checked
+    on read: row counts and the Parquet files' sha256; an entry that fails is rebuilt, with a
+    warning); ``use_cache=False`` reads the file again; ``date_format`` (which also applies to
+    the file's dates) bypasses the cache. ``start``/``end``/``actor``: see
+    :func:`filter_events`. The report is logged and, unless ``quiet``, printed to stderr.
     """
     if dataset is None and path is None:
         raise EventDataError("give a dataset name or a path")
     started = time.perf_counter()
+    if start is not None:  # a bad --start/--end fails before the file is read
+        _timestamp(start, "start", date_format)
+    if end is not None:
+        _timestamp(end, "end", date_format)
     if path is None:
         path = datasets.fetch(dataset)
     path = Path(path)
     if not path.exists():
         raise EventDataError("file not found", file=path)
+    if path.is_dir():
+        raise EventDataError("is a folder, not a file", file=path)
     sha = datasets.sha256sum(path)
     name = dataset or ""
-    result = _cache_read(sha, name) if use_cache else None
+    use_cache = use_cache and not date_format
+    result = None
+    note = None
+    if use_cache:
+        try:
+            clean_cache()
+        except OSError as exc:
+            log.info("events cache: could not clean temporary folders: %s", exc)
+        try:
+            result = _cache_read(sha, name)
+        except CacheInvalid as exc:
+            note = f"the events cache for this file was invalid ({exc}); rebuilt"
+            log.warning("%s: %s", path, note)
     if result is None:
-        result = read(path, dataset, strict=strict)
+        result = read(path, dataset, strict=strict, date_format=date_format, sha256=sha)
         if use_cache:
             try:
                 _cache_write(sha, name, result)
             except OSError as exc:
                 log.warning("could not write the events cache: %s", exc)
+        if note:
+            result.report.notes.append(note)
     elif strict and len(result.rejects):
         first = result.rejects.iloc[0]
         raise EventDataError(str(first["reason"]), file=path, row=int(first["row"]),
                              column=str(first["column"]), value=str(first["value"]))  # fmt: skip
     result.report.file = str(path)
-    result = filter_events(result, start=start, end=end, actor=actor)
+    result = filter_events(result, start=start, end=end, actor=actor, date_format=date_format)
     result.report.seconds = time.perf_counter() - started
     log.info("%s", result.report)
     if not quiet:
         print(result.report, file=sys.stderr)
     return result
+
+
+def write_rejects(result: EventLoad, out: str | os.PathLike, *, force: bool = True) -> Path:
+    """The rejected rows (file, row, event_id, column, value, reason, message) as CSV, written
+    atomically; an existing file is replaced only with ``force``."""
+    from geoclaims import outputs
+
+    frame, _ = style.csv_safe_frame(result.rejects.copy(), ("event_id", "value", "message"))
+    return outputs.write_text(out, frame.to_csv(index=False), force=force)
 
 
 # --- summaries for the notebook --------------------------------------------------------------
@@ -879,20 +1254,26 @@ def dyads(events: pd.DataFrame) -> pd.Series:
 EXPORT_FORMATS = ("csv", "parquet", "geojson")
 
 
-def export(events: gpd.GeoDataFrame, fmt: str, out: str | os.PathLike | None = None) -> str | None:
+def export(events: gpd.GeoDataFrame, fmt: str, out: str | os.PathLike | None = None, *,
+           force: bool = True) -> str | None:
     """Write events as CSV (no geometry column; lat/lon kept), GeoParquet or GeoJSON.
 
     In CSV, third-party text cells starting with ``= + - @`` get a leading ``'`` so spreadsheets
     show them as text (:func:`geoclaims.style.csv_safe`); how many is logged as a warning.
 
-    With ``out=None``, CSV and GeoJSON are returned as text; Parquet needs a file.
+    With ``out=None``, CSV and GeoJSON are returned as text; Parquet needs a file. Files are
+    written under a temporary name and renamed when complete; an existing ``out`` is replaced
+    only with ``force``.
     """
+    from geoclaims import outputs
+
     if fmt not in EXPORT_FORMATS:
         raise EventDataError(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     if fmt == "parquet":
         if out is None:
             raise EventDataError("the parquet format needs an output file (-o FILE)")
-        events.to_parquet(out, index=False)
+        with outputs.atomic_path(out, force=force) as tmp:
+            events.to_parquet(tmp, index=False)
         return None
     if fmt == "csv":
         frame, changed = style.csv_safe_frame(pd.DataFrame(events.drop(columns="geometry")))
@@ -906,7 +1287,7 @@ def export(events: gpd.GeoDataFrame, fmt: str, out: str | os.PathLike | None = N
         text = gj.to_json(na="null", drop_id=True)
     if out is None:
         return text
-    Path(out).write_text(text, encoding="utf-8")
+    outputs.write_text(out, text, force=force)
     return None
 
 
@@ -970,13 +1351,18 @@ def plot_isis_by_year(events: gpd.GeoDataFrame, out: str | os.PathLike | None = 
              "OCHA COD-AB (CC BY-IGO 3.0).", fontsize=7, color=style.CREDIT_TEXT)  # fmt: skip
     fig.tight_layout(rect=(0, 0.02, 1, 0.97))
     if out is not None:
+        from geoclaims import outputs
+
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out.with_suffix(".png"), dpi=dpi)
-        fig.savefig(out.with_suffix(".svg"), metadata={"Date": None})
+        with outputs.Transaction() as tx, outputs.deterministic():
+            fig.savefig(tx.path(out.with_suffix(".png")), format="png", dpi=dpi,
+                        metadata={"Software": None})
+            fig.savefig(tx.path(out.with_suffix(".svg")), format="svg", metadata={"Date": None})
     return fig
 
 
+@style.stable_web_map
 def isis_web_map(events: gpd.GeoDataFrame, *, max_per_year: int | None = None):
     """An offline web map (``offlinefolium``, no tiles) with one layer per year of events with
     IS on either side; popups show date, sides, deaths, precision and the source headline, all

@@ -8,6 +8,12 @@
 - :func:`write_csv` - the events as CSV (no geometry; ``lat``/``lon`` columns).
 - :func:`export` - any of the above by the file suffix (``.gpkg``, ``.geojson``, ``.csv``).
 
+Every write goes through :mod:`geoclaims.outputs`: each file and its sidecar are written under
+temporary names and renamed together (all files of an export appear, or none); an existing file
+is replaced only with ``force=True`` (the command line's ``--force``); a GeoPackage that exists
+keeps its other layers (ours are added, or replaced with ``force``); timestamps are fixed, so
+identical inputs give identical bytes.
+
 Every written file gets a sidecar ``FILE.sources.txt`` naming each source, its licence and its
 citation (from the dataset registry, for the layers actually in the file), the layers and their
 row counts, and what was done to the data. Exported values are the data as loaded: text is not
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +34,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geoclaims import maps
+from geoclaims import maps, outputs
 from geoclaims.style import csv_safe_frame, csv_safe_note
 
 #: Layer names for the curated regions that have fixed names in the exports.
@@ -90,9 +97,14 @@ def _prepare(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def sidecar_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(path.name + ".sources.txt")
+
+
 def _sidecar(path: Path, layers: dict[str, int], sources: list[maps.Source],
-             notes: list[str]) -> Path:
-    side = path.with_name(path.name + ".sources.txt")
+             notes: list[str], tx: outputs.Transaction | None = None) -> Path:
+    side = sidecar_path(path)
     lines = [
         f"Sources and licences for {path.name}",
         "Written by geoclaims (same inputs, same file: no run date is recorded).",
@@ -119,7 +131,11 @@ def _sidecar(path: Path, layers: dict[str, int], sources: list[maps.Source],
         "- Event text (headline, actor names) is third-party text, exported as loaded.",
         *[f"- {n}" for n in notes],
     ]
-    side.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = "\n".join(lines) + "\n"
+    if tx is not None:
+        tx.write_text(side, text)
+    else:
+        outputs.write_text(side, text)
     return side
 
 
@@ -138,7 +154,7 @@ def ledger_note() -> str:
 
 
 def _finish(path: Path, layers: dict[str, gpd.GeoDataFrame], report: ExportReport,
-            notes: list[str] | None = None) -> None:
+            notes: list[str] | None = None, tx: outputs.Transaction | None = None) -> None:
     names: set[str] = set()
     for name, frame in layers.items():
         names |= _sources_of(name, frame)
@@ -147,35 +163,56 @@ def _finish(path: Path, layers: dict[str, gpd.GeoDataFrame], report: ExportRepor
     notes = list(notes or [])
     if "control_zones" in layers or "controller" in layers.get("events", {}):
         notes.append(ledger_note())
-    report.files += [path, _sidecar(path, counts, sources, notes + report.notes)]
+    report.files += [path, _sidecar(path, counts, sources, notes + report.notes, tx)]
     report.layers.update(counts)
     for s in sources:
         if s not in report.sources:
             report.sources.append(s)
 
 
-def write_sources(path: str | Path, layers: maps.MapLayers) -> Path:
-    """The sources sidecar of a map file (web page or figure): every drawn layer's sources."""
+def write_sources(path: str | Path, layers: maps.MapLayers,
+                  tx: outputs.Transaction | None = None) -> Path:
+    """The sources sidecar of a map file (web page or figure): every drawn layer's sources
+    (written into ``tx`` when given, so that the map and its sidecar appear together)."""
     path = Path(path)
     named = export_layers(layers)
     report = ExportReport(notes=list(layers.notes))
     names = layers.dataset_names() | {"ne-admin0", "ocha-admin1"}  # base layers drawn
     sources = maps.sources_for(names)
     notes = [ledger_note()] if layers.zones is not None and len(layers.zones) else []
-    return _sidecar(path, {n: len(f) for n, f in named.items()}, sources, notes + report.notes)
+    return _sidecar(path, {n: len(f) for n, f in named.items()}, sources, notes + report.notes,
+                    tx)
 
 
 def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path,
-               report: ExportReport | None = None) -> ExportReport:
-    """Every layer in one GeoPackage (an existing file is replaced)."""
+               report: ExportReport | None = None, *, force: bool = True) -> ExportReport:
+    """Every layer in one GeoPackage. An existing file keeps its other layers: ours are added,
+    or replaced when ``force`` (else :class:`geoclaims.outputs.OutputError` names them)."""
     report = report or ExportReport()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    outputs.check_target(path, force=True)
+    kept: list[str] = []
     if path.exists():
-        path.unlink()
-    for name, frame in layers.items():
-        pyogrio.write_dataframe(_prepare(frame), path, layer=name, driver="GPKG")
-    _finish(path, layers, report)
+        try:
+            existing = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        except Exception as exc:  # not a GeoPackage: never clobbered
+            raise outputs.OutputError(
+                f"{path}: exists and is not a readable GeoPackage ({exc}); not replaced") from exc
+        clash = [n for n in layers if n in existing]
+        if clash and not force:
+            raise outputs.OutputError(
+                f"{path}: the GeoPackage has layer(s) {', '.join(clash)} already; use --force "
+                "to replace them (its other layers are kept)")
+        kept = [n for n in existing if n not in layers]
+    with outputs.Transaction(force=True) as tx, outputs.deterministic():
+        tmp = tx.path(path)
+        if path.exists():
+            shutil.copyfile(path, tmp)
+        for name, frame in layers.items():
+            pyogrio.write_dataframe(_prepare(frame), tmp, layer=name, driver="GPKG")
+        note = [f"Other layers already in the file, kept as they were: {', '.join(kept)}."] \
+            if kept else []
+        _finish(path, layers, report, note, tx)
     return report
 
 
@@ -189,37 +226,36 @@ def geojson_paths(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> dict
 
 
 def write_geojson(layers: dict[str, gpd.GeoDataFrame], path: str | Path,
-                  report: ExportReport | None = None) -> ExportReport:
-    """One GeoJSON file per layer (see :func:`geojson_paths`), each with its sidecar."""
+                  report: ExportReport | None = None, *, force: bool = True) -> ExportReport:
+    """One GeoJSON file per layer (see :func:`geojson_paths`), each with its sidecar; all the
+    files appear together or none does."""
     report = report or ExportReport()
-    for name, target in geojson_paths(layers, path).items():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            target.unlink()
-        pyogrio.write_dataframe(_prepare(layers[name]), target, driver="GeoJSON")
-        _finish(target, {name: layers[name]}, report)
+    with outputs.Transaction(force=force) as tx:
+        for name, target in geojson_paths(layers, path).items():
+            pyogrio.write_dataframe(_prepare(layers[name]), tx.path(target), driver="GeoJSON")
+            _finish(target, {name: layers[name]}, report, tx=tx)
     return report
 
 
 def write_csv(events: gpd.GeoDataFrame | pd.DataFrame, path: str | Path,
-              report: ExportReport | None = None) -> ExportReport:
+              report: ExportReport | None = None, *, force: bool = True) -> ExportReport:
     """The events as CSV (UTF-8, no geometry column; ``lat``/``lon`` give the location)."""
     report = report or ExportReport()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame(events.drop(columns=events.geometry.name)
                          if isinstance(events, gpd.GeoDataFrame) else events)
     if "lat" not in frame and isinstance(events, gpd.GeoDataFrame):
         frame["lat"], frame["lon"] = events.geometry.y, events.geometry.x
     frame, changed = csv_safe_frame(frame)
-    frame.to_csv(path, index=False, encoding="utf-8")
     notes = [csv_safe_note(changed)] if changed else []
     gdf = events if isinstance(events, gpd.GeoDataFrame) else gpd.GeoDataFrame(events)
-    _finish(path, {"events": gdf}, report, notes)
+    with outputs.Transaction(force=force) as tx:
+        frame.to_csv(tx.path(path), index=False, encoding="utf-8")
+        _finish(path, {"events": gdf}, report, notes, tx)
     return report
 
 
-def export(layers: maps.MapLayers, out: str | Path) -> ExportReport:
+def export(layers: maps.MapLayers, out: str | Path, *, force: bool = True) -> ExportReport:
     """Write a map's layers to ``out`` by its suffix: ``.gpkg`` (every layer), ``.geojson``
     (one file per layer), ``.csv`` (events)."""
     out = Path(out)
@@ -229,11 +265,11 @@ def export(layers: maps.MapLayers, out: str | Path) -> ExportReport:
     if not named:
         raise ValueError(f"{out}: nothing to export (no layer has rows)")
     if suffix == ".gpkg":
-        return write_gpkg(named, out, report)
+        return write_gpkg(named, out, report, force=force)
     if suffix == ".geojson":
-        return write_geojson(named, out, report)
+        return write_geojson(named, out, report, force=force)
     if suffix == ".csv":
         if "events" not in named:
             raise ValueError(f"{out}: a CSV export holds events, and there are none")
-        return write_csv(named["events"], out, report)
+        return write_csv(named["events"], out, report, force=force)
     raise ValueError(f"{out}: export formats are .gpkg, .geojson and .csv, not '{out.suffix}'")

@@ -52,6 +52,7 @@ from geoclaims.style import (
     escape_frame,
     escape_text,
     label,
+    stable_web_map,
 )
 from geoclaims.style import is_missing as _is_missing
 
@@ -518,8 +519,15 @@ def static_map(
     return fig
 
 
-def save_figure(fig, out: str | Path | Sequence[str | Path], *, dpi: int = 300) -> list[Path]:
-    """Save ``fig`` as PNG (``dpi``) and/or SVG; a path without suffix gets both."""
+def save_figure(fig, out: str | Path | Sequence[str | Path], *, dpi: int = 300,
+                tx: Any = None, force: bool = True) -> list[Path]:
+    """Save ``fig`` as PNG (``dpi``) and/or SVG; a path without suffix gets both.
+
+    Each file is written under a temporary name and renamed when complete (into ``tx``, a
+    :class:`geoclaims.outputs.Transaction`, when given); SVG ids and PNG/SVG metadata are fixed,
+    so the same figure gives the same bytes."""
+    from geoclaims import outputs
+
     targets: list[Path] = []
     for item in [out] if isinstance(out, (str, Path)) else list(out):
         p = Path(item)
@@ -531,13 +539,28 @@ def save_figure(fig, out: str | Path | Sequence[str | Path], *, dpi: int = 300) 
             raise ValueError(f"{p}: a static map is saved as .png or .svg, not '{p.suffix}'")
     import matplotlib
 
-    for p in targets:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if p.suffix.lower() == ".png":
-            fig.savefig(p, dpi=dpi, bbox_inches="tight", pad_inches=0.15)
-        else:  # text stays text in the SVG, so that it can be edited and searched
-            with matplotlib.rc_context({"svg.fonttype": "none"}):
-                fig.savefig(p, metadata={"Date": None}, bbox_inches="tight", pad_inches=0.15)
+    own = tx is None
+    if own:
+        for p in targets:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        tx = outputs.Transaction(force=force)
+    try:
+        with outputs.deterministic():
+            for p in targets:
+                tmp = tx.path(p)
+                if p.suffix.lower() == ".png":
+                    fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.15,
+                                metadata={"Software": None})
+                else:  # text stays text in the SVG, so that it can be edited and searched
+                    with matplotlib.rc_context({"svg.fonttype": "none"}):
+                        fig.savefig(tmp, format="svg", metadata={"Date": None},
+                                    bbox_inches="tight", pad_inches=0.15)
+    except BaseException:
+        if own:
+            tx.rollback()
+        raise
+    if own:
+        tx.commit()
     return targets
 
 
@@ -849,6 +872,7 @@ def _base_layers(m, folium) -> set[str]:
     return {"ne-admin0", "ocha-admin1"}
 
 
+@stable_web_map
 def interactive_map(
     layers: MapLayers,
     *,
@@ -1024,11 +1048,18 @@ def interactive_map(
     return m
 
 
-def save_html(m, path: str | Path) -> Path:
-    """Save a web map as one standalone HTML file."""
+def save_html(m, path: str | Path, *, tx: Any = None, force: bool = True) -> Path:
+    """Save a web map as one standalone HTML file (temporary name, renamed when complete; into
+    ``tx``, a :class:`geoclaims.outputs.Transaction`, when given)."""
+    from geoclaims import outputs
+
     path = Path(path)
+    if tx is not None:
+        m.save(str(tx.path(path)))
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    m.save(str(path))
+    with outputs.atomic_path(path, force=force) as tmp:
+        m.save(str(tmp))
     return path
 
 
@@ -1181,25 +1212,55 @@ def collect_layers(
 # --------------------------------------------------------------------------------------------
 
 
+#: A web map draws each event as a marker with its popup data; above this many events the page
+#: gets slow and large, so :func:`write_map` refuses with advice (filter, or write .gpkg/.png).
+MAX_WEB_EVENTS = 30_000
+#: A web map larger than this is not written (the file is removed, the command fails).
+MAX_WEB_BYTES = 10 * 1024 * 1024
+
+
 def write_map(layers: MapLayers, out: str | Path, *, title: str,
-              tiles: str | None = None) -> list[Path]:
+              tiles: str | None = None, force: bool = True) -> list[Path]:
     """Write ``layers`` to ``out`` by its suffix; the files written (sidecars included).
-    ``tiles`` (web maps only) adds a basemap that needs a network connection to show."""
-    from geoclaims import exports  # the export half of this stage
+    ``tiles`` (web maps only) adds a basemap that needs a network connection to show.
+
+    A map and its sidecar appear together or not at all (:class:`geoclaims.outputs.Transaction`);
+    an existing file is replaced only with ``force``. A web map with more than
+    :data:`MAX_WEB_EVENTS` events, or larger than :data:`MAX_WEB_BYTES`, is refused."""
+    from geoclaims import exports, outputs  # the export half of this stage
 
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix == ".html":
-        return [save_html(interactive_map(layers, title=title, tiles=tiles), out),
-                exports.write_sources(out, layers)]
+        n = 0 if layers.events is None else len(layers.events)
+        if n > MAX_WEB_EVENTS:
+            raise MapError(
+                f"{out}: {n} events are too many for a web map (limit {MAX_WEB_EVENTS}: the page "
+                "would be very large and slow); narrow them with --start/--end, --actor, "
+                "--controller or --place/--radius-km, or write a .gpkg, .png or .svg instead")
+        with outputs.Transaction(force=force) as tx:
+            save_html(interactive_map(layers, title=title, tiles=tiles), out, tx=tx)
+            size = tx.path(out).stat().st_size
+            if size > MAX_WEB_BYTES:
+                raise MapError(
+                    f"{out}: the web map would be {size / 2**20:.1f} MB (limit "
+                    f"{MAX_WEB_BYTES / 2**20:.0f} MB); not written. Narrow the events with "
+                    "--start/--end, --actor or --place/--radius-km, or write a .gpkg or .png")
+            exports.write_sources(out, layers, tx)
+        return [out, exports.sidecar_path(out)]
     if suffix in (".png", ".svg"):
         import matplotlib.pyplot as plt
 
-        fig = static_map(layers, out, title=title)
-        plt.close(fig)
-        return [out, exports.write_sources(out, layers)]
+        with outputs.Transaction(force=force) as tx:
+            fig = static_map(layers, None, title=title)
+            try:
+                save_figure(fig, out, tx=tx)
+            finally:
+                plt.close(fig)
+            exports.write_sources(out, layers, tx)
+        return [out, exports.sidecar_path(out)]
     if suffix in (".gpkg", ".geojson", ".csv"):
-        return exports.export(layers, out).files
+        return exports.export(layers, out, force=force).files
     raise MapError(f"{out}: the format comes from the suffix, one of {', '.join(FORMATS)}")
 
 
@@ -1216,6 +1277,7 @@ class MapResult:
     files: list[Path]
     layers: MapLayers
     filters: list[dict[str, Any]]
+    load: Any = None  # geoclaims.events.EventLoad when make_map loaded the events
 
     def summary(self) -> str:
         lines = [f"{f['filter']}: removed {f['removed']}" for f in self.filters]
@@ -1318,18 +1380,31 @@ def make_map(
     title: str | None = None,
     events: gpd.GeoDataFrame | None = None,
     tiles: str | None = None,
+    force: bool = True,
+    date_format: str | None = None,
+    on_load: Any = None,
 ) -> MapResult:
     """Load events, filter them, gather the layers and write ``out`` by its suffix
     (.html web map, .png/.svg static map, .gpkg/.geojson/.csv export with a sidecar).
 
     ``events`` (already loaded) replaces ``dataset``/``events_file``. Every filter is reported
-    in :attr:`MapResult.filters` with the number of rows it removed.
+    in :attr:`MapResult.filters` with the number of rows it removed. ``on_load(load)`` is called
+    with the :class:`geoclaims.events.EventLoad` as soon as the events are loaded (the command
+    line prints the load report there, also when the map then fails).
+
+    The outputs are checked before anything is loaded (folder exists and is writable; an
+    existing file is refused unless ``force``). No events left after loading and filtering
+    raises :class:`MapError`: a map without events is never written.
     """
+    from geoclaims import outputs
+
     outs = [Path(out)] if isinstance(out, (str, Path)) else [Path(o) for o in out]
     for o in outs:
         if o.suffix.lower() not in FORMATS:
             raise MapError(f"--out {o}: the format comes from the suffix, one of "
                            f"{', '.join(FORMATS)}")
+        # a GeoPackage that exists gets our layers added (write_gpkg checks clashes)
+        outputs.check_target(o, force=force or o.suffix.lower() == ".gpkg", what="map")
     if controller is not None and controller not in CONTROLLERS:
         raise MapError(f"unknown controller '{controller}'; known: {', '.join(CONTROLLERS)}")
     if (place is None) != (radius_km is None):
@@ -1347,9 +1422,13 @@ def make_map(
         if dataset is None and events_file is None:
             dataset = "ucdp-ged-syria"
         loaded = events_mod.load(dataset, events_file, start=start, end=end, actor=actor,
-                                 quiet=True)
+                                 quiet=True, date_format=date_format)
+        if on_load is not None:
+            on_load(loaded)
         events = loaded.events
         filters += list(getattr(loaded.report, "filters", []) or [])
+    else:
+        loaded = None
     if target is not None:
         keep = within_km(events, _place_geometry(target), float(radius_km))
         name = getattr(target, "name", None) or target.get("name")
@@ -1357,6 +1436,10 @@ def make_map(
                         "removed": int((~keep).sum())})
         events = events[keep.values].reset_index(drop=True)
 
+    if not len(events):  # before the slow layers: a map without events is never written
+        steps = "; ".join(f"{f['filter']}: removed {f['removed']}" for f in filters)
+        raise MapError("no events left to draw" + (f" ({steps})" if steps else "")
+                       + "; no map written (see the load report above)")
     layers = collect_layers(events, start=start, end=end)
     if controller is not None:
         ev = layers.events
@@ -1379,11 +1462,15 @@ def make_map(
         geom = gpd.GeoSeries([_place_geometry(target)], crs=WGS84).to_crs(SYRIA_LCC)
         box = geom.buffer(float(radius_km) * 1000 * 1.3).to_crs(WGS84).total_bounds
         layers.extent = tuple(float(v) for v in box)
+    if layers.events is None or not len(layers.events):
+        steps = "; ".join(f"{f['filter']}: removed {f['removed']}" for f in filters)
+        raise MapError("no events left to draw" + (f" ({steps})" if steps else "")
+                       + "; no map written (see the load report above)")
     files: list[Path] = []
     for o in outs:
-        files += write_map(layers, o, title=title, tiles=tiles)
+        files += write_map(layers, o, title=title, tiles=tiles, force=force)
     log.info("map %s (%s): %s", outs, _date_range_text(*_infer_range(layers)), filters)
-    return MapResult(files=files, layers=layers, filters=filters)
+    return MapResult(files=files, layers=layers, filters=filters, load=loaded)
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,13 +14,18 @@ keys are plain strings here; :mod:`geoclaims.control` (``CONTROLLERS``) and
 - :func:`escape_text` - third-party text (event headlines, actor names, article text) made safe
   for HTML *and* for the JavaScript template literal folium wraps popups in;
   :func:`escape_frame` applies it to every property of a GeoDataFrame.
+- :func:`stable_ids` / :func:`stable_web_map` - folium element ids from a counter, so that a web
+  map built twice from the same inputs is the same bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import html
+import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -177,3 +182,37 @@ def csv_safe_frame(frame, columns: Iterable[str] = TEXT_COLUMNS):
 def csv_safe_note(changed: int) -> str:
     return (f"{changed} text cell(s) starting with = + - @ were prefixed with ' so that "
             "spreadsheets show them as text.")
+
+
+@contextlib.contextmanager
+def stable_ids(seed: str = "geoclaims") -> Iterator[None]:
+    """Within the block, folium/branca elements get ids from a counter (hashed with ``seed``)
+    instead of random bytes, so the same map built twice renders to the same HTML bytes."""
+    import hashlib
+    import uuid
+    from unittest import mock
+
+    from branca.element import Element
+
+    counter = itertools.count()
+
+    def next_id(cls=None) -> str:
+        return hashlib.sha256(f"{seed}:{next(counter)}".encode()).hexdigest()[:32]
+
+    def next_uuid() -> uuid.UUID:
+        return uuid.UUID(next_id())
+
+    with mock.patch.object(Element, "_generate_id", classmethod(next_id)), \
+            mock.patch.object(uuid, "uuid4", next_uuid):
+        yield
+
+
+def stable_web_map(build):
+    """Decorator: ``build(...)`` makes its folium map inside :func:`stable_ids`."""
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        with stable_ids():
+            return build(*args, **kwargs)
+
+    return wrapper
