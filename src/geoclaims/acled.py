@@ -257,8 +257,7 @@ VIOLENT_TYPES: tuple[str, ...] = EVENT_TYPES[:3]
 #: strategic developments. A kind not listed needs VIOLENT_TYPES.
 CLAIM_EVENT_TYPES: dict[str, tuple[str, ...]] = {
     kind: VIOLENT_TYPES
-    for kind in ("share_in_zone", "rate_in_zone", "stronghold_location", "rate_ratio_periods",
-                 "growth_ratio_countries", "heartland_share", "density_ratio")
+    for kind in ("share", "rate", "period_ratio", "country_growth_ratio", "density_ratio")
 }  # fmt: skip
 
 
@@ -480,7 +479,7 @@ def actor_uses(path: str | os.PathLike, *, affiliates: str = "with_group") -> pd
     whether it is an affiliate; most used first. ``unknown`` rows are names to add to
     ``data/actor_aliases.csv``. The share of unknown uses: :func:`unknown_share`."""
     raw = events.read_table(Path(path))
-    layout = events.detect_layout(list(raw.columns), path)
+    layout = raw.attrs.get("layout") or events.detect_layout(list(raw.columns), path)
     if events.LAYOUTS[layout][0] != "acled":
         raise events.EventDataError(f"not an ACLED file (layout {layout})", file=path)
     amap = actors.actor_map("acled", affiliates=affiliates)

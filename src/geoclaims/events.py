@@ -101,7 +101,7 @@ USED_COLUMNS: dict[str, tuple[str, ...]] = {
              "event_clarity", "country", "latitude", "longitude"),
     "acled": ("event_id_cnty", "event_date", "time_precision", "geo_precision", "admin1",
               "admin2", "event_type", "sub_event_type", "actor1", "actor2", "fatalities",
-              "notes", "country", "latitude", "longitude"),
+              "notes", "country", "latitude", "longitude", "assoc_actor_1", "assoc_actor_2"),
 }
 #: Layout name -> (source, required columns). Tried in this order; the first that fits wins.
 LAYOUTS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -660,7 +660,10 @@ def _normalise(raw: pd.DataFrame, source: str, amap: actors.ActorMap) -> pd.Data
     out["isis"] = (out["_side_a_isis"] | out["_side_b_isis"]).astype(bool)
     if source == "acled":  # associated actors (';' lists): counted in the actor report only
         for col in ("assoc_actor_1", "assoc_actor_2"):
-            for s, n_uses in g(col).str.strip().value_counts().items():
+            values = g(col)
+            if values is None:  # an export without the column
+                continue
+            for s, n_uses in values.str.strip().value_counts().items():
                 for tok in actors.split_side(s, ";"):
                     amap.record(tok, n_uses)
     out["source_row"] = np.arange(1, n + 1, dtype="int64")
