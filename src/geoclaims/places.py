@@ -109,6 +109,24 @@ def _load_yaml(text: str):
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+#: Arabic vowel marks and other combining marks that may sit on any letter of a written name.
+_AR_MARKS = "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]*"
+#: Letters written in several ways (alef with or without hamza, ta marbuta / ha, alef maqsura / ya).
+_AR_CLASSES = {"ا": "[اأإآٱ]", "أ": "[اأإآٱ]", "إ": "[اأإآٱ]", "آ": "[اأإآٱ]", "ٱ": "[اأإآٱ]",
+               "ة": "[ةه]", "ه": "[ةه]", "ى": "[ىيی]", "ي": "[ىيی]"}
+
+
+def _arabic_name_rx(name: str) -> re.Pattern:
+    """A pattern for an Arabic-script name of ``not_places``: any vowel marks, tatweel, the
+    common variants of alef, ta marbuta and ya, the proclitics و ب ل ف before it, and any
+    spacing between words."""
+    words = []
+    for w in name.split():
+        words.append("".join(_AR_CLASSES.get(ch, re.escape(ch)) + _AR_MARKS + "ـ*" for ch in w))
+    return re.compile(r"(?<![\w\u0610-\u065f])(?:[وبلف]" + _AR_MARKS + ")?"
+                      + r"\s+".join(words) + r"(?![^\W_])")
+
+
 @functools.lru_cache(maxsize=1)
 def rules() -> Rules:
     """The parsed rule files (``place_rules.yaml`` and ``place_phrases.csv``), checked."""
@@ -116,6 +134,9 @@ def rules() -> Rules:
     doc = _load_yaml(rpath.read_text(encoding="utf-8")) or {}
     not_places = []
     for name in doc.get("not_places", []) or []:
+        if gz.is_arabic(str(name)):
+            not_places.append(_arabic_name_rx(str(name)))
+            continue
         words = [re.escape(w) for w in re.split(r"[\s\-]+", str(name)) if w]
         not_places.append(re.compile(r"\b" + r"[\s\-]+".join(words) + r"\b", re.IGNORECASE))
     for i, pat in enumerate(doc.get("not_places_patterns", []) or [], start=1):
@@ -644,7 +665,8 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
             ):
                 adm = [i for i in ids if i.startswith("adm1:")]
                 if not adm and place.lat is not None:
-                    gov = gz.governorate_of(place.lat, place.lon)
+                    gov = gz.governorate_of(place.lat, place.lon) if place.country == "SY" \
+                        else gz.governorate_named(place)
                     adm = [gov.id] if gov is not None else []
                 if adm:
                     ids = [adm[0]] + [i for i in ids if i != adm[0]]
