@@ -480,3 +480,28 @@ def test_roads_are_lines():
                                    "rg:m4-highway"]
     assert (m[m["place_id"].str.startswith("rg:")]["kind"] == "line").all()
     assert places.geoparse("The M16 and the m4 are not roads we know.").empty
+
+
+def test_arabic_organisation_names_are_not_places_nor_unresolved():
+    m = places.geoparse("The SDF (قوات سوريا الديمقراطية) and the وَمجلس دير الزور العسكري "
+                        "fought near الباغوز, said قناة الجزيرة.")
+    assert list(m["text"]) == ["الباغوز"]
+    assert m["status"].tolist() == ["resolved"]
+
+
+def test_iraqi_governorate_by_cue_or_own_name():
+    m = places.geoparse("Strikes in Kirkuk province and in Anbar; talks in Kirkuk city.")
+    assert list(m["place_id"]) == ["cu:iq-kirkuk", "cu:iq-anbar", "gn:94787"]
+    assert list(m["text"]) == ["Kirkuk", "Anbar", "Kirkuk"]
+
+
+def test_one_sense_per_text():
+    text = "The Al Waleed border crossing, known in Syria as al-Tanf, reopened."
+    m = places.geoparse(text)
+    assert list(m["place_id"]) == ["cu:at-tanf-crossing", "adm0:SYR", "cu:at-tanf-crossing"]
+    # without a crossing in the text, the bare name stays the garrison
+    assert list(places.geoparse("Forces at al-Tanf.")["place_id"]) == ["cu:at-tanf-garrison"]
+    # two senses in one text: each mention keeps its own
+    both = places.geoparse("The At-Tanf crossing is 30 km from al-Tanf and its At-Tanf zone.")
+    assert list(both["place_id"]) == ["cu:at-tanf-crossing", "cu:at-tanf-garrison",
+                                      "rg:at-tanf-zone"]

@@ -211,7 +211,7 @@ def token_skeleton(token: str, first: bool = True) -> str:
     if m:
         t = m.group(1) + m.group(2)
     t = t.replace("ph", "f").replace("ou", "u").replace("ee", "i")
-    t = _RX_CH.sub("sh", t)  # French ch = English sh (Chafah, Kamechli); kh and sch kept
+    t = _RX_CH.sub("sh", t)  # French ch = English sh (Chafah, Qamichli); kh and sch kept
     t = _RX_AI.sub("ai", t)
     t = t.replace("aw", "u").replace("au", "u").replace("o", "u").replace("q", "k")
     t = _RX_DOUBLE.sub(r"\1", t)

@@ -691,6 +691,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
             elif status == "resolved":
                 row["precision"] = "region"
         rows.append(row)
+    report["one_sense_per_text"] = _one_sense_per_text(rows, r)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
@@ -699,6 +700,34 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
                   **{f"status_{k}": v for k, v in sorted(counts.items())})
     log.info("geoparse %s: %s", art.name, report)
     return Parsed(rows, report, art.name, art.sha256, list(art.warnings))
+
+
+def _one_sense_per_text(rows: list[dict], r: Rules) -> int:
+    """One sense per text: when a text names a sense of an ambiguous place (the At-Tanf crossing,
+    by its cue word or by another name such as Al-Waleed), the bare mentions of that place in the
+    same text without a cue of their own take that sense too. Returns how many rows changed."""
+    found = {row["place_id"] for row in rows if row["status"] == "resolved"}
+    changed = 0
+    for sense in r.senses:
+        if sense["sense"] not in found:
+            continue
+        others = {s["sense"] for s in r.senses
+                  if s["place_id"] == sense["place_id"] and s["sense"] != sense["sense"]}
+        if others & found:
+            continue  # the text uses two senses: leave each mention as it is
+        new = gz.lookup(sense["sense"])
+        if new.kind != "point":
+            continue  # a zone around the place is not another name of it
+        for row in rows:
+            if row["place_id"] == sense["place_id"] and row["status"] == "resolved":
+                row.update(place_id=new.id, name=new.name, kind=new.kind, source=new.source,
+                           alternatives=";".join(filter(None, [sense["place_id"],
+                                                                row["alternatives"]])),
+                           lat=new.lat, lon=new.lon, precision=new.precision,
+                           precision_km=new.precision_km, _place=new,
+                           match=row["match"] + "+one-sense-per-text")
+                changed += 1
+    return changed
 
 
 def _followed_by_own_country(text: str, end: int, place: gz.Place, g: gz.Gazetteer) -> bool:
