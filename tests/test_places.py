@@ -523,3 +523,25 @@ def test_both_heldout_sets_are_reported_set1_marked(mentions, fixtures):
     assert table.loc["mention precision", "set 2 (held-out), first run"] == 0.89
     assert table.loc["mention recall", "set 2, now"] == round(sets["set 2"]["recall"], 3)
     assert table.loc["mention recall", "in-sample (article)"] == 1.0
+
+
+def test_district_words_after_a_town():
+    m = places.geoparse("Abu Kamal Subdistrict, the Abu Kamal District, Hajin nahiya, "
+                        "le district d'Afrin, Ar-Rutba District.")
+    assert list(m["text"]) == ["Abu Kamal Subdistrict", "Abu Kamal District", "Hajin nahiya",
+                               "district d'Afrin", "Ar-Rutba District"]
+    assert list(m["place_id"]) == ["dir:all:area:gn:174448", "ged:albu-kamal-district",
+                                   "dir:all:area:gn:174506", "ged:afrin-district",
+                                   "dir:all:area:gn:98677"]
+    area = m.iloc[0]
+    assert area["kind"] == "polygon" and area.geometry.contains(
+        __import__("shapely").Point(40.9185, 34.4523))  # the seat is inside its area
+    # a town without a head word stays the town
+    assert list(places.geoparse("Clashes in Hajin.")["place_id"]) == ["gn:174506"]
+
+
+def test_names_with_an_inner_apostrophe():
+    m = places.geoparse("Near Al-Qa'im and Al Qa’im; Iraq's border; l'Irak et d'Alep; "
+                        "jusqu'à Raqqa.")
+    assert list(m["text"]) == ["Al-Qa'im", "Al Qa’im", "Iraq", "Irak", "Alep", "Raqqa"]
+    assert m["place_id"].tolist()[:2] == ["gn:92138", "gn:92138"]

@@ -879,7 +879,9 @@ def directional_id(direction: str, mode: str, base_id: str) -> str:
 
     ``direction`` is one of :data:`DIRECTIONS`, ``c`` (centre) or ``all`` (no direction, for
     ``rural``); ``mode`` is ``sector`` (part of a governorate or country), ``rural`` (a city's
-    governorate minus the city: "countryside", "rif") or ``around`` (a town's surroundings)."""
+    governorate minus the city: "countryside", "rif"), ``around`` (a town's surroundings) or
+    ``area`` (a district or sub-district named after its seat that has no outline offline: the
+    circle of ``around_radius_km`` around the seat, the seat included)."""
     return f"dir:{direction}:{mode}:{base_id}"
 
 
@@ -941,7 +943,7 @@ def directional(place_id: str) -> Place:
     except ValueError:
         raise GazetteerError(f"unknown place id '{place_id}'") from None
     if code not in DIRECTIONS and code not in ("c", "all") or \
-            mode not in ("sector", "rural", "around"):
+            mode not in ("sector", "rural", "around", "area"):
         raise GazetteerError(f"unknown place id '{place_id}' (direction or mode not known)")
     prm = directional_params()
     base = lookup(base_id)
@@ -960,6 +962,10 @@ def directional(place_id: str) -> Place:
         area = gov.geometry.difference(town)
         origin = (base.lon, base.lat)
         what = f"{base.name} countryside ({gov.name} governorate minus the town)"
+    elif mode == "area":
+        area = _circle_km(base.lon, base.lat, float(prm["around_radius_km"]))
+        origin = (base.lon, base.lat)
+        what = f"area of {base.name} (a district or sub-district without an outline offline)"
     else:
         area = _circle_km(base.lon, base.lat, float(prm["around_radius_km"])).difference(
             _circle_km(base.lon, base.lat, base.precision_km or 2.0))

@@ -248,9 +248,37 @@ def _progress(total: int, enabled: bool | None):
                 leave=False)
 
 
+_APOSTROPHES = frozenset("'’‘ʿʾʼ`´")
+#: Words before an apostrophe that are French elisions (qu'il, jusqu'à), and words after one that
+#: are English endings (Iraq's, don't, they're, we'll, I've, I'd, I'm): never one word with it.
+_ELIDED_BEFORE = frozenset(["qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu"])
+_ENDINGS_AFTER = frozenset(["s", "t", "re", "ll", "ve", "d", "m"])
+
+
+def _join_inner_apostrophes(text: str, toks: list[tuple[int, int, str]]
+                            ) -> list[tuple[int, int, str]]:
+    """Words split by an apostrophe or ayn / hamza sign inside a transliterated name are one word
+    ("Al-Qa'im", "Ma'arrat", "Ra's"), as :func:`geoclaims.gazetteer.tokens` reads the names;
+    French elisions (l', d', qu') and English endings ('s, 't) stay apart."""
+    if not any(c in text for c in _APOSTROPHES):
+        return toks
+    out: list[tuple[int, int, str]] = []
+    for t in toks:
+        if out:
+            prev = out[-1]
+            if t[0] == prev[1] + 1 and text[prev[1]] in _APOSTROPHES and len(prev[2]) >= 2 \
+                    and gz.folded(prev[2]) not in _ELIDED_BEFORE \
+                    and gz.folded(t[2]) not in _ENDINGS_AFTER:
+                out[-1] = (prev[0], t[1], text[prev[0]:t[1]])
+                continue
+        out.append(t)
+    return out
+
+
 def _name_candidates(text: str, g: gz.Gazetteer, bar=None) -> list[_Cand]:
     """Gazetteer names in ``text``; one pass over the words, at most ``max_tokens`` look-ups each."""
-    toks = [(m.start(), m.end(), m.group(0)) for m in _TOKEN_RX.finditer(text)]
+    toks = _join_inner_apostrophes(text, [(m.start(), m.end(), m.group(0))
+                                          for m in _TOKEN_RX.finditer(text)])
     out: list[_Cand] = []
     limit = min(g.max_tokens, _MAX_NAME_TOKENS)
     n = len(toks)
@@ -555,6 +583,42 @@ def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> lis
     return out
 
 
+#: An administrative head word after a town's name ("Al-Qa'im District", "Hajin sub-district",
+#: "Abu Kamal Subdistrict", "Hajin nahiya") or a French one before it ("district d'Afrin").
+_DISTRICT_AFTER = re.compile(r"[ \u00a0]+(?:[Ss]ub-?)?[Dd]istrict\b|[ \u00a0]+[Nn]ahiy?ah?\b")
+_DISTRICT_BEFORE = re.compile(r"\b(?:sous-)?district\s+(?:de\s+|d['’]\s*)$", re.IGNORECASE)
+
+
+def _district_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list[_Cand]:
+    """A town's name with an administrative head word ("Al-Qa'im District", "Abu Kamal
+    Subdistrict", "district d'Afrin") when no district of that name is in the gazetteer: one
+    mention of the constructed area around the seat (``dir:all:area:<town>``, see
+    :func:`geoclaims.gazetteer.directional`). Known districts (UCDP adm_2 names and their seats'
+    variants) are longer name matches and win over these."""
+    out = []
+    for c in names:
+        place = g.places[c.place_ids[0]]
+        if place.kind != "point" or place.lat is None or place.capital_of \
+                or place.feature in ("district", "governorate", "region"):
+            continue
+        ma = _DISTRICT_AFTER.match(text, c.end)
+        mb = None if ma else _DISTRICT_BEFORE.search(text[max(0, c.start - 20):c.start])
+        if not (ma or mb):
+            continue
+        start = c.start - (min(20, c.start) - mb.start()) if mb else c.start
+        end = ma.end() if ma else c.end
+        known = [e.place_id for e in g.by_key.get(gz.normalize(text[c.start:c.end] + " district"),
+                                                  ())
+                 if g.places[e.place_id].feature == "district"]
+        if known and not (ma and "sub" in ma.group(0).lower()):  # "district d'Afrin"
+            out.append(_Cand(start, end, "direction", [known[0], *c.place_ids],
+                             "district-of-seat", 3))
+            continue
+        out.append(_Cand(start, end, "direction", [gz.directional_id("all", "area", place.id),
+                                                   *c.place_ids], "district-area", 3))
+    return out
+
+
 def _apply_sense(place: gz.Place, ids: list[str], before: str, after: str,
                  r: Rules) -> tuple[gz.Place, list[str]]:
     """The sense rules of ``place_rules.yaml`` (``senses``): a crossing, a zone ... by the words
@@ -604,7 +668,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
     finally:
         if bar is not None:
             bar.close()
-    directions = _direction_candidates(text, names, g)
+    directions = _direction_candidates(text, names, g) + _district_candidates(text, names, g)
 
     chosen: list[_Cand] = []
     taken = bytearray(len(text))
