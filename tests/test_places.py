@@ -545,3 +545,11 @@ def test_names_with_an_inner_apostrophe():
                         "jusqu'à Raqqa.")
     assert list(m["text"]) == ["Al-Qa'im", "Al Qa’im", "Iraq", "Irak", "Alep", "Raqqa"]
     assert m["place_id"].tolist()[:2] == ["gn:92138", "gn:92138"]
+
+
+def test_arabic_crossing_phrase_is_one_mention_of_the_crossing():
+    m = places.geoparse("Al Waleed (Arabic: نقطة الوليد الحدودية العراقية) and "
+                        "the crossing (معبر التنف الحدودي) reopened.")
+    assert list(m["text"]) == ["Al Waleed", "نقطة الوليد الحدودية العراقية", "معبر التنف الحدودي"]
+    assert set(m["place_id"]) == {"cu:at-tanf-crossing"}
+    assert (m["status"] == "resolved").all()  # no Arabic word left over as unresolved

@@ -619,6 +619,46 @@ def _district_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list
     return out
 
 
+_AR_M = "[\u064b-\u065f\u0670]*"
+#: Arabic crossing words before a name (معبر / منفذ / نقطة: crossing, border port, point) and the
+#: adjectives after it (الحدودي / الحدودية: "border", then a nationality): "نقطة الوليد الحدودية
+#: العراقية" (the Iraqi border point of al-Waleed), "معبر التنف الحدودي".
+_AR_CROSSING_BEFORE = re.compile(
+    "(?:^|(?<=\\s))(?:ال)?(?:معبر|منفذ|نقطة|مركز)" + _AR_M + "[ \u00a0]+$")
+_AR_CROSSING_WORD = re.compile("(?:ال)?(?:معبر|منفذ|نقطة|مركز)" + _AR_M + "[ \u00a0]")
+_AR_CROSSING_AFTER = re.compile(
+    "[ \u00a0]+(?:ال)?حدودي[ةه]?" + _AR_M
+    + "(?:[ \u00a0]+(?:ال)?(?:عراقي|سوري|أردني|اردني|تركي|لبناني)[ةه]?" + _AR_M + ")?")
+
+
+def _arabic_crossing_candidates(text: str, names: list[_Cand], g: gz.Gazetteer,
+                                r: Rules) -> list[_Cand]:
+    """An Arabic-script name between a crossing word and "border" adjectives is one mention of
+    the crossing: the place's crossing sense (``senses`` in place_rules.yaml) when it has one,
+    else the place itself."""
+    if not gz.is_arabic(text):
+        return []
+    out = []
+    for c in names:
+        if not gz.is_arabic(text[c.start:c.end]):
+            continue
+        mb = _AR_CROSSING_BEFORE.search(text[max(0, c.start - 12):c.start])
+        ma = _AR_CROSSING_AFTER.match(text, c.end)
+        named = _AR_CROSSING_WORD.match(text, c.start)  # "معبر التنف" is a name of its own
+        if not ((mb or named) and ma):
+            continue
+        ids = list(c.place_ids)
+        for sense in r.senses:
+            if sense["place_id"] == ids[0] and \
+                    g.places.get(sense["sense"], None) is not None and \
+                    "crossing" in g.places[sense["sense"]].feature:
+                ids = [sense["sense"], *ids]
+                break
+        start = c.start - (min(12, c.start) - mb.start()) if mb else c.start
+        out.append(_Cand(start, ma.end(), "direction", ids, "arabic-crossing", 3))
+    return out
+
+
 def _apply_sense(place: gz.Place, ids: list[str], before: str, after: str,
                  r: Rules) -> tuple[gz.Place, list[str]]:
     """The sense rules of ``place_rules.yaml`` (``senses``): a crossing, a zone ... by the words
@@ -668,7 +708,8 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
     finally:
         if bar is not None:
             bar.close()
-    directions = _direction_candidates(text, names, g) + _district_candidates(text, names, g)
+    directions = _direction_candidates(text, names, g) + _district_candidates(text, names, g) \
+        + _arabic_crossing_candidates(text, names, g, r)
 
     chosen: list[_Cand] = []
     taken = bytearray(len(text))
