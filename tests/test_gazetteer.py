@@ -239,3 +239,54 @@ def test_the_gazetteer_is_cached_on_disk_and_rebuilt_when_an_input_changes(tmp_p
     with open(data / gz.VARIANTS_FILE, "a", encoding="utf-8") as fh:
         fh.write("gn:174506,Hajeen,,test row\n")
     assert gz.cache_key() != key
+
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        ["Al-Baghuz Fouqani", "Al-Baghuz Fawqani", "Baghouz Foqani"],
+        ["Al-Chafah", "Ash-Shafah", "Shafah"],
+        ["al-Hol", "al-Hawl"],
+        ["Dair Alzour", "Deir ez-Zor", "Dar al-Zour"],
+        ["Qamishli", "Qamichli"],
+    ],
+)
+def test_normalize_folds_french_and_english_spellings(group):
+    keys = {gz.normalize(n) for n in group}
+    assert len(keys) == 1, keys
+
+
+def test_normalize_keeps_kh_and_sch():
+    assert gz.normalize("Khan") != gz.normalize("Han")
+    assert gz.normalize("Chafah") != gz.normalize("Kafah")
+
+
+@pytest.mark.parametrize(
+    "name,pid",
+    [
+        ("Eastern Ghouta", "cu:eastern-ghouta"), ("Ghouta orientale", "cu:eastern-ghouta"),
+        ("Qalamoun", "cu:qalamoun"), ("Syrian Desert", "cu:syrian-badia"),
+        ("Badia", "cu:syrian-badia"), ("Ghab plain", "cu:ghab-plain"),
+        ("Jabal al-Akrad", "cu:jabal-al-akrad"), ("Jabal Zawiya", "cu:jabal-zawiya"),
+        ("Hauran", "cu:hawran"), ("Golan Heights", "cu:golan"), ("Jazira", "cu:jazira"),
+        ("Anbar", "cu:iq-anbar"), ("Nineveh", "cu:iq-nineveh"), ("Diyala", "cu:iq-diyala"),
+        ("الأنبار", "cu:iq-anbar"), ("الغوطة الشرقية", "cu:eastern-ghouta"),
+    ],
+)
+def test_named_regions_and_iraqi_governorates(name, pid):
+    assert gz.search(name)[0].id == pid
+
+
+def test_district_names_from_the_seats_variants():
+    ids = {p.id for p in gz.search("Abu Kamal District")}
+    assert ids == {p.id for p in gz.search("Albu Kamal district")}
+    assert gz.search("Abu Kamal District")[0].feature == "district"
+    assert gz.search("Azaz District")[0].name == "Mintaqat Azaz district"
+    assert gz.search("Abu Kamal")[0].id == "gn:174448"  # the town keeps its name
+
+
+def test_iraqi_governorate_named_after_its_seat():
+    kirkuk = gz.search("Kirkuk")[0]
+    assert kirkuk.feature == "populated place"  # the bare name is the city
+    assert gz.governorate_named(kirkuk).id == "cu:iq-kirkuk"
+    assert gz.governorate_named(gz.search("Raqqa")[0]) is None  # Syria: OCHA polygons instead

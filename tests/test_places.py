@@ -480,3 +480,76 @@ def test_roads_are_lines():
                                    "rg:m4-highway"]
     assert (m[m["place_id"].str.startswith("rg:")]["kind"] == "line").all()
     assert places.geoparse("The M16 and the m4 are not roads we know.").empty
+
+
+def test_arabic_organisation_names_are_not_places_nor_unresolved():
+    m = places.geoparse("The SDF (قوات سوريا الديمقراطية) and the وَمجلس دير الزور العسكري "
+                        "fought near الباغوز, said قناة الجزيرة.")
+    assert list(m["text"]) == ["الباغوز"]
+    assert m["status"].tolist() == ["resolved"]
+
+
+def test_iraqi_governorate_by_cue_or_own_name():
+    m = places.geoparse("Strikes in Kirkuk province and in Anbar; talks in Kirkuk city.")
+    assert list(m["place_id"]) == ["cu:iq-kirkuk", "cu:iq-anbar", "gn:94787"]
+    assert list(m["text"]) == ["Kirkuk", "Anbar", "Kirkuk"]
+
+
+def test_one_sense_per_text():
+    text = "The Al Waleed border crossing, known in Syria as al-Tanf, reopened."
+    m = places.geoparse(text)
+    assert list(m["place_id"]) == ["cu:at-tanf-crossing", "adm0:SYR", "cu:at-tanf-crossing"]
+    # without a crossing in the text, the bare name stays the garrison
+    assert list(places.geoparse("Forces at al-Tanf.")["place_id"]) == ["cu:at-tanf-garrison"]
+    # two senses in one text: each mention keeps its own
+    both = places.geoparse("The At-Tanf crossing is 30 km from al-Tanf and its At-Tanf zone.")
+    assert list(both["place_id"]) == ["cu:at-tanf-crossing", "cu:at-tanf-garrison",
+                                      "rg:at-tanf-zone"]
+
+
+def test_both_heldout_sets_are_reported_set1_marked(mentions, fixtures):
+    sets = places.evaluate_heldout_sets(fixtures / "heldout")
+    assert set(sets) == {"set 1", "set 2"}
+    assert sets["set 2"]["files"] >= 6 and sets["set 2"]["mentions"] >= 80
+    assert sets["set 2"]["arabic_total"] >= 3
+    text = places.heldout_sets_report(sets)
+    assert "no longer held-out" in text.split("\n")[0]
+    assert text.count("mention precision") == 2
+    gold = places.read_gold(fixtures / "places" / "gold_mentions.csv")
+    table = places.figures_table(mentions, gold, sets["set 1"], sets["set 2"])
+    assert list(table.columns) == ["in-sample (article)", "set 1, first run",
+                                   "set 1, now (no longer held-out)",
+                                   "set 2 (held-out), first run", "set 2, now", "target"]
+    assert table.loc["mention precision", "set 2 (held-out), first run"] == 0.89
+    assert table.loc["mention recall", "set 2, now"] == round(sets["set 2"]["recall"], 3)
+    assert table.loc["mention recall", "in-sample (article)"] == 1.0
+
+
+def test_district_words_after_a_town():
+    m = places.geoparse("Abu Kamal Subdistrict, the Abu Kamal District, Hajin nahiya, "
+                        "le district d'Afrin, Ar-Rutba District.")
+    assert list(m["text"]) == ["Abu Kamal Subdistrict", "Abu Kamal District", "Hajin nahiya",
+                               "district d'Afrin", "Ar-Rutba District"]
+    assert list(m["place_id"]) == ["dir:all:area:gn:174448", "ged:albu-kamal-district",
+                                   "dir:all:area:gn:174506", "ged:afrin-district",
+                                   "dir:all:area:gn:98677"]
+    area = m.iloc[0]
+    assert area["kind"] == "polygon" and area.geometry.contains(
+        __import__("shapely").Point(40.9185, 34.4523))  # the seat is inside its area
+    # a town without a head word stays the town
+    assert list(places.geoparse("Clashes in Hajin.")["place_id"]) == ["gn:174506"]
+
+
+def test_names_with_an_inner_apostrophe():
+    m = places.geoparse("Near Al-Qa'im and Al Qa’im; Iraq's border; l'Irak et d'Alep; "
+                        "jusqu'à Raqqa.")
+    assert list(m["text"]) == ["Al-Qa'im", "Al Qa’im", "Iraq", "Irak", "Alep", "Raqqa"]
+    assert m["place_id"].tolist()[:2] == ["gn:92138", "gn:92138"]
+
+
+def test_arabic_crossing_phrase_is_one_mention_of_the_crossing():
+    m = places.geoparse("Al Waleed (Arabic: نقطة الوليد الحدودية العراقية) and "
+                        "the crossing (معبر التنف الحدودي) reopened.")
+    assert list(m["text"]) == ["Al Waleed", "نقطة الوليد الحدودية العراقية", "معبر التنف الحدودي"]
+    assert set(m["place_id"]) == {"cu:at-tanf-crossing"}
+    assert (m["status"] == "resolved").all()  # no Arabic word left over as unresolved

