@@ -208,3 +208,10 @@ def test_urls_in_tables_and_output_text_become_links():
     out = site_mod.linkify(body)
     assert '<td><a href="https://example.org/a?b=1">https://example.org/a?b=1</a></td>' in out
     assert '<a href="https://example.org/x">https://example.org/x</a> now' in out
+
+
+def test_pages_with_machine_paths_are_named(tmp_path):
+    (tmp_path / "a.html").write_text(f"<pre>wrote {tmp_path}/figures/x.png</pre>", encoding="utf-8")
+    (tmp_path / "b.html").write_text("<pre>wrote figures/x.png</pre>", encoding="utf-8")
+    assert site_mod.machine_paths(tmp_path, root=tmp_path) == [
+        f"a.html: 1 absolute path(s) under {tmp_path.resolve()}"]

@@ -210,6 +210,8 @@ def build_site(executed_dir: Path = EXECUTED, out_dir: Path = SITE,
         if problems:
             raise SystemExit("the site would load files over the network:\n  "
                              + "\n  ".join(problems[:50]))
+        for line in site.machine_paths(out_dir):
+            print(f"site: warning: {line}", file=sys.stderr)
         broken = site.broken_links(out_dir)
         if broken:
             raise SystemExit("the site links to files that are not there:\n  "

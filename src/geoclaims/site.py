@@ -548,3 +548,50 @@ def write_index(out_dir: Path, pages: list[Page], copied: Mapping[str, list[str]
     index = out_dir / "index.html"
     index.write_text(_shell("Findings", "\n".join(parts)), encoding="utf-8")
     return index
+
+
+# --------------------------------------------------------------------------- notebook helpers
+
+def shown_path(path: Path | str) -> str:
+    """A path as a reader should see it: relative to the repository (``figures/x.png``), never
+    the absolute path of the machine that built the site."""
+    p = Path(path).resolve()
+    for base in (paths.FIGURES.resolve().parent, paths.ROOT.resolve()):
+        try:
+            return p.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return p.name
+
+
+def show_figure(path: Path | str, alt: str) -> None:
+    """In a notebook: show a written PNG inline with real alt text, and say where it (and its
+    SVG twin, if any) went, relative to the repository."""
+    from IPython.display import Image, Markdown, display
+
+    png = Path(path).with_suffix(".png")
+    display(Image(filename=str(png), metadata={"alt": alt}))
+    twins = [shown_path(png)] + ([shown_path(png.with_suffix(".svg"))]
+                                 if png.with_suffix(".svg").exists() else [])
+    display(Markdown("Written to " + " and ".join(f"`{t}`" for t in twins) + "."))
+
+
+def show_link(path: Path | str, text: str) -> None:
+    """In a notebook: a link to a written file (a web map, a CSV) that works in the site, where
+    ``figures/`` sits beside the pages."""
+    from IPython.display import Markdown, display
+
+    name = shown_path(path)
+    display(Markdown(f"[{text}]({name}) (`{name}`)"))
+
+
+def machine_paths(site_dir: Path, root: Path | None = None) -> list[str]:
+    """Pages that show an absolute path of the machine that built them (the repository's)."""
+    marker = str(Path(root or paths.ROOT).resolve())
+    found = []
+    for page in sorted(Path(site_dir).glob("*.html")):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        n = text.count(marker)
+        if n:
+            found.append(f"{page.name}: {n} absolute path(s) under {marker}")
+    return found
