@@ -215,3 +215,15 @@ def test_pages_with_machine_paths_are_named(tmp_path):
     (tmp_path / "b.html").write_text("<pre>wrote figures/x.png</pre>", encoding="utf-8")
     assert site_mod.machine_paths(tmp_path, root=tmp_path) == [
         f"a.html: 1 absolute path(s) under {tmp_path.resolve()}"]
+
+
+def test_figures_folder_is_in_a_clean_checkout():
+    """figures/ is a top-level folder of the design: its README is committed, the figures not."""
+    import subprocess
+
+    from geoclaims import paths
+
+    tracked = subprocess.run(["git", "ls-files", "figures"], cwd=paths.ROOT, capture_output=True,
+                             text=True, check=True).stdout.split()
+    assert tracked == ["figures/README.md"]
+    assert "make all" in (paths.ROOT / "figures" / "README.md").read_text(encoding="utf-8")
