@@ -227,3 +227,21 @@ def test_figures_folder_is_in_a_clean_checkout():
                              text=True, check=True).stdout.split()
     assert tracked == ["figures/README.md"]
     assert "make all" in (paths.ROOT / "figures" / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_findings_block_is_generated_and_replaced(tmp_path):
+    f = site_mod.load_findings(FIXTURE_OUTPUTS)
+    block = site_mod.readme_block(f)
+    assert block.startswith(site_mod.README_START) and block.endswith(site_mod.README_END)
+    for sentence in f.sentences().values():
+        assert f"- {sentence}" in block
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{site_mod.README_START}\nold\n{site_mod.README_END}\n\nrest\n",
+                      encoding="utf-8")
+    assert site_mod.update_readme(readme, block) is True
+    assert site_mod.readme_findings(readme) == block
+    assert readme.read_text(encoding="utf-8").endswith("\n\nrest\n")
+    assert site_mod.update_readme(readme, block) is False  # same text: file untouched
+    readme.write_text("# no markers\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no findings markers"):
+        site_mod.update_readme(readme, block)

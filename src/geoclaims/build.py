@@ -2,6 +2,7 @@
 
     python -m geoclaims.build notebooks notebooks/01_*.ipynb ...   # papermill, fresh kernel each
     python -m geoclaims.build site                                 # executed notebooks -> HTML
+    python -m geoclaims.build readme                               # README's findings block
     python -m geoclaims.build summary                              # where everything went
     python -m geoclaims.build check [SITE_DIR]                     # prove the site is offline
 
@@ -235,6 +236,13 @@ def main(argv: list[str]) -> None:
         run_notebooks([Path(p) for p in rest])
     elif cmd == "site":
         print(f"site: {build_site(figures=[paths.FIGURES, site_maps()])}", file=sys.stderr)
+    elif cmd == "readme":
+        findings = site.load_findings()
+        if findings is None:
+            raise SystemExit("no outputs/claims-verdicts.csv: run the notebooks first")
+        pages = [site.read_page(nb) for nb in sorted(EXECUTED.glob("*.ipynb"))]
+        changed = site.update_readme(paths.ROOT / "README.md", site.readme_block(findings, pages))
+        print(f"README findings {'updated' if changed else 'unchanged'}", file=sys.stderr)
     elif cmd == "summary":
         summary()
     elif cmd == "check":
