@@ -246,13 +246,13 @@ def main(argv: list[str]) -> None:
     elif cmd == "summary":
         summary()
     elif cmd == "check":
-        site = Path(rest[0]) if rest else SITE
-        problems = check_offline(site)
+        site_dir = Path(rest[0]) if rest else SITE
+        problems = check_offline(site_dir)
         for p in problems:
             print(p, file=sys.stderr)
         if problems:
-            raise SystemExit(f"{len(problems)} network reference(s) in {site}")
-        print(f"offline check passed: {site}", file=sys.stderr)
+            raise SystemExit(f"{len(problems)} network reference(s) in {site_dir}")
+        print(f"offline check passed: {site_dir}", file=sys.stderr)
     else:
         raise SystemExit(f"unknown command {cmd!r}\n{__doc__}")
 

@@ -608,11 +608,11 @@ def readme_block(findings: Findings, pages: list[Page] | None = None) -> str:
     notebooks in reading order (the same text as the site's index)."""
     lines = [README_START, ""]
     if findings.data_period:
-        lines += [f"Event data: {findings.data_period}. Each line is generated from "
-                  "`outputs/claims-verdicts.csv`; the scorecard is `figures/09_scorecard.png` "
-                  "and the site's index (`build/site/index.html`), both written by `make all`.",
-                  ""]
-    for _cid, sentence in findings.sentences().items():
+        lines += [(f"Event data: {findings.data_period}. Each line is generated from "
+                   "`outputs/claims-verdicts.csv`; the scorecard is `figures/09_scorecard.png` "
+                   "and the site's index (`build/site/index.html`), both written by "
+                   "`make all`."), ""]
+    for sentence in findings.sentences().values():
         lines.append(f"- {sentence}")
     if pages:
         lines += ["", "Read the notebooks in this order:", ""]
