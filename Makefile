@@ -41,6 +41,7 @@ notebooks: data
 
 site: notebooks
 	$(BIN)/python -m geoclaims.build site
+	$(BIN)/python -m geoclaims.build readme
 
 test: setup browser
 	$(BIN)/python -m pytest
