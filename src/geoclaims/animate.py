@@ -13,9 +13,9 @@ renamed when complete, so a failed run leaves no partial video.
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import os
 import tempfile
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geoclaims import control, sizes
-from geoclaims.style import PALETTE, colour, label
+from geoclaims.style import colour, label
 
 FORMATS = (".mp4", ".webm", ".gif")
 #: step name -> pandas frequency of the frame dates (each frame closes one step)
@@ -120,8 +121,22 @@ class _Zones:
         return self.cache[key]
 
 
-def timelapse(
-    out: str | Path,
+@dataclass
+class Frames:
+    """A time-lapse ready to encode: the figure, a function that draws frame i, and what it
+    shows."""
+
+    fig: Any
+    draw: Any
+    dates: list[pd.Timestamp]
+    n_events: int
+    size: sizes.Size
+    credit: str
+    filters: list[dict[str, Any]]
+    events_artist: Any = None  # the scatter of events (its alphas change frame by frame)
+
+
+def prepare(
     *,
     start: Any = "2016-01-01",
     end: Any = "2019-11-30",
@@ -132,22 +147,16 @@ def timelapse(
     place: str | None = None,
     radius_km: float | None = None,
     size: str | sizes.Size = "wide",
-    fps: int = 3,
     events: gpd.GeoDataFrame | None = None,
     title: str | None = None,
 ) -> Timelapse:
-    """Write a time-lapse to ``out`` (.mp4, .webm or .gif) and return what was drawn."""
+    """Load and filter the events, lay out the figure and return :class:`Frames`."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
 
     from geoclaims import maps
 
-    out = Path(out)
-    suffix = out.suffix.lower()
-    if suffix not in FORMATS:
-        raise AnimationError(f"--out {out}: a time-lapse is one of {', '.join(FORMATS)}")
     if (place is None) != (radius_km is None):
         raise AnimationError("--place and --radius-km go together")
     if radius_km is not None and radius_km <= 0:
@@ -183,12 +192,15 @@ def timelapse(
     credit = _credit(names)
     what = label(actor) if actor else "all"
     title = title or f"Areas of control and {what} events in Syria"
-    fig, parts = _frame_figure(sz, title, credit, target, radius_km)
+    fig, parts = _frame_figure(sz, title, credit, target, radius_km, place)
     ax = parts["ax"]
     zones = _Zones()
-    shown = sorted({c for d in dates for c in zones.at(d)["controller"].astype(str)})
+    view = shapely.box(*(ax.get_xlim()[0], ax.get_ylim()[0], ax.get_xlim()[1], ax.get_ylim()[1]))
+    shown = sorted({c for d in dates for c, g in zip(zones.at(d)["controller"].astype(str),
+                                                      zones.at(d).geometry, strict=True)
+                    if g.intersects(view)})
     _legend(fig, parts, sz, shown, what, step)
-    scatter = ax.scatter(ev_x, ev_y, s=(sz.pt_to_px(sz.text_pt) * 0.35) ** 2 * 72 / sz.dpi,
+    scatter = ax.scatter(ev_x, ev_y, s=(sz.text_pt * 0.4) ** 2,
                          c=[EVENT_COLOUR], linewidths=0.3, edgecolors="white", zorder=5)
     rgba = np.tile(matplotlib.colors.to_rgba(EVENT_COLOUR), (len(ev_x), 1))
     zone_artists: dict[int, Any] = {}  # one collection per control interval, drawn once
@@ -214,22 +226,52 @@ def timelapse(
                                 if n_now != 1 else f"1 {what} event this {step}")
         return []
 
+    return Frames(fig, draw, dates, len(ev_x), sz, credit, filters, scatter)
+
+
+def timelapse(out: str | Path, *, fps: int = 3, **kwargs: Any) -> Timelapse:
+    """Write a time-lapse to ``out`` (.mp4, .webm or .gif; keyword arguments as
+    :func:`prepare`) and return what was drawn. The file appears whole or not at all."""
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise AnimationError(f"--out {out}: a time-lapse is one of {', '.join(FORMATS)}")
+    frames = prepare(**kwargs)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=suffix, dir=out.parent)
     os.close(fd)
     try:
-        writer = _writer(suffix, fps)
-        with writer.saving(fig, tmp, dpi=sz.dpi):  # one draw per frame (grab_frame draws)
-            for i in range(len(dates)):
-                draw(i)
-                writer.grab_frame()
+        _encode(frames, _writer(suffix, fps), tmp)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        plt.close(fig)
-    return Timelapse(out, dates, int(len(ev_x)), sz, credit, filters)
+        plt.close(frames.fig)
+    return Timelapse(out, frames.dates, frames.n_events, frames.size, frames.credit,
+                     frames.filters)
+
+
+def _encode(frames: Frames, writer, path: str) -> None:
+    """Draw and grab every frame (one draw each); on any error stop the encoder without
+    finishing the file (the caller removes it)."""
+    import matplotlib
+
+    with matplotlib.rc_context({"savefig.bbox": None}):
+        writer.setup(frames.fig, path, dpi=frames.size.dpi)
+        try:
+            for i in range(len(frames.dates)):
+                frames.draw(i)
+                writer.grab_frame()
+        except BaseException:
+            proc = getattr(writer, "_proc", None)
+            if proc is not None:  # ffmpeg: stop it, the partial file is discarded
+                proc.kill()
+                proc.wait()
+            raise
+        writer.finish()
 
 
 def _zone_collection(ax, zones: gpd.GeoDataFrame):
@@ -279,7 +321,7 @@ def _credit(event_names: list[str]) -> str:
 
 
 def _frame_figure(sz: sizes.Size, title: str, credit: str, target: Any,
-                  radius_km: float | None):
+                  radius_km: float | None, place_label: str | None = None):
     """The fixed parts of every frame: title, date, map with countries, legend box, scale bar,
     credits; returns the figure and the artists that change."""
     import matplotlib.pyplot as plt
@@ -290,11 +332,11 @@ def _frame_figure(sz: sizes.Size, title: str, credit: str, target: Any,
     fig = plt.figure(figsize=sz.figsize, dpi=sz.dpi)
     fig.patch.set_facecolor("white")
     if sz.portrait:
-        ax = fig.add_axes((0.03, 0.33, 0.94, 0.50))
-        legend_box = (0.03, 0.10, 0.94, 0.20)
+        ax = fig.add_axes((0.03, 0.30, 0.94, 0.52))
+        legend_box = (0.03, 0.08, 0.94, 0.20)
     elif sz.width_px <= sz.height_px * 1.2:  # square
-        ax = fig.add_axes((0.02, 0.20, 0.96, 0.62))
-        legend_box = (0.02, 0.07, 0.96, 0.13)
+        ax = fig.add_axes((0.02, 0.31, 0.96, 0.53))
+        legend_box = (0.02, 0.085, 0.96, 0.22)
     else:
         ax = fig.add_axes((0.01, 0.10, 0.64, 0.74))
         legend_box = (0.66, 0.10, 0.33, 0.66)
@@ -309,14 +351,15 @@ def _frame_figure(sz: sizes.Size, title: str, credit: str, target: Any,
         circle = centre.buffer(float(radius_km) * 1000)
         circle.boundary.plot(ax=ax, color="#222222", linewidth=1.0, linestyle="--", zorder=6)
         ax.plot(centre.x, centre.y, marker="*", color="#222222", markersize=sz.text_pt, zorder=7)
-        ax.annotate(_name(target), (centre.x.iloc[0], centre.y.iloc[0]),
+        ax.annotate(place_label or _name(target), (centre.x.iloc[0], centre.y.iloc[0]),
                     xytext=(sz.text_pt * 0.6, sz.text_pt * 0.6), textcoords="offset points",
                     fontsize=sz.text_pt, zorder=7)
         x0, y0, x1, y1 = circle.buffer(float(radius_km) * 300).total_bounds
     else:
         x0, y0, x1, y1 = syria.buffer(30_000).total_bounds
     # keep the axes' aspect: widen the shorter side around the centre
-    bw, bh = ax.get_position().width * sz.width_px, ax.get_position().height * sz.height_px
+    pos = ax.get_position(original=True)  # the box asked for, not the one shrunk to the data
+    bw, bh = pos.width * sz.width_px, pos.height * sz.height_px
     cx, cy, w, h = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
     if w / h < bw / bh:
         w = h * bw / bh
@@ -329,13 +372,20 @@ def _frame_figure(sz: sizes.Size, title: str, credit: str, target: Any,
     ax.add_artist(AnchoredSizeBar(ax.transData, km * 1000, f"{km} km", "lower left",
                                   pad=0.4, frameon=False, size_vertical=h / 250,
                                   fontproperties={"size": sz.small_pt}))
-    fig.text(0.02, 0.985, title, fontsize=sz.title_pt, fontweight="bold", va="top", wrap=True)
-    date = fig.text(0.98 if not sz.portrait else 0.02, 0.90 if not sz.portrait else 0.88, "",
-                    fontsize=sz.title_pt * 1.15, ha="right" if not sz.portrait else "left",
-                    va="top", fontweight="bold")
-    count = fig.text(0.98 if not sz.portrait else 0.02, 0.855 if not sz.portrait else 0.855, "",
-                     fontsize=sz.text_pt, ha="right" if not sz.portrait else "left", va="top")
-    fig.text(0.02, 0.012, credit, fontsize=sz.small_pt, color="#444444", va="bottom", wrap=True)
+    # the title wrapped to the width; the date and the count stacked under it (portrait) or
+    # right-aligned beside the map (landscape), measured in lines of text
+    fig_h_pt = sz.figsize[1] * 72
+    per_line = max(20, int(sz.figsize[0] * 72 * 0.94 / (sz.title_pt * 0.62)))
+    lines = textwrap.wrap(title, per_line) or [title]
+    fig.text(0.02, 0.985, "\n".join(lines), fontsize=sz.title_pt, fontweight="bold", va="top")
+    top = 0.985 - len(lines) * sz.title_pt * 1.25 / fig_h_pt - 0.01
+    x, ha = (0.02, "left") if sz.portrait else (0.98, "right")
+    date = fig.text(x, top, "", fontsize=sz.title_pt * 1.15, ha=ha, va="top", fontweight="bold")
+    count = fig.text(x, top - sz.title_pt * 1.15 * 1.35 / fig_h_pt, "", fontsize=sz.text_pt,
+                     ha=ha, va="top")
+    per_small = max(30, int(sz.figsize[0] * 72 * 0.95 / (sz.small_pt * 0.55)))
+    fig.text(0.02, 0.012, "\n".join(textwrap.wrap(credit, per_small)), fontsize=sz.small_pt,
+             color="#444444", va="bottom")
     return fig, {"ax": ax, "date": date, "count": count, "legend_box": legend_box}
 
 
@@ -368,16 +418,15 @@ def _nice_km(target: float) -> int:
 
 
 def frame_png(out: str | Path, when: Any, **kwargs) -> Path:
-    """One frame as a PNG (the GIF writer on a single date): for checking a frame by eye."""
-    from PIL import Image
+    """The frame of the step that ends on ``when`` as a PNG (a still for a page or a check)."""
+    import matplotlib.pyplot as plt
 
-    gif = Path(out).with_suffix(".gif")
-    timelapse(gif, start=pd.Timestamp(when) - dt.timedelta(days=1), end=when, **kwargs)
-    with Image.open(gif) as im:
-        im.seek(im.n_frames - 1)
-        im.convert("RGB").save(out)
-    gif.unlink()
+    kwargs.setdefault("step", "month")
+    frames = prepare(start=pd.Timestamp(when) - _step_delta(kwargs["step"]), end=when, **kwargs)
+    frames.draw(len(frames.dates) - 1)
+    frames.fig.savefig(out, dpi=frames.size.dpi)
+    plt.close(frames.fig)
     return Path(out)
 
 
-_ = PALETTE  # the zones' colours come from style.PALETTE through style.colour
+

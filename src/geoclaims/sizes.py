@@ -41,14 +41,15 @@ class Size:
         return pt * self.dpi / 72
 
 
-def _column(width_mm: float = 85.0, height_mm: float = 64.0) -> Size:
+def _column(width_mm: float = 85.0, height_mm: float = 115.0) -> Size:
     dpi = 300
     return Size("print-column", round(width_mm / MM_PER_INCH * dpi),
                 round(height_mm / MM_PER_INCH * dpi), dpi, 9.0, 7.5, 6.5,
                 f"one newspaper column, {width_mm:g} x {height_mm:g} mm at 300 dpi")
 
 
-#: name -> Size. ``print-column`` is 85 mm wide (a common single column) at 300 dpi.
+#: name -> Size. ``print-column`` is 85 mm wide (a common single column) and 115 mm tall, at
+#: 300 dpi; ``--column-mm`` changes the width and keeps the proportions.
 PRESETS: dict[str, Size] = {
     "social": Size("social", 1080, 1080, 150, 15, 11, 9, "square social post, 1080 x 1080 px"),
     "wide": Size("wide", 1200, 675, 150, 13, 10, 8.5, "16:9 web or link preview, 1200 x 675 px"),
@@ -62,7 +63,7 @@ def preset(name: str, *, column_mm: float | None = None) -> Size:
     if name == "print-column" and column_mm is not None:
         if not 30 <= column_mm <= 400:
             raise ValueError(f"--column-mm must be between 30 and 400, got {column_mm:g}")
-        return _column(column_mm, column_mm * 0.75)
+        return _column(column_mm, column_mm * 115 / 85)
     try:
         return PRESETS[name]
     except KeyError:
