@@ -7,6 +7,9 @@ request is recorded: a page passes only if it asked for nothing but ``file:``/``
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
 import pytest
 from fixtures.maps import loader
 
@@ -192,7 +195,7 @@ def test_site_index_and_notebook_map_open_offline(offline_page, tmp_path):
     page, watch = offline_page
     page.goto(index.as_uri())
     page.wait_for_load_state("load")
-    assert page.locator("h1").inner_text() == "geoclaims: the rendered notebooks"
+    assert page.locator("h1").inner_text().startswith("geoclaims: what an opinion article says")
     widths = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
     assert widths and all(w > 0 for w in widths)  # the figures load from disk
 
@@ -204,7 +207,7 @@ def test_site_index_and_notebook_map_open_offline(offline_page, tmp_path):
     assert frame.locator("path.geoclaims-zone").count() > 0
 
     page.goto(index.as_uri())
-    page.click("text=fixture_map.html")
+    page.click('a[href="figures/fixture_map.html"]')
     page.wait_for_selector(".leaflet-interactive", timeout=15_000)
     assert page.locator("path.geoclaims-zone").count() > 0
     _not_pwned(page)
@@ -233,3 +236,36 @@ def test_map_command_output_opens_offline_with_real_layers(offline_page, tmp_pat
     assert loader.PAYLOADS[0] in shown
     _not_pwned(page)
     assert watch.errors == [] and watch.remote == []
+
+
+def test_browser_walks_every_page_of_the_site(offline_page, tmp_path):
+    """Every page of the site: navigation present, every link and image resolves, no console
+    errors, no network requests (the whole site, opened from disk with the network off)."""
+    index = loader.build_test_site(tmp_path)
+    site = index.parent
+    page, watch = offline_page
+    pages = sorted(site.glob("*.html"))
+    assert {p.name for p in pages} >= {"index.html", "glossary.html", "01_fixture.html",
+                                       "02_claims.html"}
+    for p in pages:
+        page.goto(p.as_uri())
+        page.wait_for_load_state("load")
+        assert page.title().endswith("· geoclaims"), p.name
+        assert page.locator('a[href="index.html"]').count() >= 1 or p.name == "index.html"
+        images = page.eval_on_selector_all(
+            "img", "els => els.map(e => [e.getAttribute('src'), e.naturalWidth, e.alt])")
+        for src, width, alt in images:
+            assert width > 0, f"{p.name}: image {src[:60]} does not load"
+            assert alt and "No description" not in alt, f"{p.name}: image without alt text"
+        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        for href in hrefs:
+            if href.startswith("file:"):
+                target = Path(unquote(urlparse(href).path))
+                assert target.exists(), f"{p.name}: link to missing {target.name}"
+    for p in ("01_fixture.html", "02_claims.html"):
+        page.goto((site / p).as_uri())
+        assert page.locator("nav.gc-nav").count() == 2
+    page.goto((site / "02_claims.html").as_uri())
+    assert "A share claim" in page.locator("section.gc-findings").inner_text()
+    assert watch.errors == []
+    assert watch.remote == []

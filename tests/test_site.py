@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 
 import pytest
 from fixtures.maps import loader
 
 from geoclaims import build
+from geoclaims import site as site_mod
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +91,7 @@ def test_rebuild_leaves_nothing_stale(tmp_path):
     build.build_site(ex, site, [])
     (ex / "01_a.ipynb").rename(ex / "01_b.ipynb")
     build.build_site(ex, site, [])
-    assert sorted(p.name for p in site.glob("*.html")) == ["01_b.html", "index.html"]
+    assert sorted(p.name for p in site.glob("*.html")) == ["01_b.html", "glossary.html", "index.html"]
 
 
 def test_build_refuses_a_foreign_folder(tmp_path):
@@ -103,3 +105,113 @@ def test_build_refuses_a_foreign_folder(tmp_path):
     with pytest.raises(SystemExit, match="not touching it"):
         build.build_site(ex, tmp_path / "mine", [])
     assert (tmp_path / "mine" / "notes.txt").exists()
+
+
+# --------------------------------------------------------------------------- findings first
+
+FIXTURE_OUTPUTS = loader.HERE.parent / "site"
+
+
+def test_sentences_agree_with_the_verdict_table():
+    """Every number in a sentence is the verdict table's, formatted with its unit."""
+    f = site_mod.load_findings(FIXTURE_OUTPUTS)
+    s = f.sentences()
+    assert s["T1"] == (
+        "T1, “A share claim”: supported. Estimate: share of test events located in the test "
+        "zone = 97.1 %, 95 % interval 95.5 to 98.6 %, from 120 events, 2019-02-04 to "
+        "2019-11-30. Rule: supported only if the whole interval is at or above 95.0 %.")
+    assert "= 12.3 (events a quarter), 95 % interval 9.87 to 15.5, from 40 events, " \
+           "2019-01-01 to 2019-03-31" in s["T2"]
+    assert "Caveat: 3 test events have no place and are left out." in s["T2"]
+    assert s["T3"].startswith("T3, “A ratio claim”: mixed.")
+    assert ("the main test alone gives contradicted, and the verdict differs when the test is "
+            "changed to: latest possible publication date (pub_latest), weighted by deaths "
+            "(best estimate) (deaths).") in s["T3"]
+    assert s["T4"] == ("T4, “A claim the data cannot test”: not testable. Not testable with "
+                       "these data: the loaded data hold no events in the second country; "
+                       "fetch more.")
+    # each sentence names the verdict of its row, nothing typed by hand
+    for row in f.verdicts.to_dict("records"):
+        assert f": {row['verdict']}." in s[row["id"]]
+
+
+@pytest.mark.parametrize("x, shown", [(0.5, "0.500"), (28.915625, "28.9"), (1.010356, "1.01"),
+                                      (0.0049, "0.00490"), (1234.5, "1,234"), (0, "0")])
+def test_three_significant_digits(x, shown):
+    assert site_mod.sig3(x) == shown
+
+
+@pytest.mark.parametrize("rule, kind", [("share_at_least 0.95: x", "share"),
+                                        ("rate_at_most 1.0: x", "rate"),
+                                        ("ratio_above 1.0: x", "ratio")])
+def test_units_from_the_rule(rule, kind):
+    assert site_mod.unit_for(rule, "IS events per quarter").kind == kind
+
+
+def test_index_opens_with_findings_then_reading_order(site):
+    index = (site / "index.html").read_text(encoding="utf-8")
+    findings = index.index("<h2>Findings</h2>")
+    assert findings < index.index("Read the notebooks in this order") < index.index("Figures")
+    assert 'id="finding-T1"' in index and "95 % interval 95.5 to 98.6 %" in index
+    assert "Test notebook</a> — What the article says, what the data shows." in index
+    assert 'href="downloads/claims-verdicts.csv"' in index
+    assert (site / "downloads" / "claims-verdicts.csv").exists()
+
+
+def test_every_page_has_title_navigation_and_alt_text(site):
+    first = (site / "01_fixture.html").read_text(encoding="utf-8")
+    second = (site / "02_claims.html").read_text(encoding="utf-8")
+    assert "<title>Test notebook · geoclaims</title>" in first
+    assert "<title>Claims page · geoclaims</title>" in second
+    assert first.count('class="gc-nav"') == 2  # top and bottom
+    def link(rel, href):  # nbconvert may reorder attributes
+        return re.compile(rf'<a (?=[^>]*rel="{rel}")(?=[^>]*href="{re.escape(href)}")')
+
+    assert link("next", "02_claims.html").search(first) and 'rel="prev"' not in first
+    assert link("prev", "01_fixture.html").search(second) and 'rel="next"' not in second
+    for page in (first, second):
+        assert 'href="index.html"' in page and f'href="{site_mod.GLOSSARY_PAGE}"' in page
+    assert 'alt="Fixture map of test events"' in second
+    # the claims page opens, under its title, with the sentences of its own claims only
+    box = second.index('class="gc-findings"')
+    assert second.index("</h1>") < box
+    assert "T1, “A share claim”: supported." in second and "T3, “A ratio claim”" in second
+    assert "T2, “A rate claim”" not in second
+
+
+def test_glossary_lists_terms_regions_and_variants(site):
+    page = (site / site_mod.GLOSSARY_PAGE).read_text(encoding="utf-8")
+    for term in ("SDF", "HTS", "UCDP", "Dyad", "Bootstrap", "Rate ratio", "MERV"):
+        assert f">{term}" in page, term
+    assert "<code>rg:merv</code>" in page
+    assert "SY08 (adm1:SY08)</code></dt><dd>Al-Hasakeh" in page
+    assert "<code>pub_latest</code></dt><dd>latest possible publication date" in page
+
+
+def test_glossary_entry_without_text_is_refused(tmp_path):
+    p = tmp_path / "g.yaml"
+    p.write_text("- term: SDF\n  plain: ''\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"g.yaml: entry 1: field 'plain' is empty"):
+        site_mod.load_glossary(p)
+
+
+def test_links_and_images_resolve_and_a_broken_one_is_named(site, tmp_path):
+    assert site_mod.broken_links(site) == []
+    (tmp_path / "p.html").write_text('<a href="missing.html">x</a><img src="figures/no.png">'
+                                     '<a href="https://ucdp.uu.se/">ok</a><a href="#top">ok</a>',
+                                     encoding="utf-8")
+    assert site_mod.broken_links(tmp_path) == ["p.html: missing.html", "p.html: figures/no.png"]
+
+
+def test_urls_in_tables_and_output_text_become_links():
+    body = "<td>https://example.org/a?b=1</td><pre>see https://example.org/x now</pre>"
+    out = site_mod.linkify(body)
+    assert '<td><a href="https://example.org/a?b=1">https://example.org/a?b=1</a></td>' in out
+    assert '<a href="https://example.org/x">https://example.org/x</a> now' in out
+
+
+def test_pages_with_machine_paths_are_named(tmp_path):
+    (tmp_path / "a.html").write_text(f"<pre>wrote {tmp_path}/figures/x.png</pre>", encoding="utf-8")
+    (tmp_path / "b.html").write_text("<pre>wrote figures/x.png</pre>", encoding="utf-8")
+    assert site_mod.machine_paths(tmp_path, root=tmp_path) == [
+        f"a.html: 1 absolute path(s) under {tmp_path.resolve()}"]

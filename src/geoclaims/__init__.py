@@ -10,4 +10,10 @@ models who held which ground when, ``claims`` turns the article's statements int
 verdicts, and ``maps`` draws and exports the results.
 """
 
+import warnings
+
 __version__ = "0.1.0"
+
+# pooch imports tqdm.auto, which in a notebook kernel without ipywidgets warns that it cannot draw
+# a progress widget; geoclaims never draws one, so the warning is noise on every rendered page.
+warnings.filterwarnings("ignore", message="IProgress not found")

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from geoclaims import datasets, paths
+from geoclaims import datasets, paths, site
 
 BUILD = Path(os.environ.get("GEOCLAIMS_BUILD", paths.ROOT / "build"))
 EXECUTED = BUILD / "notebooks"
@@ -60,31 +60,6 @@ def run_notebooks(notebooks: list[Path]) -> list[Path]:
         if show:
             print(f"        done in {time.monotonic() - start:.1f} s", file=sys.stderr, flush=True)
     return done
-
-
-def render_html(executed: Path, out_dir: Path = SITE) -> Path:
-    """Render an executed notebook to standalone offline HTML."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="lab", extra_template_paths=[str(TEMPLATES)])
-    exporter.template_file = "offline.html.j2"
-    body, _ = exporter.from_filename(str(executed))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / (executed.stem + ".html")
-    out.write_text(body, encoding="utf-8")
-    return out
-
-
-def _title(nb_path: Path) -> str:
-    import nbformat
-
-    nb = nbformat.read(str(nb_path), as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("#"):
-                    return line.lstrip("#").strip()
-    return nb_path.stem
 
 
 #: Tags and attributes a browser loads by itself (links in ``<a href>`` are not loaded).
@@ -169,70 +144,6 @@ def _copy_outputs(out_dir: Path, sources: list[Path]) -> dict[str, list[str]]:
     return copied
 
 
-_INDEX_CSS = """
-body { font: 16px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
-  color: #222; }
-h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
-.figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr)); gap: 1rem; }
-.figs figure { margin: 0; border: 1px solid #ddd; padding: .5rem; }
-.figs img { width: 100%; height: auto; }
-figcaption { font-size: .85rem; }
-"""
-
-
-def write_index(out_dir: Path, pages: list[tuple[Path, str]], copied: dict[str, list[str]],
-                problems_note: str = "") -> Path:
-    """The site's index page: notebooks, figures (PNG shown, SVG linked), maps, sources."""
-    e = html.escape
-    items = "\n".join(f'<li><a href="{e(p.name)}">{e(t)}</a></li>' for p, t in pages)
-    sidecars = set(copied.get("sidecars", []))
-    pngs = [f for f in copied.get("figures", []) if f.lower().endswith(".png")]
-    svgs = {f for f in copied.get("figures", []) if f.lower().endswith(".svg")}
-    figs = []
-    for f in pngs:
-        stem = f[:-4]
-        links = [f'<a href="figures/{e(f)}">PNG</a>']
-        if stem + ".svg" in svgs:
-            links.append(f'<a href="figures/{e(stem)}.svg">SVG</a>')
-        figs.append(f'<figure><a href="figures/{e(f)}"><img src="figures/{e(f)}" alt="{e(stem)}">'
-                    f'</a><figcaption>{e(stem)}: {" · ".join(links)}</figcaption></figure>')
-    for f in sorted(svgs - {p[:-4] + ".svg" for p in pngs}):
-        figs.append(f'<figure><a href="figures/{e(f)}"><img src="figures/{e(f)}" alt="{e(f)}">'
-                    f'</a><figcaption>{e(f)}</figcaption></figure>')
-    downloads = []
-    for f in copied.get("downloads", []):
-        extra = (f' (<a href="figures/{e(f)}.sources.txt">sources and licences</a>)'
-                 if f + ".sources.txt" in sidecars else "")
-        downloads.append(f'<li><a href="figures/{e(f)}">{e(f)}</a>{extra}</li>')
-    maps_ = []
-    for f in copied.get("maps", []):
-        extra = (f' (<a href="figures/{e(f)}.sources.txt">sources</a>)'
-                 if f + ".sources.txt" in sidecars else "")
-        maps_.append(f'<li><a href="figures/{e(f)}">{e(f)}</a>{extra}</li>')
-    index = out_dir / "index.html"
-    index.write_text(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        "<title>geoclaims: the rendered notebooks</title>\n"
-        f"<style>{_INDEX_CSS}</style></head><body>\n"
-        "<h1>geoclaims: the rendered notebooks</h1>\n"
-        "<p>Executed by <code>make all</code>; every number can be rerun with that command. "
-        "Everything here reads offline: open this file from disk.</p>\n"
-        f"<h2>Notebooks</h2>\n<ol>\n{items}\n</ol>\n"
-        f"<h2>Interactive maps</h2>\n<ul>\n{''.join(maps_) or '<li>none</li>'}\n</ul>\n"
-        f"<h2>Figures</h2>\n<div class=\"figs\">\n{''.join(figs) or '<p>none</p>'}\n</div>\n"
-        + (f"<h2>Data downloads</h2>\n<ul>\n{''.join(downloads)}\n</ul>\n" if downloads else "")
-        + "\n"
-        f"{problems_note}"
-        "<h2>Data and licences</h2>\n<p>Each figure and map names its sources and licences "
-        "(UCDP GED: CC BY 4.0; OCHA COD-AB: CC BY-IGO 3.0; GeoNames: CC BY 4.0; Natural Earth: "
-        "public domain). See the repository's README for the full citations.</p>\n"
-        "</body></html>\n",
-        encoding="utf-8",
-    )
-    return index
-
-
 #: The journalists' map and data built with the site (``geoclaims map`` on the article's year).
 SITE_MAP_RANGE = ("2019-01-01", "2019-11-30")
 
@@ -253,10 +164,28 @@ def site_maps(out_dir: Path = BUILD / "maps") -> Path:
     return out_dir
 
 
+def _copy_tables(out_dir: Path, outputs: Path) -> list[str]:
+    """Copy the verdict and sensitivity tables and the evidence files into ``downloads/``."""
+    target = out_dir / "downloads"
+    names = []
+    for f in sorted(outputs.glob("claims-*.csv")) + sorted(outputs.glob("findings-*.json")):
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, target / f.name)
+        names.append(f.name)
+    for f in sorted((outputs / "evidence").glob("*.csv")):
+        (target / "evidence").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, target / "evidence" / f.name)
+        names.append(f"evidence/{f.name}")
+    return names
+
+
 def build_site(executed_dir: Path = EXECUTED, out_dir: Path = SITE,
-               figures: list[Path] | None = None, *, check: bool = True) -> Path:
-    """Render every executed notebook, copy the figures and maps, write an index page, and
-    (``check``) fail if any page would load something over the network."""
+               figures: list[Path] | None = None, *, check: bool = True,
+               outputs: Path | None = None) -> Path:
+    """Render every executed notebook (with navigation and its claims' findings), copy the
+    figures, maps and tables, write the index (findings first) and the glossary, and
+    (``check``) fail if any page would load something over the network or links to a file
+    that is not there."""
     executed = sorted(executed_dir.glob("*.ipynb"))
     if not executed:
         raise SystemExit(f"no executed notebooks in {executed_dir}; run `make notebooks` first")
@@ -266,14 +195,27 @@ def build_site(executed_dir: Path = EXECUTED, out_dir: Path = SITE,
         if not (out_dir / "index.html").exists():
             raise SystemExit(f"{out_dir} is not empty and holds no earlier site; not touching it")
         shutil.rmtree(out_dir)
-    pages = [(render_html(nb, out_dir), _title(nb)) for nb in executed]
+    out_dir.mkdir(parents=True)
+    outputs = Path(outputs or paths.OUTPUTS)
+    findings = site.load_findings(outputs)
+    pages = [site.read_page(nb) for nb in executed]
+    for i in range(len(pages)):
+        site.render_page(pages, i, out_dir, findings)
     copied = _copy_outputs(out_dir, figures if figures is not None else [paths.FIGURES])
-    index = write_index(out_dir, pages, copied)
+    copied["tables"] = _copy_tables(out_dir, outputs)
+    index = site.write_index(out_dir, pages, copied, findings)
+    site.write_glossary(out_dir, findings)
     if check:
         problems = check_offline(out_dir)
         if problems:
             raise SystemExit("the site would load files over the network:\n  "
                              + "\n  ".join(problems[:50]))
+        for line in site.machine_paths(out_dir):
+            print(f"site: warning: {line}", file=sys.stderr)
+        broken = site.broken_links(out_dir)
+        if broken:
+            raise SystemExit("the site links to files that are not there:\n  "
+                             + "\n  ".join(broken[:50]))
     return index
 
 
