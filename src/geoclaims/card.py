@@ -90,6 +90,8 @@ def content_for(claim_id: str, *, outputs: Path | None = None, registry=None,
     citation = ds.citation if ds is not None else ""
     sentence = site.claim_sentence(row, findings.by_id.get(claim_id), findings.labels)
     body, caveat = _split_caveat(sentence)
+    head = f"{claim_id}, “{row['title']}”: {row['verdict']}. "
+    body = body[len(head):] if body.startswith(head) else body  # the card shows both already
     period = site._period(findings.by_id.get(claim_id)) or findings.data_period
     ev_file = Path(outputs or paths.OUTPUTS) / str(row.get("evidence_file") or "")
     if row.get("evidence_file") and ev_file.is_file():
@@ -163,7 +165,7 @@ def _draw(c: CardContent):
     put(f"FACT CHECK · claim {c.claim_id}", small, 0.004, color="#555555", fontweight="bold")
     put(_wrap(c.title, 52, 2), head, 0.012, fontweight="bold")
     badge = VERDICT_COLOURS.get(c.verdict, "#777777")
-    fig.text(left, y, f" {c.verdict.upper()} ", fontsize=15, fontweight="bold", va="top",
+    fig.text(left + 0.008, y - 0.004, f" {c.verdict.upper()} ", fontsize=15, fontweight="bold", va="top",
              color="white", bbox={"facecolor": badge, "edgecolor": "none", "pad": 4})
     y -= 15 * 1.32 / (HEIGHT_IN * 72) + 0.022
     put("What the article says", small, 0.002, color="#555555", fontweight="bold")
@@ -205,6 +207,7 @@ def _draw(c: CardContent):
     side.set_axis_off()
     if handles:
         side.legend(handles=handles, loc="upper left", frameon=False, fontsize=small,
+                    borderaxespad=0, borderpad=0,
                     title="Events behind the estimate", title_fontsize=small,
                     alignment="left")
     else:
@@ -221,7 +224,7 @@ def _draw(c: CardContent):
         ty -= 0.07
         side.text(0, ty, body, fontsize=small, va="top", transform=side.transAxes)
         ty -= (body.count("\n") + 1) * 0.065 + 0.04
-    fig.text(left, 0.02, _wrap(c.credits, 118), fontsize=small - 1.5, color="#444444",
+    fig.text(left, 0.02, _wrap(c.credits, 108), fontsize=small - 1.5, color="#444444",
              va="bottom")
 
     return fig
