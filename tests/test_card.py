@@ -10,15 +10,17 @@ from geoclaims import card
 
 
 def content(**kw) -> card.CardContent:
-    base = dict(
-        claim_id="T1", title="A share claim", quote="The words <b>of</b> the article $x`",
-        citation="Author (2019). Title. Publisher.", paraphrase="Our reading of it.",
-        verdict="contradicted",
-        sentence="Estimate: share of test events = 50.0 %, 95 % interval 44.3 to 55.8 %.",
-        caveat="1 event lies outside every zone.", period="2019-02-04 to 2019-11-30",
-        evidence=pd.DataFrame({"lon": [40.5, 38.0, 36.7], "lat": [35.0, 35.9, 36.2],
-                               "group": ["numerator", "rest", "rest"]}),
-        credits="Data: UCDP GED (CC BY 4.0); geoclaims control ledger.")
+    base = {
+        "claim_id": "T1", "title": "A share claim",
+        "quote": "The words <b>of</b> the article $x`",
+        "citation": "Author (2019). Title. Publisher.", "paraphrase": "Our reading of it.",
+        "verdict": "contradicted",
+        "sentence": "Estimate: share of test events = 50.0 %, 95 % interval 44.3 to 55.8 %.",
+        "caveat": "1 event lies outside every zone.", "period": "2019-02-04 to 2019-11-30",
+        "evidence": pd.DataFrame({"lon": [40.5, 38.0, 36.7], "lat": [35.0, 35.9, 36.2],
+                                  "group": ["numerator", "rest", "rest"]}),
+        "credits": "Data: UCDP GED (CC BY 4.0); geoclaims control ledger.",
+    }
     base.update(kw)
     return card.CardContent(**base)
 

@@ -21,7 +21,6 @@ import pandas as pd
 
 from geoclaims import paths, site
 
-
 #: 1080 x 1350 px (4:5, a portrait social post) at 150 dpi
 WIDTH_IN, HEIGHT_IN, DPI = 7.2, 9.0, 150
 FORMATS = (".png", ".pdf", ".svg")
@@ -91,7 +90,7 @@ def content_for(claim_id: str, *, outputs: Path | None = None, registry=None,
     sentence = site.claim_sentence(row, findings.by_id.get(claim_id), findings.labels)
     body, caveat = _split_caveat(sentence)
     head = f"{claim_id}, “{row['title']}”: {row['verdict']}. "
-    body = body[len(head):] if body.startswith(head) else body  # the card shows both already
+    body = body.removeprefix(head)  # the card shows both already
     period = site._period(findings.by_id.get(claim_id)) or findings.data_period
     ev_file = Path(outputs or paths.OUTPUTS) / str(row.get("evidence_file") or "")
     if row.get("evidence_file") and ev_file.is_file():
