@@ -20,9 +20,9 @@ import html
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 import pandas as pd
 import yaml
@@ -46,7 +46,7 @@ def sig3(x: float | None) -> str:
         return "unbounded" if x > 0 else "-unbounded"
     if x == 0:
         return "0"
-    digits = max(0, 2 - int(math.floor(math.log10(abs(x)))))
+    digits = max(0, 2 - math.floor(math.log10(abs(x))))
     return f"{x:,.{digits}f}"
 
 
@@ -484,10 +484,10 @@ def write_index(out_dir: Path, pages: list[Page], copied: Mapping[str, list[str]
                 findings: Findings | None) -> Path:
     """The index: the findings first (one generated sentence per claim and the scorecard), the
     notebooks in reading order with one line each, then maps, figures, downloads, sources."""
-    parts = ["<h1>geoclaims: what an opinion article says about IS in Syria, and what open "
-             "conflict data show</h1>",
-             "<p>Every number here is rerun by <code>make all</code>; every page reads offline. "
-             f'Terms are explained in the <a href="{GLOSSARY_PAGE}">glossary</a>.</p>']
+    parts = [("<h1>geoclaims: what an opinion article says about IS in Syria, and what open "
+              "conflict data show</h1>"),
+             ("<p>Every number here is rerun by <code>make all</code>; every page reads "
+              f'offline. Terms are explained in the <a href="{GLOSSARY_PAGE}">glossary</a>.</p>')]
     if findings is not None:
         sent = findings.sentences()
         items = "".join(f'<li id="finding-{e(c)}">{e(s)}</li>' for c, s in sent.items())
