@@ -269,3 +269,29 @@ def test_browser_walks_every_page_of_the_site(offline_page, tmp_path):
     assert "A share claim" in page.locator("section.gc-findings").inner_text()
     assert watch.errors == []
     assert watch.remote == []
+
+
+def test_embed_snippet_draws_the_map_and_shows_the_credit(offline_page, tmp_path):
+    """The iframe snippet pasted into a page: the map draws inside it, offline, and the credit
+    line is visible under it, at the snippet's aspect ratio."""
+    from geoclaims import embed
+
+    m = maps.interactive_map(loader.layers(), title="Fixture map")
+    map_path = maps.save_html(m, tmp_path / "fixture_map.html")
+    snip = embed.write_snippet(map_path, title="Events and areas of control",
+                               credit="Data: UCDP GED (CC BY 4.0).", aspect="16:9")
+    host = tmp_path / "article.html"
+    host.write_text("<!doctype html><html><body style='width:800px'><p>Story text.</p>"
+                    + snip.read_text(encoding="utf-8") + "</body></html>", encoding="utf-8")
+    page, watch = offline_page
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.goto(host.as_uri())
+    frame = page.frame_locator("iframe").first
+    frame.locator(".leaflet-interactive").first.wait_for(timeout=15_000)
+    assert frame.locator(".leaflet-interactive").count() > 0
+    credit = page.locator("figcaption.geoclaims-credit")
+    assert credit.is_visible()
+    assert "UCDP GED (CC BY 4.0)" in credit.inner_text()
+    box = page.locator("iframe").bounding_box()
+    assert abs(box["width"] / box["height"] - 16 / 9) < 0.02
+    assert watch.errors == [] and watch.remote == []
