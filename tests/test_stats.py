@@ -94,9 +94,12 @@ def test_decide_infinite_bounds_are_bounds():
     assert stats.decide(_rule("share_at_least", 0.5), 0.1, -INF, 0.2) == C
 
 
-def test_decide_unknown_rule_type_names_the_known_ones():
-    with pytest.raises(ValueError, match=r"unknown decision rule type 'roughly'.*share_at_least"):
-        stats.decide({"type": "roughly", "threshold": 1}, 1.0, 0.5, 1.5)
+@pytest.mark.parametrize("kind", ["roughly", "", "at_most", "rate_at_least", "zzz"])
+def test_decide_unknown_rule_type_names_the_known_ones(kind):
+    """Unknown types sorting before and after the known ones are all refused (a rule type is
+    matched exactly, never by prefix or order)."""
+    with pytest.raises(ValueError, match=rf"unknown decision rule type '{kind}'.*share_at_least"):
+        stats.decide({"type": kind, "threshold": 1}, 1.0, 0.5, 1.5)
 
 
 # ----------------------------------------------------------------- decide_boot
@@ -215,6 +218,8 @@ def test_day_matrix_empty_cases():
     assert stats.day_matrix(empty, ["a"], st).tolist() == [[0.0], [0.0]]
     outside = _frame([("2019-02-01", "a", 1.0)])
     assert stats.day_matrix(outside, ["a"], st).tolist() == [[0.0], [0.0]]
+    one = stats.Stratum("p", pd.Timestamp("2019-01-03"), pd.Timestamp("2019-01-04"))
+    assert stats.day_matrix(_frame([("2019-01-03", "a", 2.0)]), ["a"], one).tolist() == [[2.0]]
     none = stats.Stratum("p", pd.Timestamp("2019-01-03"), pd.Timestamp("2019-01-03"))
     assert stats.day_matrix(_frame([("2019-01-03", "a", 1.0)]), ["a"], none).shape == (0, 1)
 
