@@ -15,7 +15,12 @@ Each module has a config ``mutation/<name>.toml`` (cosmic-ray's format: ``module
 It exits non-zero if a module's kill rate is below ``--min`` (default 90 %). Surviving mutants
 are explained in ``docs/mutation-report.md`` (equivalent, or the test added to kill it).
 
-Usage: python mutation/run.py [--min 90] NAME [NAME ...]
+``--recheck`` runs no new session: it takes the survivors of the last session of each module
+(``build/mutation/<name>/session.sqlite``), applies each one (``cosmic-ray apply``) to a fresh
+copy of the current ``src/`` and ``tests/`` and runs the config's test command: which
+survivors the tests added since then kill, without re-running every mutant.
+
+Usage: python mutation/run.py [--min 90] [--recheck] NAME [NAME ...]
 """
 
 from __future__ import annotations
@@ -23,9 +28,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,11 +48,9 @@ def _run(args: list[str], cwd: Path, env: dict, capture: bool = False) -> str:
     return res.stdout if capture else ""
 
 
-def run_module(name: str, min_rate: float) -> float:
-    cfg = ROOT / "mutation" / f"{name}.toml"
-    if not cfg.exists():
-        sys.exit(f"mutation: no config {cfg.relative_to(ROOT)}")
-    work = ROOT / "build" / "mutation" / name
+def _copy(cfg: Path, work: Path) -> dict:
+    """A fresh copy of src/, tests/, pyproject.toml and the config in ``work``; the
+    environment that makes the copy's package the one imported."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".hypothesis")
@@ -54,8 +59,74 @@ def run_module(name: str, min_rate: float) -> float:
     shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
     shutil.copy2(cfg, work / "config.toml")
     (work / "data").symlink_to(ROOT / "data", target_is_directory=True)
-    env = {**os.environ, "PYTHONPATH": str(work / "src"), "GEOCLAIMS_ROOT": str(work),
-           "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return {**os.environ, "PYTHONPATH": str(work / "src"), "GEOCLAIMS_ROOT": str(work),
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def _config(name: str) -> Path:
+    cfg = ROOT / "mutation" / f"{name}.toml"
+    if not cfg.exists():
+        sys.exit(f"mutation: no config {cfg.relative_to(ROOT)}")
+    return cfg
+
+
+def _survivors(dump: str) -> tuple[int, int, list[dict]]:
+    """(mutants tested, killed, the surviving mutations) of a session dump."""
+    total = killed = 0
+    survivors = []
+    for line in dump.splitlines():
+        item, result = json.loads(line)
+        if result is None or result["worker_outcome"] == "skipped":
+            continue
+        total += 1
+        if result["test_outcome"] == "killed":
+            killed += 1
+        else:
+            survivors.append({**item["mutations"][0], "outcome": result["test_outcome"]})
+    return total, killed, survivors
+
+
+def _describe(m: dict) -> str:
+    return (f"{m['module_path']}:{m['start_pos'][0]} {m['operator_name']} #{m['occurrence']} "
+            f"({m['outcome']})")
+
+
+def recheck(name: str) -> list[dict]:
+    """Apply each survivor of the last session to the current code and tests; those that now
+    fail the test command are killed by a test added since."""
+    cfg = _config(name)
+    old = ROOT / "build" / "mutation" / name
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    dump = _run([str(BIN / "cosmic-ray"), "dump", "session.sqlite"], old, env, capture=True)
+    _, _, survivors = _survivors(dump)
+    work = ROOT / "build" / "mutation" / f"{name}-recheck"
+    env = _copy(cfg, work)
+    conf = tomllib.loads(cfg.read_text(encoding="utf-8"))["cosmic-ray"]
+    module = work / conf["module-path"]
+    pristine = module.read_bytes()
+    still = []
+    for m in survivors:
+        _run([str(BIN / "cosmic-ray"), "apply", conf["module-path"], m["operator_name"],
+              str(m["occurrence"])], work, env)
+        try:
+            code = subprocess.run(shlex.split(conf["test-command"]), cwd=work, env=env,
+                                  capture_output=True, text=True, check=False,
+                                  timeout=conf.get("timeout", 60)).returncode
+        except subprocess.TimeoutExpired:  # a mutant that hangs counts as killed, as in exec
+            code = -1
+        module.write_bytes(pristine)
+        print(f"  {_describe(m)}: {'now killed' if code else 'still survives'}", flush=True)
+        if code == 0:
+            still.append(m)
+    print(f"mutation: {name}: {len(survivors) - len(still)} of {len(survivors)} survivors "
+          f"killed by the current tests; {len(still)} still survive")
+    return still
+
+
+def run_module(name: str, min_rate: float) -> float:
+    cfg = _config(name)
+    work = ROOT / "build" / "mutation" / name
+    env = _copy(cfg, work)
     cr = str(BIN / "cosmic-ray")
     session = "session.sqlite"
     print(f"mutation: {name}: init, baseline, exec in {work.relative_to(ROOT)}", flush=True)
@@ -67,24 +138,12 @@ def run_module(name: str, min_rate: float) -> float:
     report = _run([str(BIN / "cr-report"), "--show-output", session], work, env, capture=True)
     (work / "report.txt").write_text(report, encoding="utf-8")
     dump = _run([cr, "dump", session], work, env, capture=True)
-    total = killed = 0
-    survivors = []
-    for line in dump.splitlines():
-        item, result = json.loads(line)
-        if result is None or result["worker_outcome"] == "skipped":
-            continue
-        total += 1
-        if result["test_outcome"] == "killed":
-            killed += 1
-        else:
-            m = item["mutations"][0]
-            survivors.append(f"  {m['module_path']}:{m['start_pos'][0]} {m['operator_name']} "
-                             f"#{m['occurrence']} ({result['test_outcome']})")
+    total, killed, survivors = _survivors(dump)
     rate = 100.0 * killed / total if total else 0.0
     print(f"mutation: {name}: {killed} of {total} mutants killed ({rate:.1f} %); "
           f"{len(survivors)} survived", flush=True)
-    for s in survivors:
-        print(s)
+    for m in survivors:
+        print(f"  {_describe(m)}")
     print(f"mutation: {name}: full report in {(work / 'report.txt').relative_to(ROOT)}")
     if rate < min_rate:
         print(f"mutation: {name}: kill rate {rate:.1f} % is below {min_rate:.0f} %")
@@ -94,8 +153,14 @@ def run_module(name: str, min_rate: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--min", type=float, default=90.0, help="lowest kill rate (per cent)")
+    ap.add_argument("--recheck", action="store_true",
+                    help="re-test the last session's survivors against the current tests")
     ap.add_argument("names", nargs="+", help="module names (mutation/<name>.toml)")
     a = ap.parse_args()
+    if a.recheck:
+        for n in a.names:
+            recheck(n)
+        return
     low = [n for n in a.names if run_module(n, a.min) < a.min]
     if low:
         sys.exit(f"mutation: kill rate below {a.min:.0f} % for: {', '.join(low)}")
