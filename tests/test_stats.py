@@ -47,6 +47,7 @@ def _rule(kind, threshold=T, **extra):
         (_rule("ratio_above", inclusive=True), T, 2.0, M),
         (_rule("ratio_above", inclusive=True), 0.5, math.nextafter(T, 2), M),
         (_rule("ratio_above"), 0.5, math.nextafter(T, 0), C),
+        (_rule("ratio_above", inclusive=True), 0.5, 0.9, C),  # well below, inclusive rule
         (_rule("ratio_above"), T, T, M),  # point at t, exclusive rule: neither
         # rate_at_most: supported iff ci_high <= t, contradicted iff ci_low > t
         (_rule("rate_at_most"), 0.0, T, S),  # upper bound at t: supported (<=)
