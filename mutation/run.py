@@ -1,7 +1,11 @@
 """Run cosmic-ray mutation testing for the modules named on the command line.
 
 Each module has a config ``mutation/<name>.toml`` (cosmic-ray's format: ``module-path``, a
-``test-command`` that runs a fast, targeted pytest subset, ``timeout``). For each one this script
+``test-command`` that runs a fast, targeted pytest subset, ``timeout``). To mutate only some
+functions of a large module, list them in the config (``[geoclaims-mutation] functions =
+["load_ledger", "Ledger.rows_on", ...]``): their line ranges are read from the module's source
+at run time and passed to cosmic-ray's line filter, so the list survives edits of the module.
+For each config this script
 
 1. copies ``src/``, ``tests/``, ``pyproject.toml`` and the config into
    ``build/mutation/<name>/`` (cosmic-ray edits the module on disk while it runs, so it never
@@ -26,6 +30,7 @@ Usage: python mutation/run.py [--min 90] [--recheck] NAME [NAME ...]
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import shlex
@@ -61,6 +66,39 @@ def _copy(cfg: Path, work: Path) -> dict:
     (work / "data").symlink_to(ROOT / "data", target_is_directory=True)
     return {**os.environ, "PYTHONPATH": str(work / "src"), "GEOCLAIMS_ROOT": str(work),
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def _function_lines(module: Path, names: list[str]) -> list[str]:
+    """``"first-last"`` line ranges of the named functions (``Class.method`` for methods)."""
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    found: dict[str, str] = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                qual = f"{prefix}{child.name}"
+                first = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                found[qual] = f"{first}-{child.end_lineno}"
+                visit(child, f"{qual}.")
+
+    visit(tree, "")
+    missing = [n for n in names if n not in found]
+    if missing:
+        sys.exit(f"mutation: {module}: no function(s) {', '.join(missing)}")
+    return [found[n] for n in names]
+
+
+def _line_filter(work: Path, conf: dict) -> bool:
+    """Write the line filter of ``[geoclaims-mutation] functions`` into the copied config."""
+    names = conf.get("geoclaims-mutation", {}).get("functions")
+    if not names:
+        return False
+    mod = conf["cosmic-ray"]["module-path"]
+    ranges = _function_lines(work / mod, list(names))
+    with open(work / "config.toml", "a", encoding="utf-8") as fh:
+        fh.write("\n[cosmic-ray.filters.line-filter.lines]\n"
+                 f"{json.dumps(mod)} = {json.dumps(ranges)}\n")
+    return True
 
 
 def _config(name: str) -> Path:
@@ -133,6 +171,15 @@ def run_module(name: str, min_rate: float) -> float:
     _run([cr, "init", "config.toml", session], work, env)
     if "operators-filter" in cfg.read_text(encoding="utf-8"):
         _run([str(BIN / "cr-filter-operators"), session, "config.toml"], work, env)
+    if _line_filter(work, tomllib.loads(cfg.read_text(encoding="utf-8"))):
+        _run([str(BIN / "cr-filter-lines"), "--config", "config.toml", session], work, env)
+    if os.environ.get("MUTATION_DRY_RUN"):  # count the mutants, run nothing
+        dump = _run([cr, "dump", session], work, env, capture=True)
+        items = [json.loads(line) for line in dump.splitlines()]
+        todo = sum(1 for _, r in items if r is None)
+        print(f"mutation: {name}: {len(items)} mutants, {todo} to run, "
+              f"{len(items) - todo} skipped by the filters")
+        return 100.0
     _run([cr, "--verbosity", "ERROR", "baseline", "config.toml"], work, env)
     _run([cr, "exec", "config.toml", session], work, env)
     report = _run([str(BIN / "cr-report"), "--show-output", session], work, env, capture=True)
