@@ -351,3 +351,30 @@ def test_bootstrap_keeps_infinite_replicates_in_the_interval():
     assert np.isinf(reps).sum() > 25  # more than 2.5 % of replicates drew no "b" day
     assert b.ci_high == INF and b.n_valid == 500 and b.estimate == 15.0
     assert b.ci_low == pytest.approx(stats.percentiles(reps, [2.5])[0])
+
+
+def test_results_and_strata_are_immutable():
+    """Stratum and BootResult are frozen: a verdict's inputs cannot be changed after the fact
+    (and a Stratum can key a dict)."""
+    import dataclasses
+
+    st = stats.Stratum("a", pd.Timestamp("2019-01-01"), pd.Timestamp("2019-01-02"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        st.name = "b"  # type: ignore[misc]
+    assert {st: 1}[stats.Stratum("a", pd.Timestamp("2019-01-01"), pd.Timestamp("2019-01-02"))]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        _boot(10, 10).estimate = 0.0  # type: ignore[misc]
+
+
+def test_bootstrap_of_a_one_day_stratum_redraws_that_day():
+    one = stats.Stratum("d", pd.Timestamp("2019-01-01"), pd.Timestamp("2019-01-02"))
+    frame = _frame([("2019-01-01", "g", 3.0)])
+    b = stats.bootstrap(frame, [(one, ["g"])], lambda g: g["g"], seed=4, n_boot=20)
+    assert (b.estimate, b.ci_low, b.ci_high, b.n_valid) == (3.0, 3.0, 3.0, 20)
+
+
+def test_bootstrap_with_a_single_replicate_has_an_interval():
+    frame, strata = _two_strata()
+    b = stats.bootstrap(frame, strata, lambda g: g["a"] + g["b"], seed=9, n_boot=1)
+    _, reps, _ = _reference_bootstrap(frame, strata, lambda g: g["a"] + g["b"], 9, 1)
+    assert b.n_valid == 1 and b.ci_low == b.ci_high == reps[0]
