@@ -378,3 +378,19 @@ def test_bootstrap_with_a_single_replicate_has_an_interval():
     b = stats.bootstrap(frame, strata, lambda g: g["a"] + g["b"], seed=9, n_boot=1)
     _, reps, _ = _reference_bootstrap(frame, strata, lambda g: g["a"] + g["b"], 9, 1)
     assert b.n_valid == 1 and b.ci_low == b.ci_high == reps[0]
+
+
+def test_options_are_keyword_only_and_inputs_may_be_named():
+    """``weight``, ``seed`` and ``n_boot`` can only be given by name (a seed passed where the
+    number of replicates was meant is an error, not another interval); the data arguments may
+    be given by name."""
+    frame, strata = _two_strata()
+    st = strata[0][0]
+    with pytest.raises(TypeError):
+        stats.day_matrix(frame, ["a"], st, "w")
+    assert stats.day_matrix(frame=frame, groups=["a"], stratum=st).sum() == 11.0
+    with pytest.raises(TypeError):
+        stats.bootstrap(frame, strata, lambda g: g["a"], 1, 100)
+    b = stats.bootstrap(frame=frame, strata=strata, estimator=lambda g: g["a"], seed=1,
+                        n_boot=10)
+    assert b.estimate == 11.0 and b.n_boot == 10
