@@ -12,7 +12,7 @@ export GEOCLAIMS_DATA_MIRROR
 
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: all setup data notebooks site test lint lock bench clean browser
+.PHONY: all setup data notebooks site test lint lock bench clean browser mutation
 
 all: data notebooks site
 	@$(BIN)/python -m geoclaims.build summary
@@ -52,6 +52,12 @@ lint: setup
 # Re-resolve the lock file after changing dependencies in pyproject.toml.
 lock: setup
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
+
+# Mutation testing (cosmic-ray; slow, not part of `make test`): one config per module,
+# mutation/<name>.toml; add a module by adding its config. Report: docs/mutation-report.md.
+MUTATION_MODULES ?= $(basename $(notdir $(wildcard mutation/*.toml)))
+mutation: setup
+	$(BIN)/python mutation/run.py $(MUTATION_MODULES)
 
 bench: data
 	$(BIN)/python benchmarks/run.py

@@ -412,9 +412,15 @@ def test_scorecard_and_claim_figures(full, tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    files = claims.save_figure(claims.plot_scorecard(full), "09_scorecard", tmp_path)
-    files += claims.save_figure(claims.plot_claim(full, "C1"), "claim_C1", tmp_path)
+    card, c1 = claims.plot_scorecard(full), claims.plot_claim(full, "C1")
+    files = claims.save_figure(card, "09_scorecard", tmp_path)
+    files += claims.save_figure(c1, "claim_C1", tmp_path)
     assert all(p.stat().st_size > 1000 for p in files)
+    # content: the claim figure's title names the claim and its verdict; the scorecard credits
+    c1_titles = [ax.get_title() for ax in c1.axes if ax.get_title()]
+    verdict = full.results["C1"].verdict
+    assert any(t.startswith("C1: ") and f"verdict: {verdict}" in t for t in c1_titles), c1_titles
+    assert any(claims.scorecard_credits(full) in t.get_text() for t in card.texts)
 
 
 def test_scorecard_writes_png_and_svg_with_nothing_overlapping_or_cut(full, tmp_path):

@@ -32,7 +32,7 @@ def test_palette_covers_every_controller_with_distinct_valid_colours():
 
 
 def test_palette_covers_every_actor_group():
-    actors = pytest.importorskip("geoclaims.actors")
+    from geoclaims import actors
     missing = [g for g in actors.GROUPS if g not in maps.PALETTE]
     assert not missing, f"actor groups without a colour: {missing}"
     # an actor group that is also a controller has the controller's colour
@@ -145,6 +145,17 @@ def test_static_map_png_300_dpi_and_svg_with_credits(tmp_path):
     fig = maps.static_map(loader.layers(), tmp_path / "map", title="Test <title> $x$")
     import matplotlib.pyplot as plt
 
+    # content, from the Figure: title, credit line, legend entries, one marker per event
+    assert fig._suptitle.get_text() == "Test <title> \\$x\\$\n5 Jan 2019 \u2013 20 Nov 2019"
+    assert any("UCDP GED (CC BY 4.0)" in t.get_text() for t in fig.texts)  # the credit line
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    groups = sorted(maps.event_group(loader.events()).unique())
+    assert [f"Events: {maps.label(g)}" for g in groups] == [x for x in legend
+                                                           if x.startswith("Events: ")]
+    assert {"Euphrates", "Places named in the article"} <= set(legend)
+    drawn = sum(len(c.get_offsets()) for c in ax.collections if c.get_zorder() == 4)
+    assert drawn == len(loader.events())
     plt.close(fig)
     png, svg = tmp_path / "map.png", tmp_path / "map.svg"
     assert png.exists() and svg.exists()
@@ -284,7 +295,13 @@ def test_cli_map_png(tmp_path):
     res = _run("--events", str(loader.HERE / "ucdp191_payloads.csv"), "--out", str(out),
                "--start", "2019-01-01", "--end", "2019-06-30")
     assert res.exit_code == 0, res.output
-    assert out.stat().st_size > 10_000
+    from PIL import Image
+
+    with Image.open(out) as im:  # a drawn map, not an empty canvas
+        assert round(im.info["dpi"][0]) == 300
+        assert len(im.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 50
+    side = out.with_name(out.name + ".sources.txt").read_text(encoding="utf-8")
+    assert "UCDP GED" in side and "Natural Earth" in side
 
 
 # --- one map per claim -----------------------------------------------------------------------
@@ -304,7 +321,8 @@ def test_claim_period_forms():
 
 
 def test_claim_figure_writes_png_and_svg(tmp_path):
-    pytest.importorskip("geoclaims.claims")
+    import geoclaims.claims  # noqa: F401  (claim_figure reads the claims registry)
+
     ev = loader.events()
     files = maps.claim_figure("C4", ev, out_dir=tmp_path, dpi=50)
     assert [p.name for p in files] == ["claim_C4_map.png", "claim_C4_map.svg"]

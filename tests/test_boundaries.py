@@ -1,0 +1,158 @@
+"""Boundaries of the control ledger: events on its first and last day, a one-day overlap, and
+the cited row where curated zones nest.
+
+Small fixture ledgers under tests/fixtures/boundaries/ (see its README), so these tests do not
+depend on the contents of data/control_ledger.csv. Only public functions of geoclaims.control.
+"""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from geoclaims import control
+
+FIX = "boundaries"
+RAQQA = (35.9528, 39.0079)  # lat, lon; the only east-bank anchor of ledger_edges.csv
+DAMASCUS = (33.5138, 36.2765)
+TANF = (33.5058, 38.6178)  # the garrison: inside the 15 km circle and the 55 km zone
+TANF_ZONE_ONLY = (33.80, 38.90)  # about 40 km north-east: in the zone, outside the circle
+
+
+def _load(fixtures, name):
+    d = fixtures / FIX
+    return control.load_ledger(d / name, d / "sources.csv")
+
+
+@pytest.fixture(scope="module")
+def edges():
+    from conftest import FIXTURES
+
+    return _load(FIXTURES, "ledger_edges.csv")
+
+
+def _events(rows):
+    df = pd.DataFrame(rows, columns=["event_id", "lat", "lon", "date_start"])
+    df["date_start"] = pd.to_datetime(df["date_start"])
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=4326)
+
+
+def test_span_is_the_documented_one():
+    assert (str(control.SPAN_START), str(control.SPAN_END)) == ("2016-01-01", "2019-11-30")
+
+
+# ---------------------------------------------------------------- first and last day
+
+
+def test_classify_on_the_ledgers_first_and_last_day(edges):
+    """Raqqa has a row of its own on 2016-01-01 (E1) and on 2019-11-30 (E3): an event on either
+    day gets that row, the days just inside get E2, the days just outside are 'unknown' and
+    counted as outside the span."""
+    ev = _events([
+        ("before", *RAQQA, "2015-12-31"),
+        ("first", *RAQQA, "2016-01-01"),
+        ("second", *RAQQA, "2016-01-02"),
+        ("penultimate", *RAQQA, "2019-11-29"),
+        ("last", *RAQQA, "2019-11-30"),
+        ("after", *RAQQA, "2019-12-01"),
+        ("last-west", *DAMASCUS, "2019-11-30"),
+        ("first-west", *DAMASCUS, "2016-01-01"),
+    ])
+    out = control.classify(ev, ledger=edges, distances=False)
+    got = dict(zip(out["event_id"], zip(out["controller"], out["control_rows"])))
+    assert got == {
+        "before": ("unknown", ""),
+        "first": ("isis", "E1"),
+        "second": ("sdf", "E2"),
+        "penultimate": ("sdf", "E2"),
+        "last": ("turkey_and_sna", "E3"),
+        "after": ("unknown", ""),
+        "last-west": ("syrian_government", "E4"),
+        "first-west": ("syrian_government", "E4"),
+    }
+    rep = out.attrs["control_report"]
+    assert (rep.outside_span, rep.no_date, rep.outside_zones) == (2, 0, 0)
+
+
+def test_classify_with_times_of_day_on_the_last_day(edges):
+    """A timestamp late on the last day is still that day (dates, not instants)."""
+    ev = _events([("late", *RAQQA, "2019-11-30 23:59:59"), ("early", *RAQQA, "2016-01-01 00:00:00")])
+    out = control.classify(ev, ledger=edges, distances=False)
+    assert list(out["control_rows"]) == ["E3", "E1"]
+
+
+@pytest.mark.parametrize("day, want", [("2016-01-01", "isis"), ("2019-11-30", "turkey_and_sna"),
+                                       ("2017-06-01", "sdf")])
+def test_controller_at_and_control_at_on_the_edges(edges, day, want):
+    res = control.controller_at(*RAQQA, day, ledger=edges)
+    assert res["controller"] == want
+    zones = control.control_at(day, ledger=edges)
+    assert want in set(zones["controller"])
+    inside = zones[zones.contains(Point(RAQQA[1], RAQQA[0]))]
+    assert list(inside["controller"]) == [want]
+
+
+@pytest.mark.parametrize("day", ["2015-12-31", "2019-12-01"])
+def test_control_at_refuses_a_day_outside_the_span(edges, day):
+    with pytest.raises(ValueError, match="outside the ledger span 2016-01-01..2019-11-30"):
+        control.control_at(day, ledger=edges)
+
+
+def test_interval_dates_include_the_one_day_rows(edges):
+    days = [str(d) for d in control.interval_dates(edges)]
+    assert days[0] == "2016-01-01"
+    assert {"2016-01-02", "2019-11-30", "2018-01-01"} <= set(days)
+
+
+# ---------------------------------------------------------------- overlaps of one day
+
+
+@pytest.mark.parametrize("name, row, key, other", [
+    ("ledger_overlap_one_day.csv", "T2", "gn:172955", "T1"),
+    ("ledger_zone_overlap_one_day.csv", "T4", "rg:at-tanf-zone", "T3"),
+])
+def test_a_one_day_overlap_is_refused(fixtures, name, row, key, other):
+    """Two rows for one place (or zone) that share a single day: an error naming the file, the
+    row (line and id), the field and the row it overlaps."""
+    with pytest.raises(control.LedgerError) as exc:
+        _load(fixtures, name)
+    msg = str(exc.value)
+    assert name in msg, msg
+    line = 3 if row == "T2" else 5
+    assert re.search(rf"row {line} \({row}\): field 'valid_from'", msg), msg
+    assert f"of '{key}' overlaps row {other}" in msg, msg
+
+
+def test_adjacent_rows_without_overlap_load(fixtures, tmp_path):
+    """The same file with T2 starting the day after T1 ends loads (the check is not stricter
+    than 'no shared day')."""
+    text = (fixtures / FIX / "ledger_overlap_one_day.csv").read_text(encoding="utf-8")
+    fixed = text.replace("T2,gn:172955,,sdf,2017-10-16", "T2,gn:172955,,sdf,2017-10-17")
+    assert fixed != text
+    (tmp_path / "ledger.csv").write_text(fixed, encoding="utf-8")
+    led = control.load_ledger(tmp_path / "ledger.csv", fixtures / FIX / "sources.csv")
+    assert list(led.rows["row_id"]) == ["T1", "T2", "T3"]
+
+
+# ---------------------------------------------------------------- nested zones: the cited row
+
+
+@pytest.mark.parametrize("where, day, want", [
+    (TANF, "2017-06-01", ("us_coalition", "E6")),  # circle inside zone, same controller
+    (TANF, "2017-12-31", ("us_coalition", "E6")),  # the circle row's last day
+    (TANF, "2018-01-01", ("contested", "E7")),  # the circle's next row: another controller
+    (TANF, "2019-11-30", ("contested", "E7")),
+    (TANF_ZONE_ONLY, "2017-06-01", ("us_coalition", "E5")),
+    (TANF_ZONE_ONLY, "2019-11-30", ("us_coalition", "E5")),
+])
+def test_nested_zones_the_last_active_zone_wins_and_is_cited(edges, where, day, want):
+    """Where zones nest, the zone listed later in the ledger (the circle) wins, and its row is
+    the one cited: the controller alone cannot tell E5 from E6."""
+    out = control.classify(_events([("x", *where, day)]), ledger=edges, distances=False)
+    assert (out["controller"].iloc[0], out["control_rows"].iloc[0]) == want
+    res = control.controller_at(*where, day, ledger=edges)
+    assert list(res["rows"]["row_id"]) == [want[1]]
