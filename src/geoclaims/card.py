@@ -5,7 +5,7 @@ run time, never stored), the article's citation, our paraphrase, the verdict and
 with its interval in plain words (the sentence of :func:`geoclaims.site.claim_sentence`, made
 from the verdict table), a small map of the events behind the estimate (its evidence file), the
 main caveat, the data period and the credits. PNG at 1080 px wide, or PDF with selectable text
-(TrueType fonts embedded, not outlines). ``geoclaims card C1 --out c1.png`` and
+(TrueType fonts embedded, not outlines). ``geoclaims card CLAIM_ID --out card.png`` and
 ``geoclaims card --all --out-dir DIR``.
 """
 

@@ -70,6 +70,7 @@ class Context:
     data_start: pd.Timestamp
     data_end: pd.Timestamp  # exclusive: the day after the last event
     datasets: tuple[str, ...]
+    _regions: dict = field(default_factory=dict, repr=False, compare=False)
 
     def pub(self, v: Variant) -> pd.Timestamp:
         r = self.registry
@@ -102,7 +103,21 @@ class Context:
         return ev[ev[self.actor] & self.home_mask(ev)]
 
     def region(self, region_id: str):
-        return to_laea(self.geo.region(region_id))
+        """A region in the equal-area projection. A polygon region that reaches the home
+        country's outline also takes the ground up to ``control.BORDER_TOLERANCE_KM`` beyond it
+        (border towns and camps lie a few hundred metres outside the 1:10m outline), as the zones
+        of control do; it never grows across the country's interior lines (the Euphrates)."""
+        key = ("region", region_id)
+        if key not in self._regions:
+            geom = to_laea(self.geo.region(region_id))
+            if geom.geom_type in ("Polygon", "MultiPolygon"):
+                from geoclaims.control import BORDER_TOLERANCE_KM
+
+                home = to_laea(self.geo.syria())
+                beyond = geom.buffer(BORDER_TOLERANCE_KM * 1000).difference(home)
+                geom = geom.union(beyond)
+            self._regions[key] = geom
+        return self._regions[key]
 
 
 def uses_control(claim: Claim, v: Variant | None = None) -> bool:
@@ -169,8 +184,9 @@ def zone_mask(ctx: Context, claim: Claim, sel: pd.DataFrame, v: Variant) -> pd.S
     mask = pd.Series(True, index=sel.index)
     if zone.get("region"):
         mask &= contains(ctx.region(zone["region"]), sel)
-    if zone.get("sides") and not v.extra.get("any_side"):
-        mask &= side_mask(ctx, sel, zone["sides"], v)
+    sides = v.extra.get("sides", zone.get("sides"))  # a variant may name other sides
+    if sides and not v.extra.get("any_side"):
+        mask &= side_mask(ctx, sel, sides, v)
     for col in v.extra.get("zone_add_columns", []):  # e.g. a column control.classify adds
         need(sel, (col,), f"variant {v.name}")
         mask |= sel[col].fillna(False).astype(bool)

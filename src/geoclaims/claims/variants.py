@@ -14,6 +14,7 @@ A YAML variant is a mapping with ``name`` and ``label`` and any of:
   on a column of the events (e.g. a column added by ``control.classify``); the events removed
   are counted;
 - ``add_sides: [SIDE]``: count the ground of more named sides in the claim's zone;
+- ``sides: [SIDE]``: the claim's zone with these sides instead of its own;
 - ``zone_add_columns: [COL]``: count events whose boolean column is true as in the zone;
 - ``any_side: true``: drop the zone's side condition (any controller);
 - ``before: [DATE, DATE]``, ``near_km: KM``: a different earlier window or buffer.
