@@ -282,6 +282,23 @@ def events_cmd(
     emit(text, f"wrote {result.report.rows_returned} events to {out}")
 
 
+def _iso_date(value: str) -> str:
+    """``--date`` as YYYY-MM-DD: read at once when it is ISO (the point query stays light), else
+    through the events stage's policy, which names an empty, ambiguous or impossible date."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        from geoclaims import events
+
+        try:
+            return events.parse_date(value, "date").date().isoformat()
+        except events.EventDataError as exc:  # control takes no --date-format: only ISO dates
+            fail(str(exc).split(", or say which with --date-format")[0])
+            raise
+
+
 @app.command("control")
 @user_errors
 def control_cmd(
@@ -307,6 +324,8 @@ def control_cmd(
              "--coverage")
     if date is None and (fmt is not None or at is not None):
         fail("--format and --at need --date YYYY-MM-DD")
+    if date is not None:
+        date = _iso_date(date)
     if at is not None:  # fast path: numpy, shapely and pyproj only (no pandas, no gazetteer)
         try:
             lat, lon = (float(v) for v in at.split(","))
