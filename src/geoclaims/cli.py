@@ -314,6 +314,8 @@ def control_cmd(
     coverage: bool = typer.Option(
         False, "--coverage", help="Print the ledger's coverage: per quarter, the share of UCDP "
         "events within 15 km of a valid anchor, and the largest populated-place gap."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing output file (a "
+                               "GeoPackage keeps its other layers)."),
 ) -> None:
     """Zones of control on a date (property 'controller'), the controller at one point with the
     ledger rows behind it (--at), at many points (--points), or the ledger's coverage."""
@@ -348,14 +350,14 @@ def control_cmd(
             typer.echo(control.coverage_text(control.coverage()))
             return
         if points is not None:
-            text = control.classify_points(points, date, out)
+            text = control.classify_points(points, date, out, force=force)
             emit(text, f"wrote the controller at the points of {points} to {out}")
             return
         if fmt not in ("geojson", "gpkg"):
             fail(f"--format must be geojson or gpkg, not {fmt!r}")
         if fmt == "gpkg" and out is None:
             fail("the gpkg format needs an output file (-o FILE)")
-        text = control.export_zones(date, fmt, out)
+        text = control.export_zones(date, fmt, out, force=force)
     except (control.LedgerError, ValueError, datasets.DataError) as exc:
         fail(str(exc))
     emit(text, f"wrote the zones of {date} to {out}")

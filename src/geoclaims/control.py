@@ -1434,22 +1434,45 @@ def interval_dates(ledger: Ledger | None = None) -> list[dt.date]:
 
 
 def export_zones(date, fmt: str, out: str | Path | None = None, *,
-                 ledger: Ledger | None = None) -> str | None:
+                 ledger: Ledger | None = None, force: bool = True) -> str | None:
     """Write the zones of ``date`` as GeoJSON (to ``out`` or returned as text) or GeoPackage
-    (layer ``control``); one feature per controller, property ``controller``."""
+    (layer ``control``); one feature per controller, property ``controller``. Files are written
+    through :mod:`geoclaims.outputs`: whole or not at all, an existing file only with ``force``,
+    and a GeoPackage keeps its other layers."""
+    import shutil
+
+    import pyogrio
+
+    from geoclaims import outputs
+
+    if fmt not in ("geojson", "gpkg"):
+        raise ValueError(f"unknown format {fmt!r}; use geojson or gpkg")
+    if out is not None:
+        outputs.check_target(out, force=force if fmt == "geojson" else True)
     zones = control_at(date, ledger=ledger)
     if fmt == "geojson":
         text = zones.to_json(drop_id=True)
         if out is None:
             return text + "\n"
-        Path(out).write_text(text + "\n", encoding="utf-8")
+        outputs.write_text(out, text + "\n", force=force)
         return None
-    if fmt == "gpkg":
-        if out is None:
-            raise ValueError("the gpkg format needs an output file")
-        zones.to_file(out, layer="control", driver="GPKG")
-        return None
-    raise ValueError(f"unknown format {fmt!r}; use geojson or gpkg")
+    if out is None:
+        raise ValueError("the gpkg format needs an output file")
+    out = Path(out)
+    if out.exists():
+        try:
+            layers = [str(n) for n in pyogrio.list_layers(out)[:, 0]]
+        except Exception as exc:  # noqa: BLE001 - not a GeoPackage: never clobbered
+            raise outputs.OutputError(f"{out}: exists and is not a readable GeoPackage ({exc}); "
+                                      "not replaced") from exc
+        if "control" in layers and not force:
+            raise outputs.OutputError(f"{out}: the GeoPackage has a layer 'control' already; "
+                                      "use --force to replace it (its other layers are kept)")
+    with outputs.deterministic(), outputs.atomic_path(out, force=True) as tmp:
+        if out.exists():
+            shutil.copyfile(out, tmp)
+        pyogrio.write_dataframe(zones, tmp, layer="control", driver="GPKG")
+    return None
 
 
 def describe_point(lat: float, lon: float, date, *, ledger: Ledger | None = None,
@@ -1867,6 +1890,7 @@ POINTS_COLUMNS = ("lat", "lon")
 
 
 def classify_points(points: str | Path, date=None, out: str | Path | None = None, *,
+                    force: bool = True,
                     ledger: Ledger | None = None, us_held: tuple[str, ...] = US_HELD_DEFAULT
                     ) -> str | None:
     """Answer ``geoclaims control --points FILE.csv``: a CSV with columns lat, lon and, if
@@ -1935,5 +1959,7 @@ def classify_points(points: str | Path, date=None, out: str | Path | None = None
     text = table.to_csv(index=False, lineterminator="\n")
     if out is None:
         return text
-    Path(out).write_text(text, encoding="utf-8")
+    from geoclaims import outputs
+
+    outputs.write_text(out, text, force=force)
     return None
