@@ -1462,7 +1462,7 @@ def export_zones(date, fmt: str, out: str | Path | None = None, *,
     if out.exists():
         try:
             layers = [str(n) for n in pyogrio.list_layers(out)[:, 0]]
-        except Exception as exc:  # noqa: BLE001 - not a GeoPackage: never clobbered
+        except Exception as exc:
             raise outputs.OutputError(f"{out}: exists and is not a readable GeoPackage ({exc}); "
                                       "not replaced") from exc
         if "control" in layers and not force:
