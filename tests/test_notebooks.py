@@ -35,3 +35,19 @@ def test_notebook_executes(notebook, outdirs, monkeypatch):
     assert ran and all(c.get("execution_count") for c in ran), "some cells did not run"
     tags = [c for c in ran if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert tags, f"{notebook.name}: no cell tagged 'parameters' for papermill"
+
+
+@pytest.mark.notebooks
+def test_readme_findings_agree_with_the_verdict_table(outdirs, tmp_path):
+    """The README's findings block is what `make all` generates from the verdict table: rerun
+    `make all` (it rewrites the block) after any change that moves a number."""
+    from geoclaims import claims, site
+
+    outputs = outdirs / "outputs"
+    if not (outputs / "claims-verdicts.csv").exists():  # this test run alone
+        outputs = tmp_path / "outputs"
+        claims.write_outputs(claims.run(), outputs)
+    findings = site.load_findings(outputs)
+    pages = [site.read_page(nb) for nb in site.source_notebooks()]
+    expected = site.readme_block(findings, pages)
+    assert site.readme_findings(ROOT / "README.md") == expected

@@ -240,7 +240,7 @@ def main(argv: list[str]) -> None:
         findings = site.load_findings()
         if findings is None:
             raise SystemExit("no outputs/claims-verdicts.csv: run the notebooks first")
-        pages = [site.read_page(nb) for nb in sorted(EXECUTED.glob("*.ipynb"))]
+        pages = [site.read_page(nb) for nb in site.source_notebooks()]
         changed = site.update_readme(paths.ROOT / "README.md", site.readme_block(findings, pages))
         print(f"README findings {'updated' if changed else 'unchanged'}", file=sys.stderr)
     elif cmd == "summary":
