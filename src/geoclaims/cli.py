@@ -399,6 +399,9 @@ def claims_cmd(
         fail(f"--format must be json or csv, not {fmt!r}")
     held = [x.strip() for x in us_held.split(",") if x.strip()] if us_held else None
     check_output(out, force=True)  # before the long computation
+    # two or more sources (the study's dataset and an events file, or several datasets): every
+    # claim is also evaluated on each source separately (issue 13)
+    by_source = by_source or bool(events_file) or len(dataset or []) > 1
     try:
         if by_source:
             from geoclaims.claims import sources
@@ -417,8 +420,9 @@ def claims_cmd(
         for path in claims.write_outputs(result).values():
             typer.echo(f"wrote {path}", err=True)
     if out:
-        with open(out, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        from geoclaims import outputs
+
+        outputs.write_text(out, text, force=True)
         typer.echo(f"wrote {len(table)} claims to {out}", err=True)
     else:
         sys.stdout.write(text)

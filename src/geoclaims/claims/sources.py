@@ -79,9 +79,9 @@ def by_source_table(evals: Mapping[str, Evaluation]) -> pd.DataFrame:
 def write_by_source(table: pd.DataFrame, registry: Registry, out_dir: Path | None = None) -> Path:
     out = Path(out_dir or outputs_dir(registry))
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "claims-by-source.csv"
-    path.write_text(table_csv(table), encoding="utf-8")
-    return path
+    from geoclaims import outputs
+
+    return outputs.write_text(out / "claims-by-source.csv", table_csv(table))
 
 
 def run_by_source(dataset_names: Iterable[str] | None = None,

@@ -410,27 +410,26 @@ def write_outputs(ev: Evaluation, out_dir: Path | None = None) -> dict[str, Path
     The findings file is named after the data's last day (``findings-YYYY-MM-DD.json``), not the
     run date, so the same inputs give the same file, byte for byte.
     """
+    from geoclaims import outputs
+
     out_dir = Path(out_dir or outputs_dir(ev.registry))
     (out_dir / "evidence").mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    for cid, r in ev.results.items():
-        if r.main.evidence is None:
-            continue
-        p = out_dir / evidence_file_name(cid)
-        text, changed = evidence_csv(r.main.evidence)
-        if changed:
-            log.info("%s: %s", p.name, style.csv_safe_note(changed))
-        p.write_text(text, encoding="utf-8")
-        written[f"evidence_{cid}"] = p
-    p = out_dir / f"findings-{ev.snapshot_date}.json"
-    p.write_text(findings_json(ev), encoding="utf-8")
-    written["findings"] = p
-    p = out_dir / "claims-verdicts.csv"
-    p.write_text(table_csv(verdict_table(ev)), encoding="utf-8")
-    written["verdicts"] = p
-    p = out_dir / "claims-sensitivity.csv"
-    p.write_text(table_csv(sensitivity_table(ev)), encoding="utf-8")
-    written["sensitivity"] = p
+    with outputs.Transaction(force=True) as tx:  # the set appears whole or not at all
+        for cid, r in ev.results.items():
+            if r.main.evidence is None:
+                continue
+            p = out_dir / evidence_file_name(cid)
+            text, changed = evidence_csv(r.main.evidence)
+            if changed:
+                log.info("%s: %s", p.name, style.csv_safe_note(changed))
+            written[f"evidence_{cid}"] = tx.write_text(p, text)
+        written["findings"] = tx.write_text(out_dir / f"findings-{ev.snapshot_date}.json",
+                                             findings_json(ev))
+        written["verdicts"] = tx.write_text(out_dir / "claims-verdicts.csv",
+                                            table_csv(verdict_table(ev)))
+        written["sensitivity"] = tx.write_text(out_dir / "claims-sensitivity.csv",
+                                               table_csv(sensitivity_table(ev)))
     return written
 
 
