@@ -336,8 +336,19 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+#: Columns whose values repeat (codes, numbers, dates, coordinates, admin names): the fast
+#: reader keeps them dictionary-encoded (pandas categoricals of strings), which holds each
+#: distinct value once; the loader parses them once per distinct value.
+REPEATING_COLUMNS = frozenset({
+    "date_start", "date_end", "date_prec", "where_prec", "adm_1", "adm_2", "best", "low",
+    "high", "event_clarity", "country", "latitude", "longitude",
+    "event_date", "time_precision", "geo_precision", "admin1", "admin2", "fatalities",
+})  # fmt: skip
+
+
 def _read_arrow(path: Path, sep: str, header: list[str], columns: list[str]) -> pd.DataFrame | None:
-    """The fast path: pyarrow's CSV reader, every column as a string, empty cells as ``""``.
+    """The fast path: pyarrow's CSV reader, every column as a string (those in
+    :data:`REPEATING_COLUMNS` as categoricals of strings), empty cells as ``""``.
     ``None`` when pyarrow cannot parse the file (the pandas path then gives the exact error)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -350,7 +361,9 @@ def _read_arrow(path: Path, sep: str, header: list[str], columns: list[str]) -> 
                 parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=newlines),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=columns,
-                    column_types={c: pa.large_string() for c in columns},
+                    column_types={c: pa.dictionary(pa.int32(), pa.large_string())
+                                  if c in REPEATING_COLUMNS else pa.large_string()
+                                  for c in columns},
                     strings_can_be_null=False, quoted_strings_can_be_null=False,
                 ),
             )
@@ -373,7 +386,17 @@ def _read_arrow(path: Path, sep: str, header: list[str], columns: list[str]) -> 
         raise
     df = table.to_pandas(self_destruct=True, split_blocks=True)  # frees the table as it goes
     del table
+    _release_memory()  # the parser's buffers, kept by Arrow's allocator for reuse
     return df
+
+
+def _release_memory() -> None:
+    """Return the memory Arrow's allocator holds unused to the system (after the reader's
+    buffers and the loader's intermediate columns are freed), so that the next large
+    allocations (by numpy, GEOS) do not come on top of it."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _read_pandas(path: Path, sep: str, header: list[str], header_text: str,
@@ -547,7 +570,29 @@ class _Rejects:
         return df.sort_values("row", kind="stable").reset_index(drop=True)
 
 
+def _per_value(values: pd.Series, func) -> pd.Series:
+    """``func(values)``, computed once per distinct value when ``values`` is a categorical
+    (each category once, then spread to the rows by the codes); the rows' own index kept."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return func(values)
+    cats = values.cat.categories
+    codes = values.cat.codes.to_numpy()
+    if not len(codes) or codes.min() < 0:  # no rows, or a missing value (the reader gives none)
+        return func(values.astype(str))
+    result = func(pd.Series(cats, index=pd.RangeIndex(len(cats)), dtype=cats.dtype))
+    out = result.take(codes)
+    out.index = values.index
+    return out
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    """Rows whose text is empty or only white space."""
+    return _per_value(values, lambda s: s.astype(str).str.strip() == "").to_numpy(dtype=bool)
+
+
 def _parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return _per_value(values, lambda s: _parse_dates(s, formats))
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     text = values.str.strip()
     for fmt in formats:
@@ -565,6 +610,8 @@ def _to_number(values: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pac
 
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return _per_value(values, _to_number)
     try:
         arr = pac.utf8_trim_whitespace(pa.array(values))
         arr = pac.if_else(pac.equal(arr, ""), pa.scalar(None, pa.string()), arr)
@@ -600,7 +647,8 @@ def _normalise(raw: pd.DataFrame, source: str, amap: actors.ActorMap) -> pd.Data
         out["date_precision"] = _to_code(g("date_prec"), UCDP_DATE_PREC)
         out["_date_prec_raw"] = g("date_prec")
         out["loc_precision"] = _to_code(g("where_prec"), UCDP_WHERE_PREC)
-        out["loc_precision_source"] = "where_prec=" + g("where_prec").str.strip()
+        out["loc_precision_source"] = _per_value(g("where_prec"),
+                                                 lambda v: "where_prec=" + v.str.strip())
         out["precise"] = out["loc_precision"].fillna(99).le(2).astype(bool)
         out["_loc_raw"] = g("where_prec")
         out["admin1"] = g("adm_1")
@@ -624,7 +672,8 @@ def _normalise(raw: pd.DataFrame, source: str, amap: actors.ActorMap) -> pd.Data
         out["date_precision"] = _to_code(g("time_precision"), ACLED_TIME_PRECISION)
         out["_date_prec_raw"] = g("time_precision")
         out["loc_precision"] = _to_code(g("geo_precision"), ACLED_GEO_PRECISION)
-        out["loc_precision_source"] = "geo_precision=" + g("geo_precision").str.strip()
+        out["loc_precision_source"] = _per_value(g("geo_precision"),
+                                                 lambda v: "geo_precision=" + v.str.strip())
         out["precise"] = (_to_number(g("geo_precision")) == 1).fillna(False).astype(bool)
         out["_loc_raw"] = g("geo_precision")
         out["admin1"] = g("admin1")
@@ -642,7 +691,7 @@ def _normalise(raw: pd.DataFrame, source: str, amap: actors.ActorMap) -> pd.Data
         out["_deaths_high_raw"] = ""
         out["headline"] = g("notes")
         out["clarity"] = pd.Series(pd.NA, index=raw.index, dtype="Int64")
-    out["country"] = g("country").str.strip()
+    out["country"] = _per_value(g("country"), lambda v: v.str.strip())
     out["_lat"] = g("latitude")
     out["_lon"] = g("longitude")
     for side in ("side_a", "side_b"):
@@ -708,7 +757,7 @@ def _validate(
         text = df[f"_{key}"]
         value = _parse_dates(text, formats)
         parsed[key] = value
-        rj.add((text.str.strip() == "").to_numpy(), ids, col, text, f"missing {col}")
+        rj.add(_blank(text), ids, col, text, f"missing {col}")
         rj.add(value.isna().to_numpy(), ids, col, text, f"unparseable or impossible {col}")
     rj.add((parsed["date_end"] < parsed["date_start"]).to_numpy(), ids, date_cols[1],
            df["_date_end"], "date_end before date_start")  # fmt: skip
@@ -723,7 +772,7 @@ def _validate(
     lat, lon = _to_number(df["_lat"]), _to_number(df["_lon"])
     for name, col, num in (("latitude", "_lat", lat), ("longitude", "_lon", lon)):
         text = df[col]
-        rj.add((text.str.strip() == "").to_numpy(), ids, name, text, "missing coordinate")
+        rj.add(_blank(text), ids, name, text, "missing coordinate")
         rj.add(num.isna().to_numpy(), ids, name, text, "unparseable coordinate")
     rj.add((lat.abs() > 90).fillna(False).to_numpy(), ids, "latitude", df["_lat"],
            "impossible coordinate (latitude outside -90..90)")  # fmt: skip
@@ -751,10 +800,13 @@ def _validate(
         swapped = shapely.contains_xy(poly, oy, ox) if len(out_idx) else np.zeros(0, bool)
         swap_mask = np.zeros(n, dtype=bool)
         swap_mask[out_idx[swapped]] = True
-        rj.add(swap_mask, ids, "latitude/longitude",
-               df["_lat"].str.strip() + ", " + df["_lon"].str.strip(),
-               f"lat/lon swapped (the point is in {name} only with latitude and longitude "
-               "exchanged)")  # fmt: skip
+        if swap_mask.any():  # the value shown: both coordinates (built only when needed)
+            both = (df["_lat"].astype(str).str.strip() + ", "
+                    + df["_lon"].astype(str).str.strip())
+            rj.add(swap_mask, ids, "latitude/longitude", both,
+                   f"lat/lon swapped (the point is in {name} only with latitude and longitude "
+                   "exchanged)")  # fmt: skip
+            del both
         outside = flags.setdefault("outside_country", np.zeros(n, dtype=bool))
         outside[out_idx[~swapped]] = True
     report.countries_not_checked = not_checked
@@ -766,11 +818,11 @@ def _validate(
     # death counts that are given but are not counts: kept, blanked, and flagged by column
     for col, raw in (("deaths_best", "_deaths_raw"), ("deaths_low", "_deaths_low_raw"),
                      ("deaths_high", "_deaths_high_raw")):
-        text = df[raw].astype(str).str.strip()
-        given = (text != "").to_numpy()
+        given = ~_blank(df[raw])
         if not given.any():
             continue
-        num = _to_number(df[raw].astype(str))
+        num = _to_number(df[raw] if isinstance(df[raw].dtype, pd.CategoricalDtype)
+                         else df[raw].astype(str))
         flags[f"{col}_negative"] = given & (num < 0).fillna(False).to_numpy()
         flags[f"{col}_fractional"] = given & ((num != num.round()) & (num >= 0)).fillna(
             False).to_numpy()
@@ -822,17 +874,57 @@ def _validate(
     return out, rejects
 
 
+#: Event columns held as pandas' ``string`` dtype.
+STRING_COLUMNS = ("dataset", "event_id", "country", "admin1", "admin2", "event_type", "side_a",
+                  "side_b", "side_a_group", "side_b_group", "headline", "loc_precision_source",
+                  "qc_flags")  # fmt: skip
+
+
 def _to_events(df: pd.DataFrame, dataset: str) -> gpd.GeoDataFrame:
-    df["dataset"] = dataset  # df is the loader's own frame: changed in place, not copied
-    for col in ("event_id", "country", "admin1", "admin2", "event_type", "side_a", "side_b",
-                "side_a_group", "side_b_group", "headline", "loc_precision_source", "qc_flags",
-                "dataset"):  # fmt: skip
-        df[col] = df[col].astype("string")
-    df["date_precision"] = df["date_precision"].astype("Int64")
-    df["loc_precision"] = df["loc_precision"].astype("Int64")
-    geometry = gpd.points_from_xy(df["lon"], df["lat"], crs="EPSG:4326")
-    gdf = gpd.GeoDataFrame(df, geometry=geometry, crs="EPSG:4326")
-    return gdf[list(EVENT_COLUMNS)].reset_index(drop=True)
+    """The event table in :data:`EVENT_COLUMNS` order. ``df`` is the loader's own frame: its
+    columns are moved into the result one by one (each dropped from ``df`` once converted), so
+    a large file is not held twice."""
+    import pyarrow as pa
+
+    n = len(df)
+    index = pd.RangeIndex(n)
+    _release_memory()  # before the points: the validation's freed columns
+    geometry = gpd.GeoSeries(gpd.points_from_xy(df["lon"], df["lat"], crs="EPSG:4326"),
+                             index=index)  # fmt: skip
+    columns: dict[str, object] = {}
+    for col in EVENT_COLUMNS:
+        if col == "geometry":
+            columns[col] = geometry
+            continue
+        if col == "dataset":
+            values = pd.array(pa.repeat(pa.scalar(dataset, pa.large_string()), n),
+                              dtype="string")
+        elif col in STRING_COLUMNS:
+            values = _as_string(df[col])
+        elif col in ("date_precision", "loc_precision"):
+            values = df[col].astype("Int64").array
+        else:
+            values = df[col].array
+        columns[col] = pd.Series(values, index=index, name=col, copy=False)
+        if col in df.columns:
+            del df[col]
+    return gpd.GeoDataFrame(pd.DataFrame(columns, index=index, copy=False), geometry="geometry",
+                            crs="EPSG:4326", copy=False)
+
+
+def _as_string(values: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """``values`` as pandas' ``string`` dtype; a categorical is expanded in Arrow (no Python
+    string per row)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype("string").array
+    import pyarrow as pa
+
+    cats = values.cat.categories
+    dictionary = pa.array(cats.to_numpy(dtype=object), type=pa.large_string(),
+                          from_pandas=True)  # fmt: skip
+    codes = values.cat.codes.to_numpy()
+    indices = pa.array(codes, mask=codes < 0)
+    return pd.array(dictionary.take(indices), dtype="string")
 
 
 # --- cache -----------------------------------------------------------------------------------
@@ -961,6 +1053,7 @@ def read(path: str | os.PathLike, dataset: str | None = None, *, strict: bool = 
     amap = actors.actor_map(source)
     df = _normalise(raw, source, amap)
     del raw
+    _release_memory()
     kept, rejects = _validate(df, str(path), layout, report, date_format)
     del df
     if strict and len(rejects):
