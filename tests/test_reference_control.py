@@ -5,11 +5,15 @@ that date's zones the way control.py's module docstring describes them, with pla
 geopandas, and places events with one ``geopandas.sjoin`` per date:
 
 * anchors: the ledger's places valid on the date (gazetteer coordinates), each on the bank of
-  the Euphrates whose region polygon contains it;
+  the Euphrates whose region polygon contains it (an anchor just outside Syria's outline, such
+  as Kobani or Tall Abyad, on the nearer bank);
 * one Voronoi tessellation per bank (``shapely.voronoi_polygons`` in UTM 37N), clipped to the
   bank; a cell takes its anchor's row;
 * curated zones (region polygons; ``ID@Rkm`` circles around a gazetteer point) valid on the date
-  are painted over the cells in ledger order, so the zone listed later wins where zones nest.
+  are painted over the cells in ledger order, so the zone listed later wins where zones nest;
+* a point outside every zone but within ``control.BORDER_TOLERANCE_KM`` of one (a border town a
+  few hundred metres outside the 1:10m outline) takes the nearest zone; further out it is
+  ``unknown``.
 
 Points within :data:`MARGIN_M` of any boundary of that construction, or near the two places
 whose bank control.py corrects by hand (Hajin, al-Baghuz), are left out of the comparison: the
@@ -88,8 +92,14 @@ def _pieces(day: dt.date) -> tuple[gpd.GeoDataFrame, shapely.Geometry]:
     on = [r for r in _rows() if r["from"] <= day <= r["to"]]
     syria = shapely.union_all(list(_banks().values()))
     recs = []
-    for poly in _banks().values():
-        anchors = [r for r in on if r["place_id"] and poly.contains(_point(r["place_id"]))]
+    banks = _banks()
+
+    def bank_of(pid: str) -> str:
+        inside = [b for b, poly in banks.items() if poly.contains(_point(pid))]
+        return inside[0] if inside else min(banks, key=lambda b: banks[b].distance(_point(pid)))
+
+    for name, poly in banks.items():
+        anchors = [r for r in on if r["place_id"] and bank_of(r["place_id"]) == name]
         if len(anchors) == 1:
             recs.append((anchors[0], poly))
             continue
@@ -128,6 +138,23 @@ def reference(events: gpd.GeoDataFrame) -> pd.DataFrame:
         out.loc[j.index, "controller"] = j["controller"]
         out.loc[j.index, "control_rows"] = j["row_id"]
         out.loc[sel, "decidable"] = shapely.distance(pts.loc[sel].to_numpy(), edges) > MARGIN_M
+        # outside every zone: the nearest zone within the border tolerance, else unknown; a point
+        # near the tolerance's limit or about as near to two zones is not decidable
+        rest = sel.difference(j.index)
+        if len(rest):
+            d = shapely.distance(pts.loc[rest].to_numpy()[:, None],
+                                 frame.geometry.to_numpy()[None, :])
+            order = np.argsort(d, axis=1)
+            near = np.take_along_axis(d, order[:, :1], axis=1)[:, 0]
+            second = (np.take_along_axis(d, order[:, 1:2], axis=1)[:, 0] if d.shape[1] > 1
+                      else np.full(len(rest), np.inf))
+            tol = control.BORDER_TOLERANCE_KM * 1000.0
+            take = near <= tol
+            idx = rest[take]
+            out.loc[idx, "controller"] = frame["controller"].to_numpy()[order[take, 0]]
+            out.loc[idx, "control_rows"] = frame["row_id"].to_numpy()[order[take, 0]]
+            out.loc[rest, "decidable"] &= (np.abs(near - tol) > MARGIN_M) & (
+                second - near > MARGIN_M)
     return out
 
 
