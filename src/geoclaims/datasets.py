@@ -22,14 +22,21 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pooch
 import yaml
 
 from geoclaims import paths
 
 REGISTRY_FILE = "registry.yaml"
 
-pooch.get_logger().setLevel("WARNING")  # we report fetches ourselves
+
+
+def _pooch():
+    """pooch, imported when a file is fetched (it pulls in requests and tqdm: most commands,
+    such as a point query of the control stage, never need it)."""
+    import pooch
+
+    pooch.get_logger().setLevel("WARNING")  # we report fetches ourselves
+    return pooch
 
 
 class DataError(RuntimeError):
@@ -191,7 +198,7 @@ class _Downloader:
             )
         self.looked.append(f"url {self.ds.url}")
         _say(f"geoclaims: downloading {self.ds.name} from {self.ds.url}")
-        http = pooch.HTTPDownloader(progressbar=not quiet())
+        http = _pooch().HTTPDownloader(progressbar=not quiet())
         return http(self.ds.url, output_file, pooch_obj, check_only=check_only)
 
 
@@ -229,7 +236,7 @@ def fetch(name: str, *, mirror: Path | None = None) -> Path:
     url = ds.url or f"mirror://{ds.mirror_path or ds.bundled}"
     try:
         path = Path(
-            pooch.retrieve(
+            _pooch().retrieve(
                 url,
                 known_hash=f"sha256:{want}" if want else None,
                 fname=ds.file,
