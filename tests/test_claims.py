@@ -784,3 +784,19 @@ def test_evidence_csv_neutralises_formulas_and_findings_count_them(registry, tmp
     assert any("9 text cell(s)" in n for n in entry["notes"])
     evidence = pd.read_csv(written["evidence_C1"], dtype={"event_id": str})
     assert claims.recompute_from_evidence(entry, evidence) == pytest.approx(entry["estimate"])
+
+
+def test_change_note_names_the_keys_that_exist():
+    """The "to change this" note names the study file, keys that exist in the claim's test
+    (with their values) and the --us-held option only where the claim's test uses us_held."""
+    from geoclaims import claims
+
+    reg = claims.load_registry(check_article=False)
+    c7 = claims.change_note(reg, "C7")
+    assert f"data/studies/{reg.study_id}/claims.yaml" in c7
+    assert "`claims[C7].test.rule.threshold` (now `1.0`)" in c7
+    assert "`claims[C7].test.in_zone.near_km` (now `25`)" in c7
+    assert "--us-held" not in c7
+    c1 = claims.change_note(reg, "C1")
+    assert "sides.us_held.controllers" in c1 and "--us-held sdf,us_coalition" in c1
+    assert "near_km" not in c1

@@ -41,8 +41,14 @@ from geoclaims.claims.report import (
     SCORECARD_PANEL_LABEL,
     SCORECARD_TABLE_LABEL,
     VERDICT_COLOURS,
+    area_table,
+    change_note,
+    plot_areas,
     data_lines,
     parts_table,
+    readable_table,
+    sig3,
+    unit,
     plot_claim,
     plot_scorecard,
     save_figure,
@@ -83,6 +89,13 @@ from geoclaims.claims.verdicts import (
 )
 
 __all__ = [
+    "area_table",
+    "plot_areas",
+    "change_note",
+    "readable_table",
+    "sig3",
+    "unit",
+    "change_note",
     "CLAIMS_FILE",
     "DEFAULT_STUDY",
     "LAEA",
