@@ -1387,7 +1387,7 @@ def isis_web_map(events: gpd.GeoDataFrame, *, max_per_year: int | None = None):
     esc = style.escape_text
     ev = events[events["isis"]]
     syria, gov = _outlines()
-    simple = lambda g: g.simplify(0.002, preserve_topology=True)  # noqa: E731
+    simple = lambda g: g.simplify(0.002, preserve_topology=True)
     m = folium.Map(location=[35.0, 38.5], zoom_start=7, tiles=None, maxZoom=18,
                    control_scale=True)  # fmt: skip
     folium.GeoJson(gov.assign(name=gov["name"].map(esc), geometry=simple(gov.geometry))

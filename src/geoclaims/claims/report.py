@@ -432,8 +432,8 @@ def change_note(registry, claim_id: str) -> str:
     sdir = f"data/studies/{registry.study_id}"
     test = claim.test
     flat = dict(_walk(test, "test"))
-    lines = [f"**To change this ({claim_id}):** edit `{sdir}/claims.yaml`, the claim with "
-             f"`id: {claim_id}`:"]
+    lines = [(f"**To change this ({claim_id}):** edit `{sdir}/claims.yaml`, the claim with "
+             f"`id: {claim_id}`:")]
     for key, what in _CHANGE_KEYS:
         top = key.split(".")[0]
         if key in ("period", "variants", "parts"):
