@@ -157,6 +157,20 @@ class EventDataError(ValueError):
         self.file, self.row, self.column, self.value = file, row, column, value
 
 
+def shown_path(path: object) -> str:
+    """A file as a report shows it: relative to the repository (``data/cache/downloads/x``)
+    or to the cache folder (``<cache>/x``) when under either, so printed reports and the pages
+    built from them never show the absolute paths of the machine that ran them; any other
+    file (a user's own export) as given."""
+    p = Path(str(path))
+    for base, prefix in ((paths.ROOT, ""), (paths.CACHE, "<cache>/")):
+        try:
+            return prefix + p.resolve().relative_to(Path(base).resolve()).as_posix()
+        except (ValueError, OSError):
+            continue
+    return str(path)
+
+
 @dataclass
 class LoadReport:
     """What one load read, kept, rejected and flagged. ``str()`` gives a readable summary."""
@@ -192,7 +206,7 @@ class LoadReport:
     def __str__(self) -> str:
         lines = [
             (
-                f"events: {self.file} [{self.layout}] as '{self.dataset}'"
+                f"events: {shown_path(self.file)} [{self.layout}] as '{self.dataset}'"
                 f"{' (from cache)' if self.from_cache else ''} in {self.seconds:.2f} s"
             ),
             f"  rows read {self.rows_read}, kept {self.rows_kept}, rejected {self.rows_rejected}",
@@ -1115,7 +1129,7 @@ def load(
             result = _cache_read(sha, name)
         except CacheInvalid as exc:
             note = f"the events cache for this file was invalid ({exc}); rebuilt"
-            log.warning("%s: %s", path, note)
+            log.warning("%s: %s", shown_path(path), note)
     if result is None:
         result = read(path, dataset, strict=strict, date_format=date_format, sha256=sha)
         if use_cache:
