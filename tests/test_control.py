@@ -523,7 +523,7 @@ def test_small_multiples_legend_clear_of_the_credit_line():
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     legend = fig.legends[0].get_window_extent(renderer)
-    credit = [t for t in fig.texts if "Voronoi" in t.get_text()][0].get_window_extent(renderer)
+    credit = next(t for t in fig.texts if "Voronoi" in t.get_text()).get_window_extent(renderer)
     assert not legend.overlaps(credit)
     labels = [t.get_text() for t in fig.legends[0].texts]
     assert any(lab.startswith("contested (") for lab in labels), labels
