@@ -366,6 +366,7 @@ def test_claim_figure_takes_the_study(tmp_path):
     cid = reg.claims[-1].id
     files = maps.claim_figure(cid, loader.events(), registry=reg, out_dir=tmp_path, dpi=40)
     assert files[0].name == f"{reg.study_id}_claim_{cid}_map.png" and files[0].exists()
+    assert f"Claim {cid} (as stated in the text)" in files[1].read_text(encoding="utf-8")
 
 
 def test_tiles_only_when_asked():

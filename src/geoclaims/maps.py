@@ -1599,7 +1599,8 @@ def claim_figure(claim_id: str, events: gpd.GeoDataFrame | None = None, *,
     default = claims.load_registry(check_article=False).study_id
     prefix = "" if reg.study_id == default else f"{reg.study_id}_"
     target = out / f"{prefix}claim_{claim.id}_map"
-    fig = static_map(layers, None, title=f"Claim {claim.id} (as stated in the article): "
+    source = "article" if not prefix else "text"  # the second study is a statement
+    fig = static_map(layers, None, title=f"Claim {claim.id} (as stated in the {source}): "
                      f"{claim.title}\n{actor} events (either side), UCDP GED", dpi=dpi,
                      extent=extent)
     _recolour_events(fig, actor, len(sel))
