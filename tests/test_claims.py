@@ -784,3 +784,52 @@ def test_evidence_csv_neutralises_formulas_and_findings_count_them(registry, tmp
     assert any("9 text cell(s)" in n for n in entry["notes"])
     evidence = pd.read_csv(written["evidence_C1"], dtype={"event_id": str})
     assert claims.recompute_from_evidence(entry, evidence) == pytest.approx(entry["estimate"])
+
+
+def test_change_note_names_the_keys_that_exist():
+    """The "to change this" note names the study file, keys that exist in the claim's test
+    (with their values) and the --us-held option only where the claim's test uses us_held."""
+    from geoclaims import claims
+
+    reg = claims.load_registry(check_article=False)
+    c7 = claims.change_note(reg, "C7")
+    assert f"data/studies/{reg.study_id}/claims.yaml" in c7
+    assert "`claims[C7].test.rule.threshold` (now `1.0`)" in c7
+    assert "`claims[C7].test.in_zone.near_km` (now `25`)" in c7
+    assert "--us-held" not in c7
+    c1 = claims.change_note(reg, "C1")
+    assert "sides.us_held.controllers" in c1 and "--us-held sdf,us_coalition" in c1
+    assert "near_km" not in c1
+
+
+def test_readable_table_units_and_three_significant_digits(full):
+    """A share, a rate and a ratio never share a column without their unit; three digits."""
+    t = claims.readable_table(full)
+    assert list(t["claim"]) == list(full.table["id"])
+    for row, raw in zip(t.itertuples(), full.table.itertuples()):
+        assert row.unit == claims.unit(full.registry.claim(raw.id))
+        if raw.estimate is not None and not pd.isna(raw.estimate):
+            assert row.estimate == f"{raw.estimate:.3g}"
+    assert set(t["unit"]) <= {"share", "ratio", "per quarter"} | {
+        u for u in t["unit"] if u.startswith("per ")}
+
+
+def test_two_part_chart_states_both_parts_and_density_claim_area_by_area(full):
+    """The C3 chart carries the held-ground part as well as the plotted activity part; C7 is
+    reported area by area, overlaps said, and its union row gives the main test's ratio."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = claims.plot_claim(full, "C3")
+    foot = " ".join(t.get_text() for t in fig.texts)
+    parts = claims.parts_table(full, "C3")
+    assert len(parts) == 2
+    assert "Part 1, held ground" in foot and "Part 2, activity" in foot
+    assert parts.iloc[0]["result"] in foot
+    areas = claims.area_table(full, "C7")
+    assert len(areas)
+    named = areas[areas["id"] != "-"]
+    assert len(named) == 3 and "rest of Syria" in set(areas["area"])
+    union = areas[areas["area"].str.startswith("all named areas")].iloc[0]
+    assert union["vs_rest"] == f"{full.results['C7'].main.estimate:.3g}"
+    assert claims.plot_areas(full, "C7") is not None

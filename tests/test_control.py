@@ -514,3 +514,19 @@ def test_cli_errors(args, words):
     res = CliRunner().invoke(app, ["control", *args])
     assert res.exit_code != 0
     assert words in res.output
+
+
+def test_small_multiples_legend_clear_of_the_credit_line():
+    """The legend and the credit line at the foot of the small multiples do not overlap, and
+    the legend says what yellow (contested) means."""
+    fig = control.plot_small_multiples(["2016-07-01", "2018-01-01"], ncols=2, dpi=50)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = fig.legends[0].get_window_extent(renderer)
+    credit = next(t for t in fig.texts if "Voronoi" in t.get_text()).get_window_extent(renderer)
+    assert not legend.overlaps(credit)
+    labels = [t.get_text() for t in fig.legends[0].texts]
+    assert any(lab.startswith("contested (") for lab in labels), labels
+    for ax in fig.axes:
+        if ax.get_visible():
+            assert not ax.get_window_extent(renderer).overlaps(legend) or not ax.has_data()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -586,3 +587,19 @@ def test_csv_export_neutralises_formula_text(caplog):
     assert rows[0]["headline"] == "'=HYPERLINK(\"http://x\")" and rows[0]["side_a"] == "'@sum"
     assert rows[1]["headline"] == "plain" and rows[1]["side_a"] == "IS"
     assert "2 text cell(s)" in caplog.text
+
+
+def test_web_map_has_title_legend_credit_and_sources_file(tmp_path):
+    """CC BY asks for the UCDP credit: the IS web map carries a title, a legend saying what
+    each colour means and the credit line, and a .sources.txt beside it; coordinates are
+    rounded to WEB_MAP_DIGITS places."""
+    ev = load(UCDP191).events
+    out = events.write_isis_web_map(ev, tmp_path / "is.html")
+    page = out.read_text(encoding="utf-8")
+    assert "Events with the Islamic State (IS) on either side" in page
+    assert "geoclaims-legend" in page and "precise location" in page
+    assert "UCDP GED (CC BY 4.0)" in page and "OCHA COD-AB" in page
+    side = out.with_name("is.html.sources.txt").read_text(encoding="utf-8")
+    assert "UCDP GED" in side and "CC BY 4.0" in side and "Sundberg" in side
+    coords = re.findall(r'"coordinates": \[(-?\d+\.\d+), (-?\d+\.\d+)\]', page)
+    assert coords and all(len(x.split(".")[1]) <= events.WEB_MAP_DIGITS for c in coords for x in c)

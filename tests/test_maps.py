@@ -330,6 +330,45 @@ def test_claim_figure_writes_png_and_svg(tmp_path):
     assert "Claim C4 (as stated in the article)" in svg and "UCDP GED (CC BY 4.0)" in svg
 
 
+def test_claim_figure_events_in_one_colour_no_zone_uses(tmp_path, monkeypatch):
+    """IS events are drawn in one colour (none of the zones' colours) and the legend says what
+    it means; the C5 map (its frame takes in Iraq) says that no Iraq data were loaded."""
+    import matplotlib.pyplot as plt
+
+    import geoclaims.claims  # noqa: F401
+
+    figs = []
+    monkeypatch.setattr(plt, "close", lambda fig=None: figs.append(fig))
+    ev = loader.events()
+    maps.claim_figure("C5", ev, out_dir=tmp_path, dpi=40)
+    fig = figs[-1]
+    ax = fig.axes[0]
+    event_colour = maps._event_colour()
+    labels = [t.get_text() for t in ax.get_legend().texts]
+    assert not any(lab.startswith("Events:") for lab in labels), labels
+    assert any("on either side" in lab for lab in labels), labels
+    zone_colours = {maps.colour(c) for c in maps.PALETTE}
+    assert event_colour.upper() not in {c.upper() for c in zone_colours}
+    from matplotlib.collections import PathCollection
+    from matplotlib.colors import to_hex
+
+    scatters = [c for c in ax.collections if isinstance(c, PathCollection) and c.get_zorder() == 4]
+    assert scatters and all(to_hex(fc).upper() == event_colour.upper()
+                            for c in scatters for fc in c.get_facecolors())
+    assert any("No Iraq event data loaded" in t.get_text() for t in ax.texts)
+
+
+def test_claim_figure_takes_the_study(tmp_path):
+    """Another study's claims are drawn from its own registry, under a name with its id."""
+    from geoclaims import claims
+
+    reg = claims.load_registry(study="wh-2018-12-19-syria-statement", check_article=False)
+    cid = reg.claims[-1].id
+    files = maps.claim_figure(cid, loader.events(), registry=reg, out_dir=tmp_path, dpi=40)
+    assert files[0].name == f"{reg.study_id}_claim_{cid}_map.png" and files[0].exists()
+    assert f"Claim {cid} (as stated in the text)" in files[1].read_text(encoding="utf-8")
+
+
 def test_tiles_only_when_asked():
     plain = maps.interactive_map(maps.MapLayers(), base_layers=False).get_root().render()
     assert "tile.openstreetmap.org" not in plain

@@ -1558,16 +1558,19 @@ def plot_small_multiples(dates, out: str | Path | None = None, *,
         seen += [c for c in z["controller"] if c not in seen]
     for ax in list(axes.flat)[len(dates):]:
         ax.set_axis_off()
-    handles = [Patch(facecolor=palette[c], label=c.replace("_", " ")) for c in CONTROLLERS
-               if c in seen]
+    labels = {"contested": "contested (no single side: shared or disputed ground)"}
+    handles = [Patch(facecolor=palette[c], label=labels.get(c, style.label(c)))
+               for c in CONTROLLERS if c in seen]
     handles.append(Patch(facecolor="none", edgecolor=style.WATER, label="Euphrates"))
-    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), fontsize=7,
-               frameon=False)
+    # the legend and the credit line each get their own band at the foot: never overlapping
+    foot_in, fig_h = 0.75, fig.get_figheight()
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.22 / fig_h),
+               ncol=min(len(handles), 4), fontsize=7, frameon=False)
     fig.suptitle(title or "Zones of control built from the geoclaims control ledger", fontsize=10)
-    fig.text(0.5, 0.005, "Voronoi cells around the ledger's places, cut along the Euphrates; "
-             "boundaries are approximate. Sources: data/control_sources.csv.",
-             ha="center", fontsize=6)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.96))
+    fig.text(0.5, 0.06 / fig_h, "Voronoi cells around the ledger's places, cut along the "
+             "Euphrates; boundaries are approximate. Sources: data/control_sources.csv.",
+             ha="center", va="bottom", fontsize=6)
+    fig.tight_layout(rect=(0, foot_in / fig_h, 1, 0.96))
     if out is not None:
         out = Path(out)
         targets = [out] if out.suffix in (".png", ".svg") else [out.with_suffix(".png"),

@@ -157,6 +157,20 @@ class EventDataError(ValueError):
         self.file, self.row, self.column, self.value = file, row, column, value
 
 
+def shown_path(path: object) -> str:
+    """A file as a report shows it: relative to the repository (``data/cache/downloads/x``)
+    or to the cache folder (``<cache>/x``) when under either, so printed reports and the pages
+    built from them never show the absolute paths of the machine that ran them; any other
+    file (a user's own export) as given."""
+    p = Path(str(path))
+    for base, prefix in ((paths.ROOT, ""), (paths.CACHE, "<cache>/")):
+        try:
+            return prefix + p.resolve().relative_to(Path(base).resolve()).as_posix()
+        except (ValueError, OSError):
+            continue
+    return str(path)
+
+
 @dataclass
 class LoadReport:
     """What one load read, kept, rejected and flagged. ``str()`` gives a readable summary."""
@@ -192,7 +206,7 @@ class LoadReport:
     def __str__(self) -> str:
         lines = [
             (
-                f"events: {self.file} [{self.layout}] as '{self.dataset}'"
+                f"events: {shown_path(self.file)} [{self.layout}] as '{self.dataset}'"
                 f"{' (from cache)' if self.from_cache else ''} in {self.seconds:.2f} s"
             ),
             f"  rows read {self.rows_read}, kept {self.rows_kept}, rejected {self.rows_rejected}",
@@ -1208,7 +1222,7 @@ def load(
             result = _cache_read(sha, name)
         except CacheInvalid as exc:
             note = f"the events cache for this file was invalid ({exc}); rebuilt"
-            log.warning("%s: %s", path, note)
+            log.warning("%s: %s", shown_path(path), note)
     if result is None:
         result = read(path, dataset, strict=strict, date_format=date_format, sha256=sha)
         if use_cache:
@@ -1458,59 +1472,116 @@ def plot_isis_by_year(events: gpd.GeoDataFrame, out: str | os.PathLike | None = 
     return fig
 
 
+#: Credits of the IS web map: the event data (CC BY 4.0 asks for it), the outlines.
+ISIS_WEB_MAP_DATASETS = ("ucdp", "ocha-admin1", "ne-admin0")
+#: Decimal places kept in the web map's coordinates (4: about 11 m, finer than any UCDP point).
+WEB_MAP_DIGITS = 4
+
+
 @style.stable_web_map
 def isis_web_map(events: gpd.GeoDataFrame, *, max_per_year: int | None = None):
     """An offline web map (``offlinefolium``, no tiles) with one layer per year of events with
-    IS on either side; popups show date, sides, deaths, precision and the source headline, all
-    escaped with :func:`geoclaims.style.escape_text`. ``max_per_year`` caps points per layer
-    (reported in the layer name, never silent)."""
+    IS on either side, a title, a legend and the credit line (UCDP GED CC BY 4.0, OCHA, Natural
+    Earth); popups show date, sides, deaths, precision and the source headline, all escaped
+    with :func:`geoclaims.style.escape_text`. ``max_per_year`` caps points per layer (reported
+    in the layer name, never silent). Kept small: coordinates rounded to
+    :data:`WEB_MAP_DIGITS` places, outlines simplified (about 200 m), the popup fields only."""
     import offlinefolium as folium
+    from branca.element import Element
+
+    from geoclaims import maps
 
     esc = style.escape_text
     ev = events[events["isis"]]
     syria, gov = _outlines()
+    simple = lambda g: g.simplify(0.002, preserve_topology=True)
     m = folium.Map(location=[35.0, 38.5], zoom_start=7, tiles=None, maxZoom=18,
                    control_scale=True)  # fmt: skip
-    folium.GeoJson(gov.assign(name=gov["name"].map(esc))[["name", "geometry"]],
+    folium.GeoJson(gov.assign(name=gov["name"].map(esc), geometry=simple(gov.geometry))
+                   [["name", "geometry"]],
                    name="Governorates (OCHA)",
                    style_function=lambda f: {"color": style.WEB_ADMIN_LINE, "weight": 1,
                                              "fillOpacity": 0},
                    tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)  # fmt: skip
-    folium.GeoJson(syria, name="Syria (Natural Earth)",
+    folium.GeoJson(syria.assign(geometry=simple(syria.geometry)), name="Syria (Natural Earth)",
                    style_function=lambda f: {"color": style.WEB_BORDER, "weight": 2,
                                              "fillOpacity": 0},
                    ).add_to(m)  # fmt: skip
     years = sorted(ev["date_start"].dt.year.unique().tolist())
     fields = ["date", "sides", "deaths", "precision", "headline"]
+    shown = 0
     for year in years:
         sel = ev[ev["date_start"].dt.year == year]
         note = ""
         if max_per_year is not None and len(sel) > max_per_year:
             note = f", {max_per_year} of {len(sel)} shown"
             sel = sel.sort_values("date_start").head(max_per_year)
-        props = gpd.GeoDataFrame(
-            {
-                "date": sel["date_start"].dt.strftime("%Y-%m-%d"),
-                "sides": [esc(f"{a} - {b}") for a, b in zip(sel["side_a"], sel["side_b"])],
-                "deaths": sel["deaths_best"].astype("string").fillna("").map(esc),
-                "precision": [esc(f"{LOC_SCALE.get(p, '?')} ({s})") if pd.notna(p) else
-                              esc(s) for p, s in zip(sel["loc_precision"],
-                                                     sel["loc_precision_source"])],
-                "headline": sel["headline"].map(esc),
-                "precise": sel["precise"].astype(bool),
-            },
-            geometry=sel.geometry.values,
-            crs="EPSG:4326",
-        )  # fmt: skip
-        folium.GeoJson(
-            props,
-            name=f"{year}: {len(sel)} IS events{note}",
-            show=year == years[-1],
-            marker=folium.CircleMarker(radius=4, weight=0, fill=True, fill_opacity=0.6),
-            style_function=lambda f: {
-                "fillColor": style.PRECISE if f["properties"]["precise"] else style.IMPRECISE
-            },
-            popup=folium.GeoJsonPopup(fields=fields, aliases=[f.capitalize() for f in fields]),
-        ).add_to(m)
+        shown += len(sel)
+        for precise, kind in ((True, "precise location"), (False, "area-level location")):
+            part = sel[sel["precise"].astype(bool) == precise]
+            if not len(part):
+                continue
+            props = gpd.GeoDataFrame(
+                {
+                    "date": part["date_start"].dt.strftime("%Y-%m-%d"),
+                    "sides": [esc(f"{a} - {b}") for a, b in zip(part["side_a"], part["side_b"])],
+                    "deaths": part["deaths_best"].astype("string").fillna("").map(esc),
+                    "precision": [esc(f"{LOC_SCALE.get(p, '?')} ({s})") if pd.notna(p) else
+                                  esc(s) for p, s in zip(part["loc_precision"],
+                                                         part["loc_precision_source"])],
+                    "headline": part["headline"].map(esc),
+                },
+                geometry=gpd.points_from_xy(part.geometry.x.round(WEB_MAP_DIGITS),
+                                            part.geometry.y.round(WEB_MAP_DIGITS)),
+                crs="EPSG:4326",
+            )  # fmt: skip
+            fill = style.PRECISE if precise else style.IMPRECISE
+            folium.GeoJson(
+                props,
+                name=f"{year}: {len(part)} IS events, {kind}{note}",
+                show=year == years[-1],
+                marker=folium.CircleMarker(radius=4, weight=0, fill=True, fill_opacity=0.6,
+                                           fill_color=fill),
+                popup=folium.GeoJsonPopup(fields=fields,
+                                          aliases=[f.capitalize() for f in fields]),
+            ).add_to(m)
+    first = pd.Timestamp(ev["date_start"].min()) if len(ev) else None
+    last = pd.Timestamp(ev["date_start"].max()) if len(ev) else None
+    period = f", {first:%-d %B %Y} to {last:%-d %B %Y}" if first is not None else ""
+    title = esc(f"Events with the Islamic State (IS) on either side, one layer per year{period}"
+                f" ({shown:,} events; UCDP GED)")
+    legend = (
+        "<b>Legend</b><br>"
+        f'<i class="dot" style="background:{style.PRECISE}"></i>event at a precise location '
+        "(a town or a point)<br>"
+        f'<i class="dot" style="background:{style.IMPRECISE}"></i>event placed at an area '
+        "(a district, governorate or the country)<br>"
+        f'<i class="line" style="background:{style.WEB_BORDER}"></i>Syria (Natural Earth)<br>'
+        f'<i class="line" style="background:{style.WEB_ADMIN_LINE}"></i>governorates (OCHA)<br>'
+        "Click an event for its date, sides, deaths and the source's headline.<br>"
+        "Turn years on and off in the layer list.")
+    credit = maps.attribution(ISIS_WEB_MAP_DATASETS)
+    m.get_root().header.add_child(Element(maps._CSS))
+    m.add_child(maps._html_control(title, "topleft", "geoclaims-title"))
+    m.add_child(maps._html_control(legend, "bottomleft", "geoclaims-legend"))
+    m.add_child(maps._attribution_element(esc(credit)))
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def write_isis_web_map(events: gpd.GeoDataFrame, path: str | os.PathLike, *,
+                       max_per_year: int | None = None) -> Path:
+    """Build :func:`isis_web_map`, save it to ``path`` and write ``path.sources.txt`` beside
+    it (each source, its licence and citation; the number of events per layer)."""
+    from geoclaims import exports, maps
+
+    path = Path(path)
+    html = isis_web_map(events, max_per_year=max_per_year).get_root().render()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    ev = events[events["isis"]]
+    layers = {f"IS events {y}": int(n)
+              for y, n in ev.groupby(ev["date_start"].dt.year).size().items()}
+    exports._sidecar(path, layers, maps.sources_for(ISIS_WEB_MAP_DATASETS),
+                     ["Coordinates rounded to 4 decimal places (about 11 m)."])
+    return path

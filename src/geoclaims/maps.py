@@ -1503,25 +1503,84 @@ def claim_period(test: Mapping[str, Any], publication: pd.Timestamp,
     return when(per.get("start", "publication")), min(when(per.get("end", "data_end")), data_end)
 
 
+def _event_colour() -> str:
+    """The one colour of the events a claim map shows (a colour no control zone uses)."""
+    from geoclaims import style
+
+    if hasattr(style, "EVENT_COLOUR"):
+        return style.EVENT_COLOUR
+    from geoclaims.animate import EVENT_COLOUR
+
+    return EVENT_COLOUR
+
+
+def _recolour_events(fig, actor_label: str, n_events: int) -> None:
+    """Draw a claim map's events in one colour that no zone uses and say in the legend what it
+    means: :func:`static_map` colours events by the side the source lists first, which on a map
+    of one actor's events (either side) names the wrong actor and hides events on zones of the
+    same colour."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.lines import Line2D
+
+    ax = fig.axes[0]
+    colour_ = _event_colour()
+    for coll in ax.collections:
+        if isinstance(coll, PathCollection) and coll.get_zorder() == 4:  # the event scatters
+            coll.set_facecolor(colour_)
+            coll.set_alpha(0.75)
+    leg = ax.get_legend()
+    if leg is None:
+        return
+    handles, labels, done = [], [], False
+    for handle, text in zip(leg.legend_handles, leg.texts):
+        label_ = text.get_text()
+        if label_.startswith("Events:"):
+            if not done:
+                handles.append(Line2D([], [], marker="o", linestyle="", markersize=6,
+                                      markerfacecolor=colour_, markeredgecolor="white"))
+                labels.append(textwrap.fill(
+                    f"Events with {actor_label} on either side ({n_events:,}; UCDP GED), "
+                    "one colour whatever the other side", 48))
+                done = True
+            continue
+        if label_.startswith("(size:"):
+            handle = Line2D([], [], linestyle="")
+        handles.append(handle)
+        labels.append(label_)
+    new = ax.legend(handles=handles, labels=labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                    fontsize=7, framealpha=0.9, title="Legend", title_fontsize=8,
+                    borderaxespad=0.0)
+    new.set_zorder(10)
+
+
 def claim_figure(claim_id: str, events: gpd.GeoDataFrame | None = None, *,
+                 registry: Any = None, study: str | Path | None = None,
                  out_dir: str | Path | None = None, dpi: int = 300) -> list[Path]:
-    """A static map for one registered claim: the Islamic State events (``isis``) in the
-    period the claim's test uses, the regions it names outlined, control zones on the
-    publication date (or the period's start). Written as ``claim_<ID>_map.png`` and ``.svg``
-    in ``out_dir`` (default ``paths.FIGURES``). The title names the claim as the article makes
-    it; the map shows the data, not a verdict."""
+    """A static map for one registered claim: the events of the study's actor (``isis`` in the
+    first study; either side) in the period the claim's test uses, drawn in one colour no zone
+    uses, the regions it names outlined, control zones on the publication date (or the
+    period's start). ``registry`` (a loaded study) or ``study`` (an id or folder) chooses the
+    study; default the first study. Events default to the study's datasets. Written as
+    ``claim_<ID>_map.png`` and ``.svg`` (``<study id>_claim_<ID>_map`` for any study but the
+    first) in ``out_dir`` (default ``paths.FIGURES``). The title names the claim as the article
+    makes it; the map shows the data, not a verdict. Where the map's frame takes in a country
+    of whose events none were loaded (Iraq, for a Syria-only dataset), the map says so."""
     import matplotlib.pyplot as plt
 
     from geoclaims import claims, paths
     from geoclaims import events as events_mod
 
-    reg = claims.load_registry()
+    reg = registry if registry is not None else claims.load_registry(study=study,
+                                                                     check_article=False)
     claim = reg.claim(claim_id)
+    col, actor = reg.actor_column, reg.actor_label
     if events is None:
-        events = events_mod.load("ucdp-ged-syria", quiet=True).events
+        names = list(reg.population.get("datasets") or ["ucdp-ged-syria"])
+        events = pd.concat([events_mod.load(n, quiet=True).events for n in names],
+                           ignore_index=True)
     data_end = pd.Timestamp(events["date_start"].max())
     start, end = claim_period(claim.test, reg.publication_date, data_end)
-    sel = events[(events["isis"].astype(bool)) & (events["date_start"] >= start)
+    sel = events[(events[col].astype(bool)) & (events["date_start"] >= start)
                  & (events["date_start"] <= end)]
     ids = list(dict.fromkeys(_REGION_ID.findall(str(claim.test.get("zone", "")))
                              + list(claim.rule.get("regions", []) or [])))
@@ -1534,10 +1593,27 @@ def claim_figure(claim_id: str, events: gpd.GeoDataFrame | None = None, *,
     except Exception as exc:  # noqa: BLE001 - reported on the figure's log, not hidden
         layers.notes.append(f"control zones left out: {exc}")
         log.warning("claim %s: control zones left out: %s", claim_id, exc)
-    extent = (34.0, 29.0, 48.8, 37.5) if "Iraq" in str(claim.test.get("zone", "")) else None
+    with_iraq = "Iraq" in str(claim.test.get("zone", ""))
+    extent = (34.0, 29.0, 48.8, 37.5) if with_iraq else None
     out = Path(out_dir) if out_dir is not None else paths.FIGURES
-    target = out / f"claim_{claim.id}_map"
-    fig = static_map(layers, target, title=f"Claim {claim.id} (as stated in the article): "
-                     f"{claim.title}\nIslamic State events, UCDP GED", dpi=dpi, extent=extent)
+    default = claims.load_registry(check_article=False).study_id
+    prefix = "" if reg.study_id == default else f"{reg.study_id}_"
+    target = out / f"{prefix}claim_{claim.id}_map"
+    source = "article" if not prefix else "text"  # the second study is a statement
+    fig = static_map(layers, None, title=f"Claim {claim.id} (as stated in the {source}): "
+                     f"{claim.title}\n{actor} events (either side), UCDP GED", dpi=dpi,
+                     extent=extent)
+    _recolour_events(fig, actor, len(sel))
+    if with_iraq:
+        iraq = set(reg.country_names("Iraq"))
+        n_iraq = int(events["country"].astype(str).isin(iraq).sum()) if "country" in events else 0
+        if n_iraq == 0:
+            fig.axes[0].text(
+                0.98, 0.04, "No Iraq event data loaded: the datasets used\n"
+                f"({', '.join(sorted(set(events.get('dataset', pd.Series(['?'])).astype(str))))})"
+                " hold Syria only, so Iraq is blank", transform=fig.axes[0].transAxes,
+                ha="right", va="bottom", fontsize=8, zorder=11,
+                bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#888888"})
+    save_figure(fig, target, dpi=dpi)
     plt.close(fig)
     return [target.with_suffix(".png"), target.with_suffix(".svg")]

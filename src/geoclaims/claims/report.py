@@ -29,6 +29,38 @@ def _threshold_axis(claim: Claim) -> str:
     return "ratio"
 
 
+def unit(claim: Claim) -> str:
+    """The unit of a claim's estimate, in words: ``per quarter`` (events in a quarter),
+    ``share`` (0 to 1) or ``ratio`` (1 = equal)."""
+    return _threshold_axis(claim)
+
+
+def sig3(value) -> str:
+    """A number to three significant digits, ``-`` when missing, ``inf`` when unbounded."""
+    if value is None or pd.isna(value):
+        return "-"
+    return f"{float(value):.3g}"
+
+
+def readable_table(ev: Evaluation) -> pd.DataFrame:
+    """The verdict table for readers: the estimate and its 95 % interval to three significant
+    digits, with a unit column (a share, a rate per quarter and a ratio never share a column
+    without their units), the events counted, and where a variant differs."""
+    t = verdict_table(ev)
+    rows = []
+    for row in t.itertuples():
+        claim = ev.registry.claim(row.id)
+        rows.append({
+            "claim": row.id, "the claim (our short wording)": row.title,
+            "verdict": row.verdict, "estimate": sig3(row.estimate), "unit": unit(claim),
+            "95 % interval": ("-" if row.ci_low is None or pd.isna(row.ci_low)
+                              else f"{sig3(row.ci_low)} to {sig3(row.ci_high)}"),
+            "threshold": sig3(claim.rule["threshold"]),
+            "events": row.n_events,
+            "verdict differs under": row.flipped_under.replace(";", ", ") or "-"})
+    return pd.DataFrame(rows)
+
+
 def plot_claim(ev: Evaluation, claim_id: str, ax=None):
     """Estimate and 95 % interval of the main test and every variant, against the threshold."""
     import matplotlib.pyplot as plt
@@ -65,11 +97,36 @@ def plot_claim(ev: Evaluation, claim_id: str, ax=None):
     ax.axvline(float(r.claim.rule["threshold"]), color="black", ls="--", lw=1)
     if r.claim.rule["type"] == "share_at_least":
         ax.set_xlim(-0.02, 1.02)
-    ax.set_yticks(ys, [f"{v} ({d})" for v, d in zip(sens["variant"], sens["verdict"])], fontsize=8)
-    ax.set_xlabel(f"{_threshold_axis(r.claim)} (dashed line: threshold of the decision rule)")
-    ax.set_title(f"{claim_id}: {r.claim.title}\nverdict: {r.verdict} (95 % day-cluster "
-                 "bootstrap intervals)", fontsize=9)
-    fig.tight_layout()
+    parts = parts_table(ev, claim_id)
+    two = len(parts) == 2
+    overall = "overall: " if two else ""
+    ax.set_yticks(ys, [f"{v} ({overall}{d})" for v, d in zip(sens["variant"], sens["verdict"])],
+                  fontsize=8)
+    xlabel = f"{_threshold_axis(r.claim)} (dashed line: threshold of the decision rule)"
+    if two:
+        xlabel = f"part 2, activity: {xlabel}"
+    ax.set_xlabel(xlabel, fontsize=8)
+    import textwrap
+
+    title = textwrap.fill(f"{claim_id}: {r.claim.title}", 72)
+    ax.set_title(f"{title}\nverdict: {r.verdict} (95 % day-cluster bootstrap intervals)",
+                 fontsize=9)
+    if two:
+        # a two-part claim: the chart plots the activity part; the held-ground part (from the
+        # control ledger, no interval) is stated beneath it, so the verdict reads from both
+        held, act = parts.iloc[0], parts.iloc[1]
+        text = "\n".join([
+            textwrap.fill(f"Part 1, {held['part']}: {held['value']}; rule needs "
+                          f"{held['rule needs']}: {held['result']}.", 110),
+            textwrap.fill(f"Part 2, {act['part']} (plotted above): {act['value']}; rule needs "
+                          f"{act['rule needs']}: {act['result']}.", 110),
+            f"The verdict ({r.verdict}) combines both parts."])
+        n_lines = text.count("\n") + 1
+        fig.set_figheight(fig.get_figheight() + 0.15 * n_lines + 0.1)
+        fig.text(0.01, 0.01, text, fontsize=7.5, ha="left", va="bottom", color="0.15")
+        fig.tight_layout(rect=(0, (0.15 * n_lines + 0.12) / fig.get_figheight(), 1, 1))
+    else:
+        fig.tight_layout()
     return fig
 
 
@@ -78,12 +135,13 @@ SCORECARD_PANEL_LABEL = "scorecard-panel"
 #: Scorecard columns: header, share of the table's width, wrap width in characters (None: none).
 _SCORECARD_COLUMNS = (
     ("claim", 0.05, None),
-    ("the claim (our short wording)", 0.33, 50),
+    ("the claim (our short wording)", 0.30, 46),
     ("verdict", 0.105, None),
-    ("estimate", 0.105, 13),
-    ("95 % interval", 0.135, 16),
-    ("events", 0.07, None),
-    ("verdict differs under", 0.205, 24),
+    ("estimate", 0.08, 10),
+    ("unit", 0.09, 12),
+    ("95 % interval", 0.13, 16),
+    ("events", 0.06, None),
+    ("verdict differs under", 0.185, 22),
 )
 
 
@@ -154,10 +212,10 @@ def plot_scorecard(ev: Evaluation):
         est = "-" if row.estimate is None or pd.isna(row.estimate) else f"{row.estimate:.3g}"
         ci = ("-" if row.ci_low is None or pd.isna(row.ci_low)
               else f"{row.ci_low:.3g} to {row.ci_high:.3g}")
-        texts = [row.id, row.title, row.verdict, f"{est}\n({_threshold_axis(claim)})", ci,
+        texts = [row.id, row.title, row.verdict, est, unit(claim), ci,
                  str(row.n_events), row.flipped_under.replace(";", ", ") or "-"]
         cells.append([_wrap(x, w) for x, (_, _, w) in zip(texts, _SCORECARD_COLUMNS, strict=True)])
-        colours.append(["white", "white", VERDICT_COLOURS[row.verdict]] + ["white"] * 4)
+        colours.append(["white", "white", VERDICT_COLOURS[row.verdict]] + ["white"] * 5)
     # the header row is shorter than the others; the bbox keeps the ratio of the row heights
     tab = ax.table(cellText=cells, cellColours=colours, cellLoc="left",
                    colLabels=[_wrap(h, 24) for h, _, _ in _SCORECARD_COLUMNS],
@@ -334,3 +392,174 @@ def parts_table(ev: Evaluation, claim_id: str) -> pd.DataFrame:
          "rule needs": f"95 % interval >= {float(r.claim.rule['threshold']):.0%}",
          "result": c["event_test_verdict"]},
     ], columns=cols)
+
+
+def _walk(obj, prefix: str):
+    """(key path, value) for every leaf of a nested dict (lists are leaves)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _walk(v, f"{prefix}.{k}")
+    else:
+        yield prefix, obj
+
+
+#: Keys of a claim's test a reader may want to change, and what each changes.
+_CHANGE_KEYS = (
+    ("rule.threshold", "the threshold of the decision rule"),
+    ("in_zone.near_km", "the buffer around the named areas, in km"),
+    ("parts", "the two parts' thresholds (area_threshold, facing.within_km, facing.threshold)"),
+    ("in_zone.regions", "the named areas (region ids defined in data/regions.yaml)"),
+    ("in_zone.region", "the named area (a region id defined in data/regions.yaml)"),
+    ("in_zone.relative_to", "the date compared against"),
+    ("rule.per_days", "the length of the period a rate is counted per"),
+    ("period", "the period the test looks at"),
+    ("variants", "the variants of the sensitivity table"),
+)
+
+
+def _inline(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def change_note(registry, claim_id: str) -> str:
+    """A "to change this" note for one claim, in Markdown: the study file and the YAML keys
+    (with their present values) that set its threshold, buffer, areas and period, the
+    ``us_held`` side in study.yaml when the claim's test uses it, and the command-line options
+    that re-run the test. Generated from the registry, so it names the keys that exist."""
+    claim = registry.claim(claim_id)
+    sdir = f"data/studies/{registry.study_id}"
+    test = claim.test
+    flat = dict(_walk(test, "test"))
+    lines = [(f"**To change this ({claim_id}):** edit `{sdir}/claims.yaml`, the claim with "
+             f"`id: {claim_id}`:")]
+    for key, what in _CHANGE_KEYS:
+        top = key.split(".")[0]
+        if key in ("period", "variants", "parts"):
+            if top not in test:
+                continue
+            value = test[top]
+            if key == "variants":
+                value = ", ".join(str(v.get("name")) for v in value)
+            elif key == "parts":
+                value = "; ".join(", ".join(f"{k}: {_inline(v)}" for k, v in part.items()
+                                            if k in ("area_threshold", "facing"))
+                                  for part in value)
+        else:
+            if f"test.{key}" not in flat:
+                continue
+            value = flat[f"test.{key}"]
+            if isinstance(value, (list, tuple)):
+                value = ", ".join(map(str, value))
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        lines.append(f"- `claims[{claim_id}].test.{key}` (now `{value}`): {what}")
+    if "us_held" in str(test):
+        held = registry.study.get("sides", {}).get("us_held", {}).get("controllers", [])
+        lines.append(f"- what counts as US-held: `sides.us_held.controllers` in "
+                     f"`{sdir}/study.yaml` (now `{', '.join(held)}`), or for one run "
+                     f"`geoclaims claims --study {registry.study_id} --us-held "
+                     f"{','.join(held) or 'sdf,us_coalition'}` (or `claims.run(us_held=[...])`)")
+    lines.append(f"- then re-run: `geoclaims claims --study {registry.study_id}` (add "
+                 "`--dataset NAME` for other event data), or `make all` to rebuild the pages")
+    return "\n".join(lines)
+
+
+def area_table(ev: Evaluation, claim_id: str) -> pd.DataFrame:
+    """A density claim area by area (its ``by_area`` table): each named area and the rest of the
+    country with its plain name, area, events, events per 1,000 km2 and that density divided by
+    the rest's, and whether the area overlaps the others (their sum of areas exceeds their
+    union, so an event in an overlap counts in more than one row). Empty without such a table."""
+    r = ev.results[claim_id]
+    tab = r.main.tables.get("by_area")
+    cols = ["area", "id", "area_km2", "events", "per_1000_km2", "vs_rest", "note"]
+    if tab is None or not len(tab):
+        return pd.DataFrame(columns=cols)
+    reg, c = ev.registry, r.main.components
+    rest = tab[~tab["region"].astype(str).str.contains(":")]
+    named = tab[tab["region"].astype(str).str.contains(":")]
+    rest_density = float(rest["per_1000_km2"].iloc[0]) if len(rest) else float("nan")
+    union = float(c.get("area_entry_km2", float("nan")))
+    overlap = float(named["area_km2"].sum()) - union
+    overlaps = len(named) > 1 and overlap > 1.0
+    rows = []
+    for t in tab.itertuples():
+        rid = str(t.region)
+        is_named = ":" in rid
+        note = ""
+        if is_named and overlaps:
+            note = (f"overlaps another named area (the named areas' sum exceeds their union by "
+                    f"{overlap:,.0f} km2)")
+        elif not is_named:
+            note = "the comparison: the country outside every named area and its buffer"
+        rows.append({"area": _plain_region(reg, rid) if is_named else rid, "id": rid if is_named
+                     else "-", "area_km2": round(float(t.area_km2)), "events": int(t.is_events),
+                     "per_1000_km2": sig3(t.per_1000_km2),
+                     "vs_rest": sig3(float(t.per_1000_km2) / rest_density) if rest_density
+                     else "-", "note": note})
+    if len(named):
+        rows.append({"area": "all named areas together (their union, buffered)", "id": "-",
+                     "area_km2": round(union), "events": int(c.get("w_entry", 0)),
+                     "per_1000_km2": sig3(1000 * c.get("w_entry", 0) / union),
+                     "vs_rest": sig3(1000 * c.get("w_entry", 0) / union / rest_density),
+                     "note": "the main test's ratio (events in an overlap counted once)"})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def plot_areas(ev: Evaluation, claim_id: str):
+    """Events per 1,000 km2 in each named area, their union and the rest of the country, one bar
+    each, with the rest's density as a line: which areas have more, which less. None without
+    a ``by_area`` table."""
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    t = area_table(ev, claim_id)
+    if not len(t):
+        return None
+    r = ev.results[claim_id]
+    dens = [float(x) for x in t["per_1000_km2"]]
+    rest = [d for d, i in zip(dens, t["id"]) if i == "-" and "union" not in str(t["area"])]
+    rest_row = t[(t["id"] == "-") & ~t["area"].str.contains("named areas")]
+    rest_d = float(rest_row["per_1000_km2"].iloc[0]) if len(rest_row) else (rest[0] if rest else 0)
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(t) + 1.8))
+    ys = range(len(t))[::-1]
+    colours = ["#7f7f7f" if i == "-" else ("#1b7837" if d > rest_d else "#b2182b")
+               for d, i in zip(dens, t["id"])]
+    ax.barh(list(ys), dens, color=colours)
+    for y, d, n in zip(ys, dens, t["events"]):
+        ax.text(d, y, f" {d:.3g} ({n} events)", va="center", fontsize=8)
+    ax.axvline(rest_d, color="black", ls="--", lw=1)
+    labels = [textwrap.fill(f"{a}" + (" *" if note.startswith("overlaps") else ""), 34)
+              for a, note in zip(t["area"], t["note"])]
+    ax.set_yticks(list(ys), labels, fontsize=8)
+    ax.set_xlim(0, max(dens) * 1.35 or 1)
+    ax.set_xlabel(f"{reg_actor(ev)} events per 1,000 km2, {r.main.components.get('period_start'):%d %b %Y}"
+                  " onwards (dashed: the rest of the country)", fontsize=8)
+    ax.set_title(textwrap.fill(f"{claim_id}: {r.claim.title}", 72) + "\narea by area: green more "
+                 "per km2 than the rest, red less", fontsize=9)
+    if any(t["note"].str.startswith("overlaps")):
+        fig.text(0.01, 0.01, "* the named areas overlap: an event in an overlap counts in each "
+                 "of their rows (the union row counts it once)", fontsize=7, color="0.25")
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
+    else:
+        fig.tight_layout()
+    return fig
+
+
+def _plain_region(reg, rid: str) -> str:
+    """A region's plain name: the study's label, else the region registry's name."""
+    name = reg.region_label(rid)
+    if name == rid:
+        from geoclaims import regions
+
+        try:
+            name = str(regions.region(rid).name)
+        except Exception:  # noqa: BLE001 - an unknown id keeps its id
+            return rid
+    return name
+
+
+def reg_actor(ev: Evaluation) -> str:
+    return ev.registry.actor_label
