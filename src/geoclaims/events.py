@@ -1240,8 +1240,8 @@ def load(
     result = filter_events(result, start=start, end=end, actor=actor, date_format=date_format)
     result.report.seconds = time.perf_counter() - started
     log.info("%s", result.report)
-    if not quiet:
-        print(result.report, file=sys.stderr)
+    if not quiet:  # a report, not an error: on a notebook page it is plain output, not a red box
+        print(result.report, file=sys.stdout if "ipykernel" in sys.modules else sys.stderr)
     return result
 
 
