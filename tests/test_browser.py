@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 from fixtures.maps import loader
 
-from geoclaims import maps
+from geoclaims import mapmaker, maps
 
 pytestmark = pytest.mark.browser
 
@@ -218,8 +218,8 @@ def test_site_index_and_notebook_map_open_offline(offline_page, tmp_path):
 def test_map_command_output_opens_offline_with_real_layers(offline_page, tmp_path):
     """`geoclaims map` on a UCDP-layout file: real regions, places and control zones."""
     out = tmp_path / "cli.html"
-    result = maps.make_map(out, events_file=loader.HERE / "ucdp191_payloads.csv",
-                           start="2019-01-01", end="2019-12-31")
+    result = mapmaker.make_map(out, events_file=loader.HERE / "ucdp191_payloads.csv",
+                               start="2019-01-01", end="2019-12-31")
     page, watch = offline_page
     _open(page, out)
     assert page.locator(".leaflet-interactive").count() > 0

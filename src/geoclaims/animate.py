@@ -26,15 +26,13 @@ import pandas as pd
 import shapely
 
 from geoclaims import control, sizes
-from geoclaims.style import colour, label
+from geoclaims.style import EVENT_COLOUR, colour, label
 
 FORMATS = (".mp4", ".webm", ".gif")
 #: step name -> pandas frequency of the frame dates (each frame closes one step)
 STEPS = {"week": "W-SUN", "month": "ME", "quarter": "QE"}
 #: events of earlier steps stay visible, fading, for this many frames
 FADE_STEPS = 3
-#: the event marker: a colour that no zone uses (zones are drawn from style.PALETTE)
-EVENT_COLOUR = "#7A0177"
 WGS84 = "EPSG:4326"
 #: outlines are simplified to this many metres for drawing (about a quarter of a pixel of the
 #: largest preset's map of Syria), which keeps a frame fast to draw

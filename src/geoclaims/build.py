@@ -152,15 +152,15 @@ SITE_MAP_RANGE = ("2019-01-01", "2019-11-30")
 def site_maps(out_dir: Path = BUILD / "maps") -> Path:
     """The overview web map, static map and data downloads (every layer as GeoPackage, events
     as CSV) for the site, each with its sources sidecar; written to ``out_dir``."""
-    from geoclaims import maps
+    from geoclaims import mapmaker
 
     out_dir.mkdir(parents=True, exist_ok=True)
     start, end = SITE_MAP_RANGE
     title = "Conflict events and areas of control in Syria"
     names = ("geoclaims_syria_2019.html", "geoclaims_syria_2019.png",
              "geoclaims_layers_2019.gpkg", "geoclaims_events_2019.csv")
-    result = maps.make_map([out_dir / n for n in names], dataset="ucdp-ged-syria", start=start,
-                           end=end, title=title)
+    result = mapmaker.make_map([out_dir / n for n in names], dataset="ucdp-ged-syria", start=start,
+                               end=end, title=title)
     print("site maps:\n  " + result.summary().replace("\n", "\n  "), file=sys.stderr)
     return out_dir
 

@@ -461,7 +461,7 @@ def map_cmd(
 ) -> None:
     """A map or data export for publication, with sources and licences credited. The load
     report goes to stderr; no map is written (exit 1) when no events are left to draw."""
-    from geoclaims import maps
+    from geoclaims import mapmaker
 
     check_output(rejects, force=force, what="rejects file")
 
@@ -471,7 +471,7 @@ def map_cmd(
         if why:
             fail(why + "; no map written")
 
-    result = maps.make_map(
+    result = mapmaker.make_map(
         out, dataset=dataset, events_file=events_file, start=start, end=end, actor=actor,
         controller=controller, place=place, radius_km=radius_km, title=title, tiles=tiles,
         force=force, date_format=date_format, on_load=loaded,
