@@ -313,7 +313,11 @@ def _name(place: Any) -> str:
 def _credit(event_names: list[str]) -> str:
     from geoclaims import maps
 
-    base = maps.attribution([*event_names, "ocha-admin1", "ne-admin0"]).rstrip(".")
+    # events read from a file carry their layout's name (e.g. ucdp-ged-19.1), not a registry
+    # name: credited by their producer, as on static and web maps
+    events = pd.DataFrame({"dataset": event_names})
+    names = maps.MapLayers(events=events).dataset_names() if event_names else set()
+    base = maps.attribution([*names, "ocha-admin1", "ne-admin0"]).rstrip(".")
     return (f"{base}; areas of control: geoclaims control ledger (cited sources; approximate)."
             " Made with geoclaims.")
 

@@ -280,3 +280,49 @@ def caption(path: str | Path) -> str:
     if not keep:
         raise MapError(f"{side}: no caption or credit line in the sidecar")
     return "\n".join(keep) + "\n"
+
+
+def write_timelapse(out: str | Path, *, force: bool = True, **kwargs: Any):
+    """A time-lapse (:func:`geoclaims.animate.timelapse`, same keyword arguments) and its
+    sidecar ``FILE.sources.txt``: period, step and frames, filters with the rows removed, the
+    events drawn, the ledger version, a suggested caption and the credit line. An existing file
+    is replaced only with ``force``; the video and its sidecar appear together."""
+    from geoclaims import animate
+
+    out = Path(out)
+    if out.suffix.lower() not in animate.FORMATS:
+        raise MapError(f"--out {out}: a time-lapse is one of {', '.join(animate.FORMATS)}")
+    outputs.check_target(out, force=force, what="time-lapse")
+    outputs.check_target(exports.sidecar_path(out), force=force, what="sidecar")
+    result = animate.timelapse(out, **kwargs)
+    first, last = result.dates[0], result.dates[-1]
+    what = label(kwargs.get("actor")) if kwargs.get("actor") else "conflict"
+    window = ""
+    if kwargs.get("place"):
+        window = f" within {float(kwargs['radius_km']):g} km of {kwargs['place']}"
+    step = kwargs.get("step", "month")
+    lines = [
+        f"Sources and licences for {out.name}",
+        "Written by geoclaims (same inputs, same file: no run date is recorded).",
+        "",
+        "What is drawn:",
+        f"  Frames: {len(result.dates)}, one per {step}, {first:%-d %B %Y} to {last:%-d %B %Y}",
+        f"  Size: {result.size.name} {result.size.width_px}x{result.size.height_px} px",
+        (f"  Events drawn: {result.n_events} ({what} events{window}); each appears in its "
+         f"{step} and fades over the next {animate.FADE_STEPS}"),
+        "  Filters (rows removed):" if result.filters else "  Filters: none",
+        *[f"    {f['filter']}: {f['removed']}" for f in result.filters],
+        "  Areas of control: the zones on each frame's date (approximate)",
+        f"  Control ledger version: sha256 {exports.ledger_version()} (data/control_ledger.csv)",
+        "",
+        (f"Suggested caption: {what.capitalize() if what == 'conflict' else what} events"
+         f"{window} and the approximate areas of control in Syria, {step} by {step}, "
+         f"{first:%B %Y} to {last:%B %Y} ({result.n_events:,} events, UCDP GED)."),
+        "",
+        f"Credit line: {result.credit}",
+        "",
+        "Notes:",
+        f"- {exports.ledger_note()}",
+    ]
+    outputs.write_text(exports.sidecar_path(out), "\n".join(lines) + "\n", force=True)
+    return result, [out, exports.sidecar_path(out)]

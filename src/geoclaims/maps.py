@@ -432,10 +432,9 @@ def static_map(
     legend_pt, legend_title_pt = text_pt, (text_pt + 1 if size is None else text_pt)
     scale_pt = 8.0 if size is None else small_pt
     label_pt = 7.0 if size is None else small_pt
-    if below:
-        top = 0.80 if size.portrait else 0.76
-        ax = fig.add_axes((0.02, 0.42 if size.portrait else 0.40, 0.96, top - (
-            0.42 if size.portrait else 0.40)))
+    if below:  # map under the title, legend under the map
+        ax = fig.add_axes((0.02, 0.42, 0.96, 0.50) if size.portrait
+                          else (0.02, 0.40, 0.96, 0.46))
     elif size is not None:
         ax = fig.add_axes((0.01, 0.12, 0.58, 0.68))
     else:
@@ -466,7 +465,8 @@ def static_map(
             zones_when = (pd.Timestamp(zones_date) if zones_date is not None
                           else layers.shown_zones_date())
             zones, _ = snapshot_at(zones, zones_when)
-            zone_label = f"Control on {zones_when:%-d %b %Y} (approximate)"
+            zone_label = (f"Control on {zones_when:%-d %b %Y} (approximate)" if size is None
+                          else "Areas of control (approximate)")
         else:
             zone_label = "Control (approximate)"
         zones = zones[zones.intersects(shapely.box(*extent))]  # legend: what is in view
@@ -557,25 +557,14 @@ def static_map(
     bar.patch.set_alpha(0.8)
     ax.add_artist(bar)
 
-    if handles:
-        width = 48 if size is None else 30
+    if handles and size is not None:
+        _fit_legend(fig, handles, size, below)
+    elif handles:
         for h in handles:
-            h.set_label(textwrap.fill(h.get_label(), width))
-        if below:  # under the map, in columns
-            leg = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.02, (
-                0.41 if size.portrait else 0.39)), ncol=2, fontsize=legend_pt, frameon=False,
-                title="Legend", title_fontsize=legend_title_pt, alignment="left",
-                handlelength=1.2, columnspacing=0.8, labelspacing=0.25)
-        elif size is not None:
-            leg = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.60, 0.80),
-                             ncol=2 if len(handles) > 12 else 1, fontsize=legend_pt,
-                             frameon=False, title="Legend", title_fontsize=legend_title_pt,
-                             alignment="left", handlelength=1.2, columnspacing=0.6,
-                             labelspacing=0.2)
-        else:
-            leg = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                            fontsize=legend_pt, framealpha=0.9, title="Legend",
-                            title_fontsize=legend_title_pt, borderaxespad=0.0)
+            h.set_label(textwrap.fill(h.get_label(), 48))
+        leg = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                        fontsize=legend_pt, framealpha=0.9, title="Legend",
+                        title_fontsize=legend_title_pt, borderaxespad=0.0)
         leg.set_zorder(10)
 
     if size is not None:  # a newsroom size: title, period, zones' date and credit only
@@ -629,6 +618,36 @@ def static_map(
     if out is not None:
         save_figure(fig, out, dpi=dpi)
     return fig
+
+
+def _fit_legend(fig, handles: list[Any], size: Any, below: bool):
+    """The legend of a map at a newsroom size: beside the map (landscape) or under it (square,
+    portrait), at the text size if it fits, else at the small size, else in two columns; never
+    below the small size (:mod:`geoclaims.sizes` legibility rule)."""
+    labels = [h.get_label() for h in handles]
+    if below:
+        anchor, box_w = (0.02, 0.41 if size.portrait else 0.39), 0.96
+        floor = 0.075 if size.portrait else 0.085
+    else:
+        anchor, box_w, floor = (0.60, 0.80), 0.39, 0.10
+    renderer = fig.canvas.get_renderer()
+    tries = [(1 if not below else 2, size.text_pt), (1 if not below else 2, size.small_pt),
+             (2 if not below else 3, size.small_pt)]
+    leg = None
+    for ncol, pt in tries:
+        if leg is not None:
+            leg.remove()
+        chars = max(14, int(box_w * size.figsize[0] * 72 / ncol / (pt * 0.58)) - 4)
+        for h, text in zip(handles, labels, strict=True):
+            h.set_label(textwrap.fill(text, chars))
+        leg = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=anchor, ncol=ncol,
+                         fontsize=pt, frameon=False, alignment="left", handlelength=1.2,
+                         columnspacing=0.6, labelspacing=0.25, borderaxespad=0.0)
+        box = leg.get_window_extent(renderer).transformed(fig.transFigure.inverted())
+        if box.y0 >= floor and box.x1 <= 0.995:
+            break
+    leg.set_zorder(10)
+    return leg
 
 
 def save_figure(fig, out: str | Path | Sequence[str | Path], *, dpi: int = 300,
