@@ -278,3 +278,38 @@ def test_card_command_uses_each_study_s_outputs(tmp_path, monkeypatch):
 def test_card_without_a_verdict_table_is_one_error_line(tmp_path, monkeypatch):
     monkeypatch.setattr(gp, "OUTPUTS", tmp_path / "no-outputs")
     one_error_line(run("card", "C1", "--out", tmp_path / "c.png"), "no verdict table")
+
+
+# --- the site links the journalists' outputs ----------------------------------------------------
+
+
+def test_site_index_has_a_for_journalists_section_with_working_links(tmp_path):
+    from geoclaims import build, embed
+
+    figures = tmp_path / "maps"
+    figures.mkdir()
+    (figures / "geoclaims_isis_2016-2019_monthly.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    (figures / "geoclaims_isis_2016-2019_monthly.mp4.sources.txt").write_text(
+        "Suggested caption: x\nCredit line: y\n", encoding="utf-8")
+    (figures / "overview.html").write_text("<html><body>map</body></html>", encoding="utf-8")
+    embed.write_snippet(figures / "overview.html", title="Overview", credit="Data: UCDP GED.")
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    for cid in ("T1", "T3"):
+        for suffix in (".png", ".pdf"):
+            (cards / f"card-{cid}{suffix}").write_bytes(b"card")
+    loader.executed_notebook(tmp_path / "executed" / "01_fixture.ipynb", "<p>page</p>")
+    index = build.build_site(tmp_path / "executed", tmp_path / "site", [figures],
+                             outputs=tmp_path / "no-outputs", cards=cards)  # checks links
+    page = index.read_text(encoding="utf-8")
+    section = page.split("<h2>For journalists</h2>", 1)[1].split("<h2>", 1)[0]
+    assert 'href="figures/geoclaims_isis_2016-2019_monthly.mp4"' in section
+    assert "geoclaims_isis_2016-2019_monthly.mp4.sources.txt" in section
+    assert 'href="figures/overview.embed.html"' in section
+    for cid in ("T1", "T3"):
+        for x in ("png", "pdf"):
+            assert f'href="cards/card-{cid}.{x}"' in section
+            assert (tmp_path / "site" / "cards" / f"card-{cid}.{x}").is_file()
+    # the snippet is not listed as an interactive map of its own
+    maps_part = page.split("<h2>Interactive maps</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "overview.html" in maps_part and "embed.html" not in maps_part

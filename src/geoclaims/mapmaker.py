@@ -183,15 +183,16 @@ def make_map(
         if o.suffix.lower() not in FORMATS:
             raise MapError(f"--out {o}: the format comes from the suffix, one of "
                            f"{', '.join(FORMATS)}")
-        if sz is not None and o.suffix.lower() not in (".png", ".svg"):
-            raise MapError(f"--out {o}: --size applies to static maps (.png, .svg) and "
-                           "time-lapses (.mp4, .webm, .gif)")
-        if embed_aspect is not None and o.suffix.lower() != ".html":
-            raise MapError(f"--out {o}: --embed applies to web maps (.html)")
         # a GeoPackage that exists gets our layers added (write_gpkg checks clashes)
         outputs.check_target(o, force=force or o.suffix.lower() == ".gpkg", what="map")
-        if embed_aspect is not None:
+        if embed_aspect is not None and o.suffix.lower() == ".html":
             outputs.check_target(embed_path(o), force=force, what="embed snippet")
+    suffixes = {o.suffix.lower() for o in outs}
+    if sz is not None and not suffixes & {".png", ".svg"}:
+        raise MapError(f"--out {outs[0]}: --size applies to static maps (.png, .svg) and "
+                       "time-lapses (.mp4, .webm, .gif)")
+    if embed_aspect is not None and ".html" not in suffixes:
+        raise MapError(f"--out {outs[0]}: --embed applies to web maps (.html)")
     if controller is not None and controller not in maps.CONTROLLERS:
         raise MapError(f"unknown controller '{controller}'; known: "
                        f"{', '.join(maps.CONTROLLERS)}")
