@@ -277,7 +277,8 @@ def test_card_command_uses_each_study_s_outputs(tmp_path, monkeypatch):
 
 def test_card_without_a_verdict_table_is_one_error_line(tmp_path, monkeypatch):
     monkeypatch.setattr(gp, "OUTPUTS", tmp_path / "no-outputs")
-    one_error_line(run("card", "C1", "--out", tmp_path / "c.png"), "no verdict table")
+    one_error_line(run("card", "C1", "--out", tmp_path / "c.png"), "no verdict table",
+                   "--write-outputs")
 
 
 # --- the site links the journalists' outputs ----------------------------------------------------

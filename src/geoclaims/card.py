@@ -82,6 +82,10 @@ def content_for(claim_id: str, *, outputs: Path | None = None, registry=None,
     row = rows.iloc[0].to_dict()
     reg = registry or claims.load_registry()
     claim = reg.claim(claim_id)
+    if article is None:  # the study's own text (each study registers its file)
+        from geoclaims.claims.registry import article_path
+
+        article = article_path(reg)
     quotes = claims.claim_quotes(claim, article)
     en = quotes[quotes["lang"] == "en"]
     quote = " … ".join((en if len(en) else quotes)["text"])

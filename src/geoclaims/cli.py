@@ -564,6 +564,9 @@ def card_cmd(
             fail(f"--format must be png, pdf or svg, not {f!r}")
     reg = claims.load_registry(study=study)
     where = outputs_dir(reg)
+    if not (where / "claims-verdicts.csv").is_file():
+        fail(f"no verdict table for study '{reg.study_id}' in {where}: run `make all` or "
+             f"`geoclaims claims --study {reg.study_id} --write-outputs` first")
     ids = [c.id for c in reg.claims] if all_claims else [claim_id]
     targets = ([(cid, Path(out_dir) / f"card-{cid}.{f}") for cid in ids for f in formats]
                if all_claims else [(claim_id, Path(out))])
