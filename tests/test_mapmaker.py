@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import ClassVar
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -314,3 +315,37 @@ def test_site_index_has_a_for_journalists_section_with_working_links(tmp_path):
     # the snippet is not listed as an interactive map of its own
     maps_part = page.split("<h2>Interactive maps</h2>", 1)[1].split("<h2>", 1)[0]
     assert "overview.html" in maps_part and "embed.html" not in maps_part
+
+
+def test_data_exports_carry_the_same_description(tmp_path):
+    res = run("map", "--events", UCDP191, "-o", tmp_path / "e.csv", "--caption")
+    assert res.exit_code == 0, res.output
+    side = (tmp_path / "e.csv.sources.txt").read_text(encoding="utf-8")
+    assert "What is drawn:" in side and "Control ledger version: sha256" in side
+    assert "Suggested caption:" in res.stdout and "Credit line:" in res.stdout
+
+
+def test_card_quotes_each_study_s_own_text(monkeypatch, tmp_path):
+    """A card of the second study reads that study's text, not the first article."""
+    from geoclaims import card, claims, site
+    from geoclaims.claims import registry as reg_mod
+
+    second = claims.load_registry(study="wh-2018-12-19-syria-statement")
+    seen = []
+    monkeypatch.setattr(claims, "claim_quotes", lambda claim, article: seen.append(
+        Path(article)) or pd.DataFrame({"lang": ["en"], "text": ["words"]}))
+
+    class Findings:
+        verdicts = pd.DataFrame({"id": [second.claims[0].id], "title": ["t"],
+                                 "verdict": ["mixed"], "evidence_file": [""]})
+        by_id: ClassVar[dict] = {}
+        labels: ClassVar[dict] = {}
+        data_period = "2016-01-01 to 2019-11-30"
+        source = "claims-verdicts.csv"
+
+    monkeypatch.setattr(site, "load_findings", lambda outputs=None: Findings())
+    monkeypatch.setattr(site, "claim_sentence", lambda row, entry, labels: "Estimate: x.")
+    content = card.content_for(second.claims[0].id, registry=second, outputs=tmp_path)
+    assert seen == [reg_mod.article_path(second)]
+    assert seen[0] != reg_mod.article_path(claims.load_registry())
+    assert content.quote == "words"

@@ -49,6 +49,7 @@ class ExportReport:
     layers: dict[str, int] = field(default_factory=dict)
     sources: list[maps.Source] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    drawn: list[str] = field(default_factory=list)  # what the map's layers hold (sidecars)
 
 
 def _slug(text: str) -> str:
@@ -233,7 +234,11 @@ def _finish(path: Path, layers: dict[str, gpd.GeoDataFrame], report: ExportRepor
     notes = list(notes or [])
     if "control_zones" in layers or "controller" in layers.get("events", {}):
         notes.append(ledger_note())
-    report.files += [path, _sidecar(path, counts, sources, notes + report.notes, tx)]
+    # the map's description goes with the file that holds its events (or every layer); a
+    # GeoJSON file of one other layer credits that layer alone
+    drawn = report.drawn if ("events" in layers or len(layers) > 1) else None
+    report.files += [path, _sidecar(path, counts, sources, notes + report.notes, tx,
+                                    drawn=drawn)]
     report.layers.update(counts)
     for s in sources:
         if s not in report.sources:
@@ -331,7 +336,7 @@ def export(layers: maps.MapLayers, out: str | Path, *, force: bool = True) -> Ex
     (one file per layer), ``.csv`` (events)."""
     out = Path(out)
     named = export_layers(layers)
-    report = ExportReport(notes=list(layers.notes))
+    report = ExportReport(notes=list(layers.notes), drawn=map_description(layers))
     suffix = out.suffix.lower()
     if not named:
         raise ValueError(f"{out}: nothing to export (no layer has rows)")
