@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 from fixtures.maps import loader
 
-from geoclaims import maps
+from geoclaims import mapmaker, maps
 
 pytestmark = pytest.mark.browser
 
@@ -218,8 +218,8 @@ def test_site_index_and_notebook_map_open_offline(offline_page, tmp_path):
 def test_map_command_output_opens_offline_with_real_layers(offline_page, tmp_path):
     """`geoclaims map` on a UCDP-layout file: real regions, places and control zones."""
     out = tmp_path / "cli.html"
-    result = maps.make_map(out, events_file=loader.HERE / "ucdp191_payloads.csv",
-                           start="2019-01-01", end="2019-12-31")
+    result = mapmaker.make_map(out, events_file=loader.HERE / "ucdp191_payloads.csv",
+                               start="2019-01-01", end="2019-12-31")
     page, watch = offline_page
     _open(page, out)
     assert page.locator(".leaflet-interactive").count() > 0
@@ -294,4 +294,36 @@ def test_embed_snippet_draws_the_map_and_shows_the_credit(offline_page, tmp_path
     assert "UCDP GED (CC BY 4.0)" in credit.inner_text()
     box = page.locator("iframe").bounding_box()
     assert abs(box["width"] / box["height"] - 16 / 9) < 0.02
+    assert watch.errors == [] and watch.remote == []
+
+
+def test_place_window_draws_marker_label_and_circle_in_the_web_map(offline_page, tmp_path):
+    """`map --place X --radius-km R --embed` as a web map: the circle is drawn at the radius
+    (its on-screen width matches R km at the map's scale), the place's label is visible, the
+    legend names the window, and the embed snippet comes with it."""
+    out = tmp_path / "window.html"
+    result = mapmaker.make_map(out, events=loader.events(), place="Deir ez-Zor",
+                               radius_km=60, embed_aspect="16:9")
+    name = result.layers.place["name"]
+    assert (tmp_path / "window.embed.html").is_file()
+    page, watch = offline_page
+    page.set_viewport_size({"width": 1000, "height": 800})
+    page.goto(out.as_uri())  # zoomed to the window: the first drawn shapes may be off-screen
+    page.wait_for_selector("path.geoclaims-radius", timeout=15_000)
+    circle = page.locator("path.geoclaims-radius")
+    assert circle.count() == 1
+    label = page.locator(".geoclaims-place-label")
+    assert label.is_visible() and name in label.inner_text()
+    assert page.locator(".geoclaims-star-icon").count() >= 1
+    legend = page.locator(".geoclaims-legend").inner_text()
+    assert f"60 km around {name}" in legend
+    # the circle's width on screen is 120 km at the map's scale (Leaflet's metres per pixel)
+    page.wait_for_timeout(800)  # any zoom animation over
+    box = circle.bounding_box()
+    km_per_px = page.evaluate("""() => {
+        const m = Object.values(window).find(v => v && v instanceof L.Map);
+        const c = m.getSize().divideBy(2);
+        const a = m.containerPointToLatLng(c), b = m.containerPointToLatLng(c.add([100, 0]));
+        return a.distanceTo(b) / 100 / 1000; }""")
+    assert abs(box["width"] * km_per_px - 120) < 12
     assert watch.errors == [] and watch.remote == []

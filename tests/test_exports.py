@@ -10,7 +10,7 @@ import pytest
 from fixtures.maps import loader
 from typer.testing import CliRunner
 
-from geoclaims import exports, maps
+from geoclaims import exports, mapmaker, maps
 from geoclaims.cli import app
 
 LICENCES = ("CC BY 4.0", "Public domain")
@@ -118,7 +118,7 @@ def test_cli_map_gpkg_from_an_events_file(tmp_path):
 
 
 def test_map_files_get_a_sources_sidecar_too(tmp_path):
-    files = maps.write_map(_layers(), tmp_path / "m.html", title="t")
+    files = mapmaker.write_map(_layers(), tmp_path / "m.html", title="t")
     assert files == [tmp_path / "m.html", tmp_path / "m.html.sources.txt"]
     text = files[1].read_text(encoding="utf-8")
     assert "OCHA COD-AB" in text and "CC BY-IGO 3.0" in text and "UCDP GED" in text

@@ -20,7 +20,7 @@ import pytest
 from fixtures.maps import loader
 from typer.testing import CliRunner
 
-from geoclaims import events, exports, maps, outputs
+from geoclaims import events, exports, mapmaker, maps, outputs
 from geoclaims import paths as gp
 from geoclaims.cli import app
 
@@ -410,7 +410,7 @@ def test_map_refuses_an_existing_output(tmp_path):
 
 
 def test_map_too_many_events_for_a_web_map(tmp_path, monkeypatch):
-    monkeypatch.setattr(maps, "MAX_WEB_EVENTS", 3)
+    monkeypatch.setattr(mapmaker, "MAX_WEB_EVENTS", 3)
     out = tmp_path / "map.html"
     res = run("map", "--events", UCDP191, "-o", out)
     one_error_line(res, "too many for a web map", "--start/--end", ".gpkg")
@@ -418,10 +418,10 @@ def test_map_too_many_events_for_a_web_map(tmp_path, monkeypatch):
 
 
 def test_web_map_over_the_size_limit_is_not_written(tmp_path, monkeypatch):
-    monkeypatch.setattr(maps, "MAX_WEB_BYTES", 1000)
+    monkeypatch.setattr(mapmaker, "MAX_WEB_BYTES", 1000)
     out = tmp_path / "m.html"
     with pytest.raises(maps.MapError, match="limit"):
-        maps.write_map(loader.layers(), out, title="t")
+        mapmaker.write_map(loader.layers(), out, title="t")
     assert not out.exists() and leftovers(tmp_path) == []
 
 
@@ -435,7 +435,7 @@ def test_disk_full_while_saving_a_web_map_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(offlinefolium.Map, "save", half_save)
     out = tmp_path / "m.html"
     with pytest.raises(OSError, match="no space left"):
-        maps.write_map(loader.layers(), out, title="t")
+        mapmaker.write_map(loader.layers(), out, title="t")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
@@ -531,7 +531,7 @@ def test_rendering_twice_gives_identical_bytes(suffix, tmp_path):
     for run_no in range(2):
         folder = tmp_path / f"run{run_no}"
         folder.mkdir()
-        files = maps.write_map(loader.layers(), folder / f"map.{suffix}", title="Same")
+        files = mapmaker.write_map(loader.layers(), folder / f"map.{suffix}", title="Same")
         digests.append({p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files})
     assert digests[0] == digests[1]
     assert f"map.{suffix}" in digests[0] and f"map.{suffix}.sources.txt" in digests[0]

@@ -146,7 +146,8 @@ def test_static_map_png_300_dpi_and_svg_with_credits(tmp_path):
     import matplotlib.pyplot as plt
 
     # content, from the Figure: title, credit line, legend entries, one marker per event
-    assert fig._suptitle.get_text() == "Test <title> \\$x\\$\n5 Jan 2019 \u2013 20 Nov 2019"
+    assert fig._suptitle.get_text() == ("Test <title> \\$x\\$\n5 Jan 2019 \u2013 20 Nov 2019; "
+                                        "areas of control on 1 Nov 2019")
     assert any("UCDP GED (CC BY 4.0)" in t.get_text() for t in fig.texts)  # the credit line
     ax = fig.axes[0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -375,3 +376,21 @@ def test_tiles_only_when_asked():
     tiled = maps.interactive_map(maps.MapLayers(), base_layers=False, tiles="OpenStreetMap")
     page = tiled.get_root().render()
     assert "tile.openstreetmap.org" in page and "OpenStreetMap" in page
+
+
+def test_maps_does_not_import_exports():
+    """No import circle: maps draws, exports writes data; mapmaker (the command) uses both."""
+    import subprocess
+    import sys
+
+    code = ("import sys, geoclaims.maps; "
+            "print(sorted(m for m in sys.modules if m in ('geoclaims.exports', "
+            "'geoclaims.mapmaker')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
+    import inspect
+
+    from geoclaims import maps
+
+    assert "exports" not in inspect.getsource(maps).replace("exports.py", "")

@@ -26,15 +26,13 @@ import pandas as pd
 import shapely
 
 from geoclaims import control, sizes
-from geoclaims.style import colour, label
+from geoclaims.style import EVENT_COLOUR, colour, label
 
 FORMATS = (".mp4", ".webm", ".gif")
 #: step name -> pandas frequency of the frame dates (each frame closes one step)
 STEPS = {"week": "W-SUN", "month": "ME", "quarter": "QE"}
 #: events of earlier steps stay visible, fading, for this many frames
 FADE_STEPS = 3
-#: the event marker: a colour that no zone uses (zones are drawn from style.PALETTE)
-EVENT_COLOUR = "#7A0177"
 WGS84 = "EPSG:4326"
 #: outlines are simplified to this many metres for drawing (about a quarter of a pixel of the
 #: largest preset's map of Syria), which keeps a frame fast to draw
@@ -315,7 +313,11 @@ def _name(place: Any) -> str:
 def _credit(event_names: list[str]) -> str:
     from geoclaims import maps
 
-    base = maps.attribution([*event_names, "ocha-admin1", "ne-admin0"]).rstrip(".")
+    # events read from a file carry their layout's name (e.g. ucdp-ged-19.1), not a registry
+    # name: credited by their producer, as on static and web maps
+    events = pd.DataFrame({"dataset": event_names})
+    names = maps.MapLayers(events=events).dataset_names() if event_names else set()
+    base = maps.attribution([*names, "ocha-admin1", "ne-admin0"]).rstrip(".")
     return (f"{base}; areas of control: geoclaims control ledger (cited sources; approximate)."
             " Made with geoclaims.")
 

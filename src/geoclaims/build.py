@@ -125,8 +125,10 @@ def check_offline(site_dir: Path = SITE) -> list[str]:
 def _copy_outputs(out_dir: Path, sources: list[Path]) -> dict[str, list[str]]:
     """Copy figures and maps (with their sources sidecars) into the site; name -> files."""
     kinds = {".png": "figures", ".svg": "figures", ".html": "maps", ".gpkg": "downloads",
-             ".csv": "downloads"}
-    copied: dict[str, list[str]] = {"figures": [], "maps": [], "sidecars": [], "downloads": []}
+             ".csv": "downloads", ".mp4": "journalists", ".webm": "journalists",
+             ".gif": "journalists"}
+    copied: dict[str, list[str]] = {"figures": [], "maps": [], "sidecars": [], "downloads": [],
+                                    "journalists": []}
     target = out_dir / "figures"
     target.mkdir(parents=True, exist_ok=True)
     for folder in sources:
@@ -136,6 +138,8 @@ def _copy_outputs(out_dir: Path, sources: list[Path]) -> dict[str, list[str]]:
             name = f.name
             if name.endswith(".sources.txt"):
                 kind = "sidecars"
+            elif name.endswith(".embed.html"):  # a web map's <iframe> snippet
+                kind = "journalists"
             else:
                 kind = kinds.get(f.suffix.lower())
             if kind is None or not f.is_file():
@@ -152,17 +156,63 @@ SITE_MAP_RANGE = ("2019-01-01", "2019-11-30")
 def site_maps(out_dir: Path = BUILD / "maps") -> Path:
     """The overview web map, static map and data downloads (every layer as GeoPackage, events
     as CSV) for the site, each with its sources sidecar; written to ``out_dir``."""
-    from geoclaims import maps
+    from geoclaims import mapmaker
 
     out_dir.mkdir(parents=True, exist_ok=True)
     start, end = SITE_MAP_RANGE
     title = "Conflict events and areas of control in Syria"
     names = ("geoclaims_syria_2019.html", "geoclaims_syria_2019.png",
              "geoclaims_layers_2019.gpkg", "geoclaims_events_2019.csv")
-    result = maps.make_map([out_dir / n for n in names], dataset="ucdp-ged-syria", start=start,
-                           end=end, title=title)
+    result = mapmaker.make_map([out_dir / n for n in names], dataset="ucdp-ged-syria", start=start,
+                               end=end, title=title, embed_aspect="16:9")
     print("site maps:\n  " + result.summary().replace("\n", "\n  "), file=sys.stderr)
     return out_dir
+
+
+#: The journalists' time-lapse built with the site: IS events and the zones, month by month.
+TIMELAPSE = ("geoclaims_isis_2016-2019_monthly.mp4", "2016-01-01", "2019-11-30", "month", "wide")
+
+
+def journalist_kit(out_dir: Path = BUILD / "maps", *, outputs: Path | None = None) -> Path:
+    """The journalists' outputs beside the site maps in ``out_dir``: the 2016-2019 monthly
+    time-lapse (MP4, ``wide``, with its sidecar) and one fact-check card per claim of the first
+    study (PNG and PDF) in ``out_dir/cards/``. Returns the cards folder."""
+    from geoclaims import card, claims, mapmaker
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name, start, end, step, size = TIMELAPSE
+    t0 = time.perf_counter()
+    result, _files = mapmaker.write_timelapse(out_dir / name, start=start, end=end, step=step,
+                                              size=size, actor="isis")
+    print(f"journalist kit: {result.summary()} in {time.perf_counter() - t0:.1f} s",
+          file=sys.stderr)
+    cards = out_dir / "cards"
+    if cards.exists():
+        shutil.rmtree(cards)  # no stale card of a claim that is gone
+    cards.mkdir()
+    reg = claims.load_registry()
+    t0 = time.perf_counter()
+    for c in reg.claims:
+        content = card.content_for(c.id, outputs=outputs, registry=reg)
+        for suffix in (".png", ".pdf"):
+            card.render(content, cards / f"card-{c.id}{suffix}")
+    print(f"journalist kit: {len(reg.claims)} cards (PNG and PDF) in "
+          f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return cards
+
+
+def _copy_cards(out_dir: Path, cards: Path | None) -> list[str]:
+    """Copy the fact-check cards into the site's ``cards/`` folder."""
+    if cards is None or not cards.is_dir():
+        return []
+    target = out_dir / "cards"
+    names = []
+    for f in sorted(cards.iterdir()):
+        if f.suffix.lower() in (".png", ".pdf", ".svg") and f.is_file():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, target / f.name)
+            names.append(f.name)
+    return names
 
 
 def _copy_tables(out_dir: Path, outputs: Path) -> list[str]:
@@ -182,7 +232,7 @@ def _copy_tables(out_dir: Path, outputs: Path) -> list[str]:
 
 def build_site(executed_dir: Path = EXECUTED, out_dir: Path = SITE,
                figures: list[Path] | None = None, *, check: bool = True,
-               outputs: Path | None = None) -> Path:
+               outputs: Path | None = None, cards: Path | None = None) -> Path:
     """Render every executed notebook (with navigation and its claims' findings), copy the
     figures, maps and tables, write the index (findings first) and the glossary, and
     (``check``) fail if any page would load something over the network or links to a file
@@ -204,6 +254,7 @@ def build_site(executed_dir: Path = EXECUTED, out_dir: Path = SITE,
         site.render_page(pages, i, out_dir, findings)
     copied = _copy_outputs(out_dir, figures if figures is not None else [paths.FIGURES])
     copied["tables"] = _copy_tables(out_dir, outputs)
+    copied["cards"] = _copy_cards(out_dir, cards)
     index = site.write_index(out_dir, pages, copied, findings)
     site.write_glossary(out_dir, findings)
     if check:
@@ -235,7 +286,10 @@ def main(argv: list[str]) -> None:
     if cmd == "notebooks":
         run_notebooks([Path(p) for p in rest])
     elif cmd == "site":
-        print(f"site: {build_site(figures=[paths.FIGURES, site_maps()])}", file=sys.stderr)
+        maps_dir = site_maps()
+        cards = journalist_kit(maps_dir)
+        print(f"site: {build_site(figures=[paths.FIGURES, maps_dir], cards=cards)}",
+              file=sys.stderr)
     elif cmd == "readme":
         findings = site.load_findings()
         if findings is None:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoclaims import paths, site
+from geoclaims.style import EVENT_COLOUR  # the same event colour as maps: no zone uses it
 
 #: 1080 x 1350 px (4:5, a portrait social post) at 150 dpi
 WIDTH_IN, HEIGHT_IN, DPI = 7.2, 9.0, 150
@@ -35,7 +36,6 @@ GROUP_LABELS = {
     "after": "events after the publication date",
     "entry": "events in or near the entry areas",
 }
-EVENT_COLOUR = "#7A0177"  # the same event colour as the time-lapse: no zone uses it
 
 
 class CardError(ValueError):
@@ -82,6 +82,10 @@ def content_for(claim_id: str, *, outputs: Path | None = None, registry=None,
     row = rows.iloc[0].to_dict()
     reg = registry or claims.load_registry()
     claim = reg.claim(claim_id)
+    if article is None:  # the study's own text (each study registers its file)
+        from geoclaims.claims.registry import article_path
+
+        article = article_path(reg)
     quotes = claims.claim_quotes(claim, article)
     en = quotes[quotes["lang"] == "en"]
     quote = " … ".join((en if len(en) else quotes)["text"])

@@ -6,7 +6,8 @@
     geoclaims control --date DATE ...                 -> geoclaims.control
     geoclaims claims [--study ID] ...                 -> geoclaims.claims
     geoclaims study new ARTICLE.txt --id ID           -> geoclaims.claims.scaffold
-    geoclaims map ...                                 -> geoclaims.maps
+    geoclaims map ... [--timelapse]                   -> geoclaims.mapmaker, .animate
+    geoclaims card C1 --out c1.png | --all --out-dir  -> geoclaims.card
 
 Error policy (one place: :func:`user_errors`, applied to every command): an error a user can
 cause (a path, a permission, a full disk, a file format, an encoding, a delimiter, a compressed
@@ -457,7 +458,8 @@ def map_cmd(
     out: str = typer.Option(
         ..., "--out", "-o",
         help="FILE.html (offline web map), .png/.svg (static map), .gpkg (every layer), "
-        ".geojson (events; other layers beside it as FILE.LAYER.geojson) or .csv (events).",
+        ".geojson (events; other layers beside it as FILE.LAYER.geojson), .csv (events), or "
+        "with --timelapse .mp4/.webm/.gif.",
     ),
     dataset: str | None = typer.Option(
         None, "--dataset", help="Registry dataset name (default ucdp-ged-syria)."
@@ -471,23 +473,67 @@ def map_cmd(
     controller: str | None = typer.Option(
         None, "--controller", help="Keep events in areas held by this controller, e.g. sdf."
     ),
-    place: str | None = typer.Option(None, "--place", help="A place name (with --radius-km)."),
+    place: str | None = typer.Option(
+        None, "--place", help="A place name (with --radius-km): drawn with a marker, a label "
+        "and a circle of that radius."),
     radius_km: float | None = typer.Option(
         None, "--radius-km", help="Keep events within this many km of --place."
     ),
+    date: str | None = typer.Option(
+        None, "--date", help="The date of the zones of control shown (YYYY-MM-DD; default "
+        "the period's end)."),
+    article: bool = typer.Option(
+        False, "--article", help="Also draw the places the article names."),
     title: str | None = typer.Option(None, "--title", help="Map title."),
     tiles: str | None = typer.Option(
         None, "--tiles", help="Web maps only: a basemap, e.g. OpenStreetMap (needs a network "
         "connection when the page is opened; off by default)."
     ),
+    size: str | None = typer.Option(
+        None, "--size", help="Static maps and time-lapses: social (1080x1080), wide "
+        "(1200x675), story (1080x1920) or print-column (85 mm at 300 dpi)."),
+    embed: bool = typer.Option(
+        False, "--embed", help="Web maps: also write NAME.embed.html, an <iframe> snippet "
+        "with a fixed aspect ratio and a visible credit line."),
+    aspect: str = typer.Option("16:9", "--aspect", help="The embed's aspect ratio."),
+    caption: bool = typer.Option(
+        False, "--caption", help="Print a suggested caption and credit line (from the "
+        "sidecar FILE.sources.txt)."),
+    timelapse: bool = typer.Option(
+        False, "--timelapse", help="A time-lapse (.mp4, .webm, .gif): the zones of control "
+        "frame by frame with the events (default --actor isis) appearing and fading."),
+    step: str = typer.Option("month", "--step", help="Time-lapse step: week, month, quarter."),
+    fps: int = typer.Option(3, "--fps", help="Time-lapse frames per second."),
     rejects: str | None = typer.Option(None, "--rejects", help=REJECTS_HELP),
     date_format: str | None = typer.Option(None, "--date-format", help=DATE_FORMAT_HELP),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
-    """A map or data export for publication, with sources and licences credited. The load
-    report goes to stderr; no map is written (exit 1) when no events are left to draw."""
-    from geoclaims import maps
+    """A map, time-lapse or data export for publication, with sources and licences credited.
+    The load report goes to stderr; no map is written (exit 1) when no events are left to
+    draw."""
+    from geoclaims import mapmaker
 
+    if timelapse:
+        for flag, value in (("--controller", controller), ("--date", date),
+                            ("--tiles", tiles), ("--rejects", rejects),
+                            ("--date-format", date_format)):
+            if value is not None:
+                fail(f"{flag} does not apply to --timelapse")
+        if article or embed:
+            fail("--article and --embed do not apply to --timelapse")
+        if fps < 1 or fps > 30:
+            fail(f"--fps must be between 1 and 30, got {fps}")
+        result, files = mapmaker.write_timelapse(
+            out, force=force, start=start or "2016-01-01", end=end or "2019-11-30", step=step,
+            dataset=dataset, events_file=events_file, actor=actor or "isis", place=place,
+            radius_km=radius_km, size=size or "wide", fps=fps, title=title)
+        for line in result.filters:
+            typer.echo(f"{line['filter']}: removed {line['removed']}", err=True)
+        typer.echo(result.summary(), err=True)
+        typer.echo(f"wrote {files[1]}", err=True)
+        if caption:
+            sys.stdout.write(mapmaker.caption(out))
+        return
     check_output(rejects, force=force, what="rejects file")
 
     def loaded(load) -> None:
@@ -496,12 +542,71 @@ def map_cmd(
         if why:
             fail(why + "; no map written")
 
-    result = maps.make_map(
+    result = mapmaker.make_map(
         out, dataset=dataset, events_file=events_file, start=start, end=end, actor=actor,
         controller=controller, place=place, radius_km=radius_km, title=title, tiles=tiles,
-        force=force, date_format=date_format, on_load=loaded,
+        force=force, date_format=date_format, on_load=loaded, date=date, article=article,
+        size=size, embed_aspect=aspect if embed else None,
     )
     typer.echo(result.summary(), err=True)
+    if caption:
+        sys.stdout.write(mapmaker.caption(out))
+
+
+@app.command("card")
+@user_errors
+def card_cmd(
+    claim_id: str | None = typer.Argument(None, help="A claim id, e.g. C1 (or --all)."),
+    out: str | None = typer.Option(None, "--out", "-o", help="FILE.png, .pdf or .svg."),
+    all_claims: bool = typer.Option(False, "--all", help="One card per claim of the study."),
+    out_dir: str | None = typer.Option(
+        None, "--out-dir", help="With --all: the folder for card-ID.png (and the other "
+        "--format files)."),
+    fmt: list[str] | None = typer.Option(
+        None, "--format", help="With --all: png, pdf or svg; repeat for several (default png)."),
+    study: str | None = typer.Option(
+        None, "--study", help="A study folder or id under data/studies/ (default: the first)."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+) -> None:
+    """A fact-check card per claim: the article's words, our reading, the verdict and estimate
+    in plain words, a small map of the evidence, the main caveat, the data period, credits.
+    Needs the study's verdict table (``make all`` or ``geoclaims claims --study ID
+    --write-outputs``)."""
+    from pathlib import Path
+
+    from geoclaims import card, claims
+    from geoclaims.claims.verdicts import outputs_dir
+
+    if all_claims == (claim_id is not None):
+        fail("give a claim id (e.g. C1) or --all")
+    if all_claims and (out_dir is None or out is not None):
+        fail("--all writes into --out-dir DIR (not --out)")
+    if not all_claims and (out is None or out_dir is not None):
+        fail("a single card needs --out FILE.png|.pdf|.svg")
+    formats = [f.lower().lstrip(".") for f in (fmt or ["png"])]
+    for f in formats:
+        if "." + f not in card.FORMATS:
+            fail(f"--format must be png, pdf or svg, not {f!r}")
+    reg = claims.load_registry(study=study)
+    where = outputs_dir(reg)
+    if not (where / "claims-verdicts.csv").is_file():
+        fail(f"no verdict table for study '{reg.study_id}' in {where}: run `make all` or "
+             f"`geoclaims claims --study {reg.study_id} --write-outputs` first")
+    ids = [c.id for c in reg.claims] if all_claims else [claim_id]
+    targets = ([(cid, Path(out_dir) / f"card-{cid}.{f}") for cid in ids for f in formats]
+               if all_claims else [(claim_id, Path(out))])
+    if all_claims:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    for _, target in targets:  # every target checked before any card is drawn
+        if target.suffix.lower() not in card.FORMATS:
+            fail(f"--out {target}: a card is one of {', '.join(card.FORMATS)}")
+        check_output(str(target), force=force, what="card")
+    contents: dict[str, object] = {}
+    for cid, target in targets:
+        if cid not in contents:
+            contents[cid] = card.content_for(cid, outputs=where, registry=reg)
+        card.render(contents[cid], target)
+        typer.echo(f"wrote {target}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

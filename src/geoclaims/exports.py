@@ -49,6 +49,7 @@ class ExportReport:
     layers: dict[str, int] = field(default_factory=dict)
     sources: list[maps.Source] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    drawn: list[str] = field(default_factory=list)  # what the map's layers hold (sidecars)
 
 
 def _slug(text: str) -> str:
@@ -103,12 +104,14 @@ def sidecar_path(path: str | Path) -> Path:
 
 
 def _sidecar(path: Path, layers: dict[str, int], sources: list[maps.Source],
-             notes: list[str], tx: outputs.Transaction | None = None) -> Path:
+             notes: list[str], tx: outputs.Transaction | None = None,
+             drawn: list[str] | None = None) -> Path:
     side = sidecar_path(path)
     lines = [
         f"Sources and licences for {path.name}",
         "Written by geoclaims (same inputs, same file: no run date is recorded).",
         "",
+        *(drawn or []),
         "Credit line: " + "; ".join(s.credit() for s in sources) + ".",
         "",
         "Layers (rows):",
@@ -139,6 +142,74 @@ def _sidecar(path: Path, layers: dict[str, int], sources: list[maps.Source],
     return side
 
 
+def ledger_version() -> str:
+    """The control ledger's version: the sha256 of ``data/control_ledger.csv``."""
+    import hashlib
+
+    from geoclaims import paths
+
+    ledger = paths.DATA / "control_ledger.csv"
+    return hashlib.sha256(ledger.read_bytes()).hexdigest()
+
+
+def _day(value) -> str:
+    return pd.Timestamp(value).strftime("%-d %B %Y")
+
+
+def map_description(layers: maps.MapLayers, title: str | None = None) -> list[str]:
+    """What a map draws, for its sidecar: title, period, the zones' date, the place window, the
+    filters with the rows each removed, the rows per layer, the ledger version, and a suggested
+    caption (lines; :func:`geoclaims.mapmaker.caption` prints the caption and credit line)."""
+    start, end = maps._infer_range(layers)
+    lines = ["What is drawn:"]
+    if title:
+        lines.append("  Title: " + " ".join(str(title).split()))
+    if start is not None or end is not None:
+        lines.append(f"  Period of the events: {maps._date_range_text(start, end)}")
+    zones_when = layers.shown_zones_date()
+    if zones_when is not None:
+        lines.append(f"  Areas of control on: {_day(zones_when)} (approximate)")
+    if layers.place is not None:
+        lines.append(f"  Place window: {layers.place['radius_km']:g} km around "
+                     f"{layers.place['name']} (marker, label and circle drawn)")
+    lines.append("  Filters (rows removed):" if layers.filters else "  Filters: none")
+    lines += [f"    {f['filter']}: {f['removed']}" for f in layers.filters]
+    counts = {name: len(frame) for name, frame in export_layers(layers).items()}
+    if "events" in counts and layers.events is not None:
+        groups = maps.event_group(layers.events).map(maps.label).value_counts()
+        counts["events"] = len(layers.events)
+        lines.append("  Events by actor group (side A): " + ", ".join(
+            f"{g} {n}" for g, n in groups.sort_index().items()))
+    lines.append("  Rows per layer: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if layers.zones is not None and len(layers.zones):
+        try:
+            lines.append(f"  Control ledger version: sha256 {ledger_version()} "
+                         "(data/control_ledger.csv)")
+        except OSError as exc:
+            lines.append(f"  Control ledger version: unknown ({exc})")
+    lines += ["", "Suggested caption: " + _caption(layers, start, end, zones_when), ""]
+    return lines
+
+
+def _caption(layers: maps.MapLayers, start, end, zones_when) -> str:
+    n = 0 if layers.events is None else len(layers.events)
+    what = "conflict events"
+    if layers.events is not None and n:
+        groups = set(maps.event_group(layers.events))
+        if len(groups) == 1:
+            what = f"{maps.label(next(iter(groups)))} events"
+    text = f"{n:,} {what} recorded"
+    if start is not None and end is not None:
+        text += f" between {_day(start)} and {_day(end)}"
+    if layers.place is not None:
+        text += f" within {layers.place['radius_km']:g} km of {layers.place['name']}"
+    text += " (UCDP GED, one dot per event)" if n else ""
+    if zones_when is not None:
+        text += (f", over the approximate areas of control on {_day(zones_when)} "
+                 "(geoclaims control ledger)")
+    return text + "."
+
+
 def ledger_note() -> str:
     """Where the control zones come from: the ledger's cited sources, by publisher."""
     try:
@@ -163,7 +234,11 @@ def _finish(path: Path, layers: dict[str, gpd.GeoDataFrame], report: ExportRepor
     notes = list(notes or [])
     if "control_zones" in layers or "controller" in layers.get("events", {}):
         notes.append(ledger_note())
-    report.files += [path, _sidecar(path, counts, sources, notes + report.notes, tx)]
+    # the map's description goes with the file that holds its events (or every layer); a
+    # GeoJSON file of one other layer credits that layer alone
+    drawn = report.drawn if ("events" in layers or len(layers) > 1) else None
+    report.files += [path, _sidecar(path, counts, sources, notes + report.notes, tx,
+                                    drawn=drawn)]
     report.layers.update(counts)
     for s in sources:
         if s not in report.sources:
@@ -171,9 +246,10 @@ def _finish(path: Path, layers: dict[str, gpd.GeoDataFrame], report: ExportRepor
 
 
 def write_sources(path: str | Path, layers: maps.MapLayers,
-                  tx: outputs.Transaction | None = None) -> Path:
-    """The sources sidecar of a map file (web page or figure): every drawn layer's sources
-    (written into ``tx`` when given, so that the map and its sidecar appear together)."""
+                  tx: outputs.Transaction | None = None, *, title: str | None = None) -> Path:
+    """The sources sidecar of a map file (web page or figure): what is drawn
+    (:func:`map_description`) and every drawn layer's sources (written into ``tx`` when given,
+    so that the map and its sidecar appear together)."""
     path = Path(path)
     named = export_layers(layers)
     report = ExportReport(notes=list(layers.notes))
@@ -181,7 +257,7 @@ def write_sources(path: str | Path, layers: maps.MapLayers,
     sources = maps.sources_for(names)
     notes = [ledger_note()] if layers.zones is not None and len(layers.zones) else []
     return _sidecar(path, {n: len(f) for n, f in named.items()}, sources, notes + report.notes,
-                    tx)
+                    tx, drawn=map_description(layers, title))
 
 
 def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path,
@@ -260,7 +336,7 @@ def export(layers: maps.MapLayers, out: str | Path, *, force: bool = True) -> Ex
     (one file per layer), ``.csv`` (events)."""
     out = Path(out)
     named = export_layers(layers)
-    report = ExportReport(notes=list(layers.notes))
+    report = ExportReport(notes=list(layers.notes), drawn=map_description(layers))
     suffix = out.suffix.lower()
     if not named:
         raise ValueError(f"{out}: nothing to export (no layer has rows)")

@@ -42,6 +42,7 @@ from geoclaims.control import UNKNOWN
 # The palette, labels, neutral colours and escaping live in the stage-neutral geoclaims.style
 # (so that earlier stages can use them too); re-exported here under their old names.
 from geoclaims.style import (
+    EVENT_COLOUR,
     LABELS,  # noqa: F401 - re-exported
     OUTLINE,
     PALETTE,  # noqa: F401 - re-exported
@@ -229,6 +230,11 @@ class MapLayers:
     euphrates: the river line (``id``, ``name``, geometry)
     start, end: the date range shown (titles; the slider)
     notes:    what was left out and why (never silently)
+    zones_date: the date of the zones of control shown (static maps; the web map's slider
+              starts there); default the last snapshot in ``zones``
+    place:    a place window to draw: ``{"name", "geometry", "radius_km"}`` (marker, label,
+              circle of that radius)
+    filters:  the filters applied to the events, each ``{"filter", "removed"}`` (sidecars)
     """
 
     events: gpd.GeoDataFrame | None = None
@@ -240,6 +246,17 @@ class MapLayers:
     end: pd.Timestamp | None = None
     notes: list[str] = field(default_factory=list)
     extent: tuple[float, float, float, float] | None = None  # lon0, lat0, lon1, lat1
+    zones_date: pd.Timestamp | None = None
+    place: dict[str, Any] | None = None
+    filters: list[dict[str, Any]] = field(default_factory=list)
+
+    def shown_zones_date(self) -> pd.Timestamp | None:
+        """The date of the zones drawn: :attr:`zones_date`, else the last snapshot."""
+        if self.zones is None or not len(self.zones) or "date" not in self.zones:
+            return None
+        if self.zones_date is not None:
+            return pd.Timestamp(self.zones_date)
+        return pd.Timestamp(pd.to_datetime(self.zones["date"]).max())
 
     def present(self) -> dict[str, gpd.GeoDataFrame]:
         return {
@@ -322,6 +339,22 @@ def event_group(events: pd.DataFrame) -> pd.Series:
     return pd.Series("unknown", index=events.index, dtype="object")
 
 
+def event_colour(group: object) -> str:
+    """The colour of an event of actor ``group``: Islamic State events in
+    :data:`geoclaims.style.EVENT_COLOUR` (no zone uses it, and it differs from the article's
+    places), other groups in their palette colour."""
+    return EVENT_COLOUR if str(group) == "isis" else colour(group)
+
+
+def snapshot_at(zones: gpd.GeoDataFrame, when: Any) -> tuple[gpd.GeoDataFrame, pd.Timestamp]:
+    """The zones of the last snapshot on or before ``when`` (the first one if none is)."""
+    dates = pd.to_datetime(zones["date"])
+    when = pd.Timestamp(when)
+    before = dates[dates <= when]
+    pick = before.max() if len(before) else dates.min()
+    return zones[dates == pick], pick
+
+
 def _deaths(events: pd.DataFrame) -> pd.Series:
     if "deaths_best" not in events:
         return pd.Series(0.0, index=events.index)
@@ -364,12 +397,16 @@ def static_map(
     extent: tuple[float, float, float, float] | None = None,
     zones_date: Any = None,
     governorates: bool = True,
+    size: Any = None,
 ):
     """Draw a static map; save it to ``out`` (``.png`` at ``dpi`` and/or ``.svg``; a path with
     no suffix gets both). Returns the matplotlib Figure.
 
-    Zones: the snapshot at ``zones_date`` (default: the last date in ``layers.zones``).
+    Zones: the snapshot on ``zones_date`` (default ``layers.zones_date``, else the last date in
+    ``layers.zones``), stated under the title. ``layers.place``: a marker, label and circle.
     No basemap tiles. Extent: Syria (Natural Earth) unless ``extent`` (lon0, lat0, lon1, lat1).
+    ``size``: a :class:`geoclaims.sizes.Size` (a newsroom preset): the figure's size, dpi and
+    font sizes come from it (the legend goes under the map on square and portrait sizes).
     """
     import matplotlib
 
@@ -383,8 +420,25 @@ def static_map(
     syria = countries[countries["iso3"] == "SYR"]
     start, end = _infer_range(layers)
 
-    fig = plt.figure(figsize=figsize)
-    ax = fig.add_axes((0.02, 0.08, 0.66, 0.8))  # the legend and the inset go to the right
+    # font sizes (points): the preset's, or the defaults of a 11 x 8 inch figure
+    if size is not None:
+        title_pt, text_pt, small_pt = size.title_pt, size.text_pt, size.small_pt
+        fig = plt.figure(figsize=size.figsize, dpi=size.dpi)
+        below = size.width_px <= size.height_px * 1.2  # square or portrait: legend under map
+    else:
+        title_pt, text_pt, small_pt = 12.0, 7.0, 6.5
+        fig = plt.figure(figsize=figsize)
+        below = False
+    legend_pt, legend_title_pt = text_pt, (text_pt + 1 if size is None else text_pt)
+    scale_pt = 8.0 if size is None else small_pt
+    label_pt = 7.0 if size is None else small_pt
+    if below:  # map under the title, legend under the map
+        ax = fig.add_axes((0.02, 0.42, 0.96, 0.50) if size.portrait
+                          else (0.02, 0.40, 0.96, 0.46))
+    elif size is not None:
+        ax = fig.add_axes((0.01, 0.12, 0.58, 0.68))
+    else:
+        ax = fig.add_axes((0.02, 0.08, 0.66, 0.8))  # the legend and the inset go to the right
     ax.set_facecolor("#F4F4F4")  # sea / outside: light grey
     extent = extent or layers.extent
     if extent is None:
@@ -404,13 +458,15 @@ def static_map(
                               label="Governorate boundaries"))
         drawn.add("ocha-admin1")
 
+    zones_when = None
     if layers.zones is not None and len(layers.zones):
         zones = layers.zones
         if "date" in zones:
-            dates = pd.to_datetime(zones["date"])
-            when = pd.Timestamp(zones_date) if zones_date is not None else dates.max()
-            zones = zones[dates == when]
-            zone_label = f"Control on {when:%-d %b %Y} (approximate)"
+            zones_when = (pd.Timestamp(zones_date) if zones_date is not None
+                          else layers.shown_zones_date())
+            zones, _ = snapshot_at(zones, zones_when)
+            zone_label = (f"Control on {zones_when:%-d %b %Y} (approximate)" if size is None
+                          else "Areas of control (approximate)")
         else:
             zone_label = "Control (approximate)"
         zones = zones[zones.intersects(shapely.box(*extent))]  # legend: what is in view
@@ -441,12 +497,15 @@ def static_map(
         ev = layers.events.to_crs(SYRIA_LCC)
         groups = event_group(ev)
         sizes = 4 + 6 * _deaths(ev) ** 0.5
+        if size is not None:
+            sizes = sizes * (size.dpi / 100) ** 2 * 0.35
         for grp in sorted(groups.unique()):
             sel = groups == grp
-            ax.scatter(ev.geometry.x[sel], ev.geometry.y[sel], s=sizes[sel], c=colour(grp),
-                       alpha=0.7, edgecolors="white", linewidths=0.3, zorder=4)
+            ax.scatter(ev.geometry.x[sel], ev.geometry.y[sel], s=sizes[sel],
+                       c=event_colour(grp), alpha=0.7, edgecolors="white", linewidths=0.3,
+                       zorder=4)
             handles.append(Line2D([], [], marker="o", linestyle="", markersize=6,
-                                  markerfacecolor=colour(grp), markeredgecolor="white",
+                                  markerfacecolor=event_colour(grp), markeredgecolor="white",
                                   label=f"Events: {label(grp)}"))
         handles.append(Line2D([], [], linestyle="", label="(size: deaths, best estimate)"))
 
@@ -458,11 +517,29 @@ def static_map(
                        edgecolors="white", linewidths=0.5, zorder=5)
             for _, row in pts.iterrows():
                 ax.annotate(_mpl_text(row.get("name", "")), (row.geometry.x, row.geometry.y),
-                            xytext=(4, 3), textcoords="offset points", fontsize=7, zorder=6,
+                            xytext=(4, 3), textcoords="offset points", fontsize=label_pt,
+                            zorder=6,
                             bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
                                   "alpha": 0.7})
         handles.append(Line2D([], [], marker="^", linestyle="", color=PLACE,
                               label="Places named in the article"))
+
+    if layers.place is not None:  # the place window: marker, label, circle of the radius
+        centre = gpd.GeoSeries([layers.place["geometry"]], crs=WGS84).to_crs(SYRIA_LCC)
+        radius = float(layers.place["radius_km"])
+        circle = centre.buffer(radius * 1000)
+        circle.boundary.plot(ax=ax, color=OUTLINE, linewidth=1.2, linestyle="--", zorder=6)
+        px, py = centre.x.iloc[0], centre.y.iloc[0]
+        ax.scatter([px], [py], marker="*", s=(label_pt * 1.8) ** 2, c=OUTLINE,
+                   edgecolors="white", linewidths=0.6, zorder=7)
+        ax.annotate(_mpl_text(layers.place["name"]), (px, py), xytext=(6, 5),
+                    textcoords="offset points", fontsize=label_pt + 1, fontweight="bold",
+                    zorder=7, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                                    "alpha": 0.8})
+        handles.append(Line2D([], [], marker="*", linestyle="", markersize=9, color=OUTLINE,
+                              label=_mpl_text(layers.place["name"])))
+        handles.append(Line2D([], [], color=OUTLINE, linestyle="--", linewidth=1.2,
+                              label=f"{radius:g} km around {_mpl_text(layers.place['name'])}"))
 
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -476,17 +553,39 @@ def static_map(
     km = _nice_length_km((x1 - x0) / 1000)
     bar = AnchoredSizeBar(ax.transData, km * 1000, f"{km} km", loc="lower left", pad=0.6,
                           borderpad=0.8, sep=4, frameon=True, size_vertical=(y1 - y0) / 250,
-                          fontproperties={"size": 8})
+                          fontproperties={"size": scale_pt})
     bar.patch.set_alpha(0.8)
     ax.add_artist(bar)
 
-    if handles:
+    if handles and size is not None:
+        _fit_legend(fig, handles, size, below)
+    elif handles:
         for h in handles:
             h.set_label(textwrap.fill(h.get_label(), 48))
         leg = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                        fontsize=7, framealpha=0.9, title="Legend", title_fontsize=8,
-                        borderaxespad=0.0)
+                        fontsize=legend_pt, framealpha=0.9, title="Legend",
+                        title_fontsize=legend_title_pt, borderaxespad=0.0)
         leg.set_zorder(10)
+
+    if size is not None:  # a newsroom size: title, period, zones' date and credit only
+        when = _date_range_text(start, end)
+        sub = [when] if when else []
+        if zones_when is not None:
+            sub.append(f"areas of control on {zones_when:%-d %b %Y}")
+        per_line = max(20, int(size.figsize[0] * 72 * 0.94 / (title_pt * 0.6)))
+        head = "\n".join(textwrap.fill(line, per_line) for line in str(title).splitlines())
+        fig.text(0.02, 0.985, _mpl_text(head), fontsize=title_pt, fontweight="bold", va="top")
+        n_head = head.count("\n") + 1
+        fig.text(0.02, 0.985 - n_head * title_pt * 1.3 / (size.figsize[1] * 72),
+                 _mpl_text(", ".join(sub)), fontsize=text_pt, va="top", color="#333333")
+        credit = attribution(layers.dataset_names() | drawn)
+        per_small = max(30, int(size.figsize[0] * 72 * 0.95 / (small_pt * 0.56)))
+        fig.text(0.02, 0.012, _mpl_text(textwrap.fill(
+            credit + " Borders and zones are approximate.", per_small)), fontsize=small_pt,
+            ha="left", va="bottom", color="#333333")
+        if out is not None:
+            save_figure(fig, out, dpi=size.dpi, exact=True)
+        return fig
 
     # inset: Syria among its neighbours
     inset = fig.add_axes((0.71, 0.08, 0.26, 0.26))
@@ -506,9 +605,11 @@ def static_map(
     inset.text(0.03, 0.03, "Syria and neighbours", transform=inset.transAxes, fontsize=6)
 
     when = _date_range_text(start, end)
+    if zones_when is not None:
+        when = (f"{when}; " if when else "") + f"areas of control on {zones_when:%-d %b %Y}"
     wrapped = "\n".join(textwrap.fill(line, 90) for line in str(title).splitlines())
-    fig.suptitle(_mpl_text(wrapped) + (f"\n{when}" if when else ""), fontsize=12, y=0.98,
-                 va="top")
+    fig.suptitle(_mpl_text(wrapped) + (f"\n{when}" if when else ""), fontsize=title_pt,
+                 y=0.98, va="top")
     credit = attribution(layers.dataset_names() | drawn)
     fig.text(0.02, 0.015, _mpl_text(textwrap.fill(
         credit + " Borders and zones are approximate.", 190)), fontsize=6.5, ha="left",
@@ -519,9 +620,40 @@ def static_map(
     return fig
 
 
+def _fit_legend(fig, handles: list[Any], size: Any, below: bool):
+    """The legend of a map at a newsroom size: beside the map (landscape) or under it (square,
+    portrait), at the text size if it fits, else at the small size, else in two columns; never
+    below the small size (:mod:`geoclaims.sizes` legibility rule)."""
+    labels = [h.get_label() for h in handles]
+    if below:
+        anchor, box_w = (0.02, 0.41 if size.portrait else 0.39), 0.96
+        floor = 0.075 if size.portrait else 0.085
+    else:
+        anchor, box_w, floor = (0.60, 0.80), 0.39, 0.10
+    renderer = fig.canvas.get_renderer()
+    tries = [(1 if not below else 2, size.text_pt), (1 if not below else 2, size.small_pt),
+             (2 if not below else 3, size.small_pt)]
+    leg = None
+    for ncol, pt in tries:
+        if leg is not None:
+            leg.remove()
+        chars = max(14, int(box_w * size.figsize[0] * 72 / ncol / (pt * 0.58)) - 4)
+        for h, text in zip(handles, labels, strict=True):
+            h.set_label(textwrap.fill(text, chars))
+        leg = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=anchor, ncol=ncol,
+                         fontsize=pt, frameon=False, alignment="left", handlelength=1.2,
+                         columnspacing=0.6, labelspacing=0.25, borderaxespad=0.0)
+        box = leg.get_window_extent(renderer).transformed(fig.transFigure.inverted())
+        if box.y0 >= floor and box.x1 <= 0.995:
+            break
+    leg.set_zorder(10)
+    return leg
+
+
 def save_figure(fig, out: str | Path | Sequence[str | Path], *, dpi: int = 300,
-                tx: Any = None, force: bool = True) -> list[Path]:
-    """Save ``fig`` as PNG (``dpi``) and/or SVG; a path without suffix gets both.
+                tx: Any = None, force: bool = True, exact: bool = False) -> list[Path]:
+    """Save ``fig`` as PNG (``dpi``) and/or SVG; a path without suffix gets both. ``exact``:
+    the whole figure at its own size (a newsroom preset's pixels), not trimmed to its content.
 
     Each file is written under a temporary name and renamed when complete (into ``tx``, a
     :class:`geoclaims.outputs.Transaction`, when given); SVG ids and PNG/SVG metadata are fixed,
@@ -549,12 +681,14 @@ def save_figure(fig, out: str | Path | Sequence[str | Path], *, dpi: int = 300,
             for p in targets:
                 tmp = tx.path(p)
                 if p.suffix.lower() == ".png":
-                    fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.15,
-                                metadata={"Software": None})
+                    fig.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None},
+                                **({} if exact else {"bbox_inches": "tight",
+                                                     "pad_inches": 0.15}))
                 else:  # text stays text in the SVG, so that it can be edited and searched
                     with matplotlib.rc_context({"svg.fonttype": "none"}):
                         fig.savefig(tmp, format="svg", metadata={"Date": None},
-                                    bbox_inches="tight", pad_inches=0.15)
+                                    **({} if exact else {"bbox_inches": "tight",
+                                                         "pad_inches": 0.15}))
     except BaseException:
         if own:
             tx.rollback()
@@ -841,6 +975,14 @@ def _round_nested(coords: Any, ndigits: int) -> Any:
     return [_round_nested(c, ndigits) for c in coords]
 
 
+#: The article's places on web maps: a triangle (as on static maps), not a dot like events.
+_PLACE_ICON = (f'<span class="geoclaims-place-icon" style="color:{PLACE};font-size:14px;'
+               'line-height:14px;text-shadow:0 0 2px #fff">&#9650;</span>')
+#: The place of a ``--place`` window: a star, as on static maps and time-lapses.
+_STAR_ICON = (f'<span class="geoclaims-star-icon" style="color:{OUTLINE};font-size:18px;'
+              'line-height:18px;text-shadow:0 0 2px #fff">&#9733;</span>')
+
+
 def _place_style(feature: dict) -> dict:
     if (feature.get("geometry") or {}).get("type") == "Point":
         return {"color": "#FFFFFF", "weight": 1.5, "fillColor": PLACE, "fillOpacity": 0.9}
@@ -925,7 +1067,10 @@ def interactive_map(
                            for c in ctrl],
             }, simplify_deg=0.002))
             labels.append(day)
-        _slider_class()(labels, collections, init_index=len(labels) - 1).add_to(m)
+        shown = layers.shown_zones_date()
+        init = max((i for i, d in enumerate(unique) if pd.Timestamp(d) <= shown), default=0) \
+            if shown is not None else len(labels) - 1
+        _slider_class()(labels, collections, init_index=init).add_to(m)
         for c in sorted(set(zones["controller"].astype(str))):
             legend.append(f'<i style="background:{colour(c)}"></i>{escape_text(label(c))}')
         bounds = zones.total_bounds
@@ -977,13 +1122,14 @@ def interactive_map(
                 json.loads(part.to_json()),
                 name=name,
                 show=show,
-                marker=folium.CircleMarker(radius=5, color="#FFFFFF", weight=1.5, fill=True,
-                                           fill_color=PLACE, fill_opacity=0.9),
+                marker=folium.Marker(icon=folium.DivIcon(
+                    html=_PLACE_ICON, class_name="geoclaims-place", icon_size=(14, 14),
+                    icon_anchor=(7, 9))),
                 style_function=_place_style,
                 tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
                 popup=folium.GeoJsonPopup(fields=fields),
             ).add_to(m)
-        legend.append(f'<i class="dot" style="background:{PLACE}"></i>Places named in the article')
+        legend.append(f'{_PLACE_ICON} Places named in the article')
 
     if layers.events is not None and len(layers.events):
         ev = layers.events
@@ -998,7 +1144,7 @@ def interactive_map(
                        f"{escape_text(label(grp))}, {_fmt_num(dth)} deaths")
             cells, headline = event_popup_cells(row)
             data.append([round(geom.y, 5), round(geom.x, 5), round(3 + 2 * math.sqrt(dth), 1),
-                         colour(grp), tooltip, cells, headline])
+                         event_colour(grp), tooltip, cells, headline])
         # folium writes "var callback = <this>;": one expression returning the function
         callback = "(function() {" + (_POPUP_JS % json.dumps(list(POPUP_FIELDS))) + """
             return function(row) {
@@ -1023,12 +1169,34 @@ def interactive_map(
                                   icon_create_function=icon,
                                   disableClusteringAtZoom=10).add_to(m)
         for g in sorted(groups.unique()):
-            legend.append(f'<i class="dot" style="background:{colour(g)}"></i>'
+            legend.append(f'<i class="dot" style="background:{event_colour(g)}"></i>'
                           f'Events: {escape_text(label(g))}')
         legend.append("<small>circle area: deaths (best estimate)</small>")
         b = ev.total_bounds
         bounds = b if bounds is None else [min(bounds[0], b[0]), min(bounds[1], b[1]),
                                            max(bounds[2], b[2]), max(bounds[3], b[3])]
+
+    if layers.place is not None:  # the place window: marker, label and circle
+        pname = escape_text(layers.place["name"])
+        radius = float(layers.place["radius_km"])
+        pt = layers.place["geometry"]
+        pt = pt.centroid if pt.geom_type != "Point" else pt
+        group = folium.FeatureGroup(name=f"{pname} and {radius:g} km around it")
+        folium.Circle([pt.y, pt.x], radius=radius * 1000, color=OUTLINE, weight=2,
+                      dash_array="8 6", fill=False, class_name="geoclaims-radius",
+                      tooltip=f"{radius:g} km around {pname}").add_to(group)
+        folium.Marker([pt.y, pt.x], icon=folium.DivIcon(
+            html=_STAR_ICON, class_name="geoclaims-place-window", icon_size=(18, 18),
+            icon_anchor=(9, 10)), tooltip=folium.Tooltip(
+                pname, permanent=True, direction="right", class_name="geoclaims-place-label"),
+        ).add_to(group)
+        group.add_to(m)
+        legend.append(f"{_STAR_ICON} {pname}")
+        legend.append(f'<i class="line" style="background:{OUTLINE}"></i>'
+                      f"{radius:g} km around {pname}")
+        lat_d = radius / 111.0
+        lon_d = lat_d / max(0.2, math.cos(math.radians(pt.y)))
+        bounds = [pt.x - lon_d, pt.y - lat_d, pt.x + lon_d, pt.y + lat_d]  # the window
 
     if bounds is None:  # no zones or events: Syria
         bounds = [35.6, 32.3, 42.4, 37.4]
@@ -1037,6 +1205,9 @@ def interactive_map(
 
     folium.LayerControl(collapsed=False).add_to(m)
     when = _date_range_text(start, end)
+    zones_when = layers.shown_zones_date()
+    if zones_when is not None:
+        when = (f"{when}; " if when else "") + f"areas of control on {zones_when:%-d %b %Y}"
     m.add_child(_html_control(
         f"{escape_text(title)}" + (f"<br><small>{escape_text(when)}</small>" if when else ""),
         "topleft", "geoclaims-title"))
@@ -1169,12 +1340,22 @@ def collect_layers(
     with_zones: bool = True,
     with_places: bool = True,
     classify: bool = True,
+    zones_date: Any = None,
 ) -> MapLayers:
     """Assemble :class:`MapLayers` from the earlier stages. A stage that is missing or fails
-    leaves its layer out and says so in ``notes`` (and the log); nothing is left out silently."""
+    leaves its layer out and says so in ``notes`` (and the log); nothing is left out silently.
+
+    ``zones_date``: the zones of control shown (default: the period's end, clipped to the
+    ledger's span); it is one of the web map's snapshots."""
     layers = MapLayers(events=events, start=pd.Timestamp(start) if start is not None else None,
                        end=pd.Timestamp(end) if end is not None else None)
     s, e = _infer_range(layers)
+    if zones_date is None and e is not None:
+        from geoclaims import control
+
+        zones_date = min(max(pd.Timestamp(e).normalize(), pd.Timestamp(control.SPAN_START)),
+                         pd.Timestamp(control.SPAN_END))
+    layers.zones_date = pd.Timestamp(zones_date) if zones_date is not None else None
 
     def attempt(what: str, fn):
         try:
@@ -1203,7 +1384,13 @@ def collect_layers(
                 f"{layers.places.attrs['mentions_without_coordinates']} place mention(s) of the "
                 "article have no coordinates (unresolved or metonyms) and are not drawn")
     if with_zones and s is not None and e is not None:
-        layers.zones = attempt("control zones", lambda: zones_over_time(change_dates(s, e)))
+        def _zones():
+            dates = change_dates(s, e)
+            if layers.zones_date is not None:
+                dates = sorted({*dates, layers.zones_date})
+            return zones_over_time(dates)
+
+        layers.zones = attempt("control zones", _zones)
     return layers
 
 
@@ -1212,78 +1399,8 @@ def collect_layers(
 # --------------------------------------------------------------------------------------------
 
 
-#: A web map draws each event as a marker with its popup data; above this many events the page
-#: gets slow and large, so :func:`write_map` refuses with advice (filter, or write .gpkg/.png).
-MAX_WEB_EVENTS = 30_000
-#: A web map larger than this is not written (the file is removed, the command fails).
-MAX_WEB_BYTES = 10 * 1024 * 1024
-
-
-def write_map(layers: MapLayers, out: str | Path, *, title: str,
-              tiles: str | None = None, force: bool = True) -> list[Path]:
-    """Write ``layers`` to ``out`` by its suffix; the files written (sidecars included).
-    ``tiles`` (web maps only) adds a basemap that needs a network connection to show.
-
-    A map and its sidecar appear together or not at all (:class:`geoclaims.outputs.Transaction`);
-    an existing file is replaced only with ``force``. A web map with more than
-    :data:`MAX_WEB_EVENTS` events, or larger than :data:`MAX_WEB_BYTES`, is refused."""
-    from geoclaims import exports, outputs  # the export half of this stage
-
-    out = Path(out)
-    suffix = out.suffix.lower()
-    if suffix == ".html":
-        n = 0 if layers.events is None else len(layers.events)
-        if n > MAX_WEB_EVENTS:
-            raise MapError(
-                f"{out}: {n} events are too many for a web map (limit {MAX_WEB_EVENTS}: the page "
-                "would be very large and slow); narrow them with --start/--end, --actor, "
-                "--controller or --place/--radius-km, or write a .gpkg, .png or .svg instead")
-        with outputs.Transaction(force=force) as tx:
-            save_html(interactive_map(layers, title=title, tiles=tiles), out, tx=tx)
-            size = tx.path(out).stat().st_size
-            if size > MAX_WEB_BYTES:
-                raise MapError(
-                    f"{out}: the web map would be {size / 2**20:.1f} MB (limit "
-                    f"{MAX_WEB_BYTES / 2**20:.0f} MB); not written. Narrow the events with "
-                    "--start/--end, --actor or --place/--radius-km, or write a .gpkg or .png")
-            exports.write_sources(out, layers, tx)
-        return [out, exports.sidecar_path(out)]
-    if suffix in (".png", ".svg"):
-        import matplotlib.pyplot as plt
-
-        with outputs.Transaction(force=force) as tx:
-            fig = static_map(layers, None, title=title)
-            try:
-                save_figure(fig, out, tx=tx)
-            finally:
-                plt.close(fig)
-            exports.write_sources(out, layers, tx)
-        return [out, exports.sidecar_path(out)]
-    if suffix in (".gpkg", ".geojson", ".csv"):
-        return exports.export(layers, out, force=force).files
-    raise MapError(f"{out}: the format comes from the suffix, one of {', '.join(FORMATS)}")
-
-
 class MapError(ValueError):
     """Bad input to :func:`make_map` (unknown place, controller or output format)."""
-
-
-#: Output suffixes :func:`make_map` writes.
-FORMATS = (".html", ".png", ".svg", ".gpkg", ".geojson", ".csv")
-
-
-@dataclass
-class MapResult:
-    files: list[Path]
-    layers: MapLayers
-    filters: list[dict[str, Any]]
-    load: Any = None  # geoclaims.events.EventLoad when make_map loaded the events
-
-    def summary(self) -> str:
-        lines = [f"{f['filter']}: removed {f['removed']}" for f in self.filters]
-        lines += [f"note: {n}" for n in self.layers.notes]
-        lines += [f"wrote {p}" for p in self.files]
-        return "\n".join(lines)
 
 
 def place_names() -> list[str]:
@@ -1364,113 +1481,6 @@ def within_km(frame: gpd.GeoDataFrame, geometry: Any, radius_km: float) -> pd.Se
     target = gpd.GeoSeries([geometry], crs=WGS84).to_crs(SYRIA_LCC).iloc[0]
     dist = frame.to_crs(SYRIA_LCC).distance(target) / 1000
     return dist <= radius_km
-
-
-def make_map(
-    out: str | Path | Sequence[str | Path],
-    *,
-    dataset: str | None = None,
-    events_file: str | Path | None = None,
-    start: Any = None,
-    end: Any = None,
-    actor: str | None = None,
-    controller: str | None = None,
-    place: str | None = None,
-    radius_km: float | None = None,
-    title: str | None = None,
-    events: gpd.GeoDataFrame | None = None,
-    tiles: str | None = None,
-    force: bool = True,
-    date_format: str | None = None,
-    on_load: Any = None,
-) -> MapResult:
-    """Load events, filter them, gather the layers and write ``out`` by its suffix
-    (.html web map, .png/.svg static map, .gpkg/.geojson/.csv export with a sidecar).
-
-    ``events`` (already loaded) replaces ``dataset``/``events_file``. Every filter is reported
-    in :attr:`MapResult.filters` with the number of rows it removed. ``on_load(load)`` is called
-    with the :class:`geoclaims.events.EventLoad` as soon as the events are loaded (the command
-    line prints the load report there, also when the map then fails).
-
-    The outputs are checked before anything is loaded (folder exists and is writable; an
-    existing file is refused unless ``force``). No events left after loading and filtering
-    raises :class:`MapError`: a map without events is never written.
-    """
-    from geoclaims import outputs
-
-    outs = [Path(out)] if isinstance(out, (str, Path)) else [Path(o) for o in out]
-    for o in outs:
-        if o.suffix.lower() not in FORMATS:
-            raise MapError(f"--out {o}: the format comes from the suffix, one of "
-                           f"{', '.join(FORMATS)}")
-        # a GeoPackage that exists gets our layers added (write_gpkg checks clashes)
-        outputs.check_target(o, force=force or o.suffix.lower() == ".gpkg", what="map")
-    if controller is not None and controller not in CONTROLLERS:
-        raise MapError(f"unknown controller '{controller}'; known: {', '.join(CONTROLLERS)}")
-    if (place is None) != (radius_km is None):
-        raise MapError("--place and --radius-km go together")
-    if radius_km is not None and radius_km <= 0:
-        raise MapError(f"--radius-km must be positive, got {radius_km}")
-    target = find_place(place) if place is not None else None  # fail early, before loading
-
-    filters: list[dict[str, Any]] = []
-    if events is None:
-        from geoclaims import events as events_mod
-
-        if dataset is not None and events_file is not None:
-            raise MapError("give one of --dataset NAME or --events FILE, not both")
-        if dataset is None and events_file is None:
-            dataset = "ucdp-ged-syria"
-        loaded = events_mod.load(dataset, events_file, start=start, end=end, actor=actor,
-                                 quiet=True, date_format=date_format)
-        if on_load is not None:
-            on_load(loaded)
-        events = loaded.events
-        filters += list(getattr(loaded.report, "filters", []) or [])
-    else:
-        loaded = None
-    if target is not None:
-        keep = within_km(events, _place_geometry(target), float(radius_km))
-        name = getattr(target, "name", None) or target.get("name")
-        filters.append({"filter": f"within {radius_km:g} km of {name}",
-                        "removed": int((~keep).sum())})
-        events = events[keep.values].reset_index(drop=True)
-
-    if not len(events):  # before the slow layers: a map without events is never written
-        steps = "; ".join(f"{f['filter']}: removed {f['removed']}" for f in filters)
-        raise MapError("no events left to draw" + (f" ({steps})" if steps else "")
-                       + "; no map written (see the load report above)")
-    layers = collect_layers(events, start=start, end=end)
-    if controller is not None:
-        ev = layers.events
-        if ev is None or "controller" not in ev:
-            raise MapError("--controller needs each event's controller, which could not be "
-                           f"computed: {'; '.join(layers.notes) or 'no events'}")
-        keep = ev["controller"].astype(str) == controller
-        filters.append({"filter": f"controller {controller}", "removed": int((~keep).sum())})
-        layers.events = ev[keep.values].reset_index(drop=True)
-
-    if title is None:
-        what = [f"actor group {label(actor)}"] if actor else []
-        if controller:
-            what.append(f"in areas held by {label(controller)}")
-        if target is not None:
-            what.append(f"within {radius_km:g} km of {name}")
-        title = "Conflict events and areas of control in Syria" + (
-            f"\nEvents: {', '.join(what)}" if what else "")
-    if target is not None:  # static maps: the circle around the place, with a margin
-        geom = gpd.GeoSeries([_place_geometry(target)], crs=WGS84).to_crs(SYRIA_LCC)
-        box = geom.buffer(float(radius_km) * 1000 * 1.3).to_crs(WGS84).total_bounds
-        layers.extent = tuple(float(v) for v in box)
-    if layers.events is None or not len(layers.events):
-        steps = "; ".join(f"{f['filter']}: removed {f['removed']}" for f in filters)
-        raise MapError("no events left to draw" + (f" ({steps})" if steps else "")
-                       + "; no map written (see the load report above)")
-    files: list[Path] = []
-    for o in outs:
-        files += write_map(layers, o, title=title, tiles=tiles, force=force)
-    log.info("map %s (%s): %s", outs, _date_range_text(*_infer_range(layers)), filters)
-    return MapResult(files=files, layers=layers, filters=filters, load=loaded)
 
 
 # --------------------------------------------------------------------------------------------

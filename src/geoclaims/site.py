@@ -20,7 +20,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -471,13 +471,56 @@ def _shell(title: str, body: str) -> str:
 
 def figure_caption(name: str) -> str:
     """A reader's caption for a figure file name (the alt text too)."""
-    stem = re.sub(r"\.(png|svg|html)$", "", name)
+    stem = re.sub(r"\.(png|svg|html|mp4|webm|gif)$", "", name)
     m = re.match(r"claim_(\w+?)(_map)?$", stem)
     if m:
         return (f"Map of the events behind claim {m.group(1)}" if m.group(2)
                 else f"Estimate and 95 % interval for claim {m.group(1)} against its threshold")
+    if stem.startswith("geoclaims_isis_") and name.endswith((".mp4", ".webm", ".gif")):
+        return ("Areas of control and Islamic State events, "
+                + ("month by month" if "monthly" in stem else "step by step")
+                + " " + stem.split("_")[2].replace("-", "–"))
     words = re.sub(r"^\d+_", "", stem).replace("_", " ")
     return words[:1].upper() + words[1:]
+
+
+def card_links(claim_id: str, cards: Iterable[str]) -> str:
+    """Links to a claim's fact-check card files in ``cards/`` ("" when there is none)."""
+    have = set(cards)
+    links = [f'<a href="cards/card-{e(claim_id)}.{x}">{x.upper()}</a>'
+             for x in ("png", "pdf", "svg") if f"card-{claim_id}.{x}" in have]
+    return f' <span class="gc-small">(fact-check card: {" · ".join(links)})</span>' \
+        if links else ""
+
+
+def _journalists_html(copied: Mapping[str, list[str]], with_sources) -> str:
+    """The "For journalists" section: time-lapses, embed snippets, fact-check cards, and where
+    the maps and data are (each with its sources and licences)."""
+    items = []
+    for f in copied.get("journalists", []):
+        if f.lower().endswith((".mp4", ".webm")):
+            kind = "video/mp4" if f.lower().endswith(".mp4") else "video/webm"
+            items.append(f'<li>Time-lapse: <a href="figures/{e(f)}">{e(figure_caption(f))}</a>'
+                         f"{with_sources(f)}<br><video controls preload=\"none\" width=\"600\">"
+                         f'<source src="figures/{e(f)}" type="{kind}"></video></li>')
+        elif f.lower().endswith(".gif"):
+            items.append(f'<li>Time-lapse: <a href="figures/{e(f)}">{e(figure_caption(f))}</a>'
+                         f"{with_sources(f)}</li>")
+        elif f.endswith(".embed.html"):
+            items.append(f'<li>Embed code (an <code>&lt;iframe&gt;</code> with a fixed aspect '
+                         f'ratio and a visible credit line): <a href="figures/{e(f)}">{e(f)}</a>'
+                         "</li>")
+    cards = list(copied.get("cards", []))
+    ids = sorted({c[len("card-"):].rsplit(".", 1)[0] for c in cards if c.startswith("card-")},
+                 key=lambda s: (len(s), s))
+    if ids:
+        items.append("<li>Fact-check cards, one per claim: " + "; ".join(
+            f"{e(i)}{card_links(i, cards)}" for i in ids) + "</li>")
+    if not items:
+        return ""
+    return ("<h2>For journalists</h2><p>Ready to publish, each with its sources and licences; "
+            "the README shows the command that makes each one for another place, period or "
+            f"size.</p><ul>{''.join(items)}</ul>")
 
 
 def write_index(out_dir: Path, pages: list[Page], copied: Mapping[str, list[str]],
@@ -490,7 +533,8 @@ def write_index(out_dir: Path, pages: list[Page], copied: Mapping[str, list[str]
               f'offline. Terms are explained in the <a href="{GLOSSARY_PAGE}">glossary</a>.</p>')]
     if findings is not None:
         sent = findings.sentences()
-        items = "".join(f'<li id="finding-{e(c)}">{e(s)}</li>' for c, s in sent.items())
+        items = "".join(f'<li id="finding-{e(c)}">{e(s)}{card_links(c, copied.get("cards", []))}'
+                        "</li>" for c, s in sent.items())
         parts.append("<h2>Findings</h2>"
                      + (f"<p class=\"gc-small\">Event data: {e(findings.data_period)}.</p>"
                         if findings.data_period else "")
@@ -532,6 +576,7 @@ def write_index(out_dir: Path, pages: list[Page], copied: Mapping[str, list[str]
                     f'</a><figcaption>{e(cap)}: {" · ".join(links)}{with_sources(f)}'
                     "</figcaption></figure>")
     parts.append(f"<h2>Figures</h2><div class=\"figs\">{''.join(figs) or '<p>none</p>'}</div>")
+    parts.append(_journalists_html(copied, with_sources))
     downloads = "".join(f'<li><a href="figures/{e(f)}">{e(f)}</a>{with_sources(f)}</li>'
                         for f in copied.get("downloads", []))
     downloads += "".join(f'<li><a href="downloads/{e(f)}">{e(f)}</a></li>'

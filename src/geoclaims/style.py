@@ -64,6 +64,9 @@ ADMIN_LINE = "#BBBBBB"  # governorate boundaries in static figures
 WEB_BORDER = "#333333"  # Syria's outline in web maps
 WEB_ADMIN_LINE = "#999999"  # governorate boundaries in web maps
 CREDIT_TEXT = "#555555"  # source lines printed on figures
+#: Islamic State events on maps, time-lapses and cards: a colour that no zone of control uses
+#: (zones are drawn from :data:`PALETTE`), so an event never disappears into its ground.
+EVENT_COLOUR = "#7A0177"
 #: Location precision of events, in figures that show no controller or group colours
 #: (Okabe-Ito blue and orange).
 PRECISE = "#0072B2"
