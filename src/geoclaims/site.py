@@ -82,13 +82,21 @@ def rule_parts(rule: str) -> tuple[str, float | None]:
 
 
 def unit_for(rule: str, metric: str) -> Unit:
-    """The unit of a claim's estimate, from its rule type and metric text."""
+    """The unit of a claim's estimate: from its metric's words when they say (a share, a ratio,
+    events per period), else from its rule type."""
+    text = (metric or "").lower()
+    period = re.search(r"per (quarter|year|month|day|week)", text)
+    if text.startswith("share") or " share of " in f" {text}":
+        return Unit("share", "%")
+    if "ratio" in text or "divided by" in text:
+        return Unit("ratio", "a ratio; 1 means no difference")
+    if period:
+        return Unit("rate", f"events a {period.group(1)}")
     kind, _ = rule_parts(rule)
     if kind.startswith("share"):
         return Unit("share", "%")
     if kind.startswith("rate"):
-        m = re.search(r"per (quarter|year|month|day|week)", metric or "")
-        return Unit("rate", f"events a {m.group(1)}" if m else "events per period")
+        return Unit("rate", "events per period")
     if kind.startswith("ratio"):
         return Unit("ratio", "a ratio; 1 means no difference")
     return Unit("number", "")
@@ -160,12 +168,17 @@ def claim_sentence(row: Mapping, finding: Mapping | None = None,
     metric = _text(row.get("metric")).split(" (")[0].split("; ")[0]
     value = unit.value(est) if unit.kind == "share" else f"{unit.value(est)} ({unit.label})"
     parts = [head, f"Estimate: {metric} = {value}"]
-    ci = unit.interval(_num(row.get("ci_low")), _num(row.get("ci_high")))
-    if ci:
+    lo, hi = _num(row.get("ci_low")), _num(row.get("ci_high"))
+    ci = unit.interval(lo, hi)
+    if lo is not None and lo == hi == est:
+        parts[-1] += " (a single measurement: no sampling interval)"
+    elif ci:
         parts[-1] += f", 95 % interval {ci}"
     period = _period(finding)
-    if n is not None:
+    if n:
         parts[-1] += f", from {int(n):,} events" + (f", {period}" if period else "")
+    elif period:
+        parts[-1] += f", {period}"
     parts[-1] += "."
     parts.append(f"Rule: {rule_in_words(_text(row.get('rule')), unit)}.")
     flipped = [v for v in _text(row.get("flipped_under")).split(";") if v]
