@@ -141,11 +141,27 @@ def test_three_significant_digits(x, shown):
     assert site_mod.sig3(x) == shown
 
 
-@pytest.mark.parametrize("rule, kind", [("share_at_least 0.95: x", "share"),
-                                        ("rate_at_most 1.0: x", "rate"),
-                                        ("ratio_above 1.0: x", "ratio")])
-def test_units_from_the_rule(rule, kind):
-    assert site_mod.unit_for(rule, "IS events per quarter").kind == kind
+@pytest.mark.parametrize("rule, metric, kind", [
+    ("share_at_least 0.95: x", "the estimate", "share"),
+    ("rate_at_most 1.0: x", "the estimate", "rate"),
+    ("ratio_above 1.0: x", "the estimate", "ratio"),
+    # the metric's words win over the rule type (an area share tested with rate_at_most)
+    ("rate_at_most 0.001: x", "share of Syria's area held by IS", "share"),
+    ("rate_at_most 1.0: x", "rate ratio of IS events a day after against before", "ratio"),
+    ("share_at_least 0.5: x", "IS events per quarter in the zone", "rate"),
+])
+def test_units_from_the_metric_then_the_rule(rule, metric, kind):
+    assert site_mod.unit_for(rule, metric).kind == kind
+
+
+def test_a_single_measurement_has_no_interval_and_no_event_count():
+    row = {"id": "W1", "title": "t", "verdict": "contradicted", "main_verdict": "contradicted",
+           "estimate": 0.0026, "ci_low": 0.0026, "ci_high": 0.0026, "n_events": 0,
+           "metric": "share of Syria's area held by IS", "rule": "rate_at_most 0.001: x",
+           "flipped_under": "", "reason": ""}
+    s = site_mod.claim_sentence(row)
+    assert "= 0.260 % (a single measurement: no sampling interval)." in s
+    assert "events" not in s and "interval 0.260" not in s
 
 
 def test_index_opens_with_findings_then_reading_order(site):
