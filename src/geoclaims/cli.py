@@ -7,7 +7,7 @@
     geoclaims claims [--study ID] ...                 -> geoclaims.claims
     geoclaims study new ARTICLE.txt --id ID           -> geoclaims.claims.scaffold
     geoclaims map ... [--timelapse]                   -> geoclaims.mapmaker, .animate
-    geoclaims card C1 --out c1.png | --all --out-dir  -> geoclaims.card
+    geoclaims card ID --out card.png | --all --out-dir -> geoclaims.card
 
 Error policy (one place: :func:`user_errors`, applied to every command): an error a user can
 cause (a path, a permission, a full disk, a file format, an encoding, a delimiter, a compressed
@@ -556,7 +556,7 @@ def map_cmd(
 @app.command("card")
 @user_errors
 def card_cmd(
-    claim_id: str | None = typer.Argument(None, help="A claim id, e.g. C1 (or --all)."),
+    claim_id: str | None = typer.Argument(None, help="A claim id of the study (or --all)."),
     out: str | None = typer.Option(None, "--out", "-o", help="FILE.png, .pdf or .svg."),
     all_claims: bool = typer.Option(False, "--all", help="One card per claim of the study."),
     out_dir: str | None = typer.Option(
@@ -578,7 +578,7 @@ def card_cmd(
     from geoclaims.claims.verdicts import outputs_dir
 
     if all_claims == (claim_id is not None):
-        fail("give a claim id (e.g. C1) or --all")
+        fail("give a claim id of the study, or --all")
     if all_claims and (out_dir is None or out is not None):
         fail("--all writes into --out-dir DIR (not --out)")
     if not all_claims and (out is None or out_dir is not None):

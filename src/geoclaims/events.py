@@ -1241,7 +1241,8 @@ def load(
     result.report.seconds = time.perf_counter() - started
     log.info("%s", result.report)
     if not quiet:  # a report, not an error: on a notebook page it is plain output, not a red box
-        print(result.report, file=sys.stdout if "ipykernel" in sys.modules else sys.stderr)
+        in_kernel = type(sys.stdout).__module__.startswith("ipykernel")
+        print(result.report, file=sys.stdout if in_kernel else sys.stderr)
     return result
 
 
