@@ -1135,7 +1135,6 @@ def interactive_map(
     ``tiles`` names a tile set (which needs a network connection when the page is opened).
     """
     import offlinefolium as folium
-    from offlinefolium import plugins
 
     start, end = _infer_range(layers)
     m = folium.Map(location=[35.0, 38.5], zoom_start=zoom_start, tiles=None, maxZoom=18,
