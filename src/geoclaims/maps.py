@@ -903,7 +903,11 @@ def _slider_class():
                 var group = {{ this.get_name() }};
                 var map = {{ this._parent.get_name() }};
                 var dates = {{ this.dates|tojson }};
-                var collections = {{ this.collections|tojson }};
+                var geoms = {{ this.geoms_js }};
+                var collections = {{ this.collections_js }};
+                collections.forEach(function(fc) {
+                    fc.features.forEach(function(f) { f.geometry = geoms[f.geometry]; });
+                });
                 var layers = collections.map(function(fc) {
                     return L.geoJson(fc, {
                         style: function(f) { return f.properties._style; },
@@ -958,6 +962,25 @@ def _slider_class():
             self.dates = dates
             self.collections = collections
             self.init_index = init_index
+
+        def render(self, **kwargs):
+            # a zone that did not change between snapshots is written once: features hold
+            # the index of their geometry in one list
+            geoms: list[str] = []
+            index: dict[str, int] = {}
+            slim = []
+            for coll in self.collections:
+                feats = []
+                for f in coll["features"]:
+                    g = _compact_json(f["geometry"])
+                    if g not in index:
+                        index[g] = len(geoms)
+                        geoms.append(g)
+                    feats.append({**f, "geometry": index[g]})
+                slim.append({**coll, "features": feats})
+            self.geoms_js = "[" + ",".join(geoms) + "]"
+            self.collections_js = _compact_json(slim)
+            return super().render(**kwargs)
 
     return ControlZoneSlider
 
@@ -1039,14 +1062,15 @@ _CSS = """
 
 
 def _feature_collection(frame: gpd.GeoDataFrame, props: dict[str, list[Any]],
-                        simplify_deg: float = 0.0) -> dict:
-    """GeoJSON of ``frame``'s geometries with ``props``; coordinates rounded to 1e-5 degrees
-    (about 1 m) and, with ``simplify_deg``, simplified (for web maps of approximate zones)."""
+                        simplify_deg: float = 0.0, ndigits: int = 5) -> dict:
+    """GeoJSON of ``frame``'s geometries with ``props``; coordinates rounded to ``ndigits``
+    decimals (5: about 1 m) and, with ``simplify_deg``, simplified (for web maps of
+    approximate zones)."""
     geoms = frame.geometry
     if simplify_deg:
         geoms = geoms.simplify(simplify_deg, preserve_topology=True)
     geo = json.loads(geoms.to_json(drop_id=True))
-    _round_coords(geo)
+    _round_coords(geo, ndigits)
     for i, feat in enumerate(geo["features"]):
         feat["properties"] = {k: v[i] for k, v in props.items()}
     return geo
@@ -1170,7 +1194,7 @@ def interactive_map(
                             "fillOpacity": 0.45,
                             "className": f"geoclaims-zone geoclaims-zone-{escape_text(c)}"}
                            for c in ctrl],
-            }, simplify_deg=0.002))
+            }, simplify_deg=0.002, ndigits=4))  # 4 decimals: 11 m, zones are approximate
             labels.append(day)
         shown = layers.shown_zones_date()
         init = max((i for i, d in enumerate(unique) if pd.Timestamp(d) <= shown), default=0) \
