@@ -144,10 +144,13 @@ def _shown_values(m):
             for coll in child.collections:
                 for f in coll["features"]:
                     out += [(kind, k, f["properties"][k]) for k in ("_label", "controller")]
-        elif kind == "FastMarkerCluster":
+        elif hasattr(child, "strings"):  # the events: rows encoded against a string table
+            kind = "FastMarkerCluster"
+            out += [(kind, "string table", v) for v in child.strings]
             for row in child.data:
-                out += [(kind, "tooltip", row[4]), (kind, "headline", row[6])]
-                out += [(kind, f"cell{i}", c) for i, c in enumerate(row[5])]
+                tooltip, cells, headline = maps.decode_event_row(row, child.strings)
+                out += [(kind, "tooltip", tooltip), (kind, "headline", headline)]
+                out += [(kind, f"cell{i}", c) for i, c in enumerate(cells)]
         elif isinstance(getattr(child, "data", None), dict):
             fields = {f for sub in child._children.values() for f in getattr(sub, "fields", [])}
             assert fields, kind

@@ -766,22 +766,120 @@ def event_popup_html(row: Mapping[str, Any]) -> str:
     )
 
 
-#: Builds :func:`event_popup_html`'s HTML from a data row in the browser (row[5] cells,
-#: row[6] headline); the values are escaped in Python, so string concatenation is safe.
+#: Builds :func:`event_popup_html`'s HTML in the browser from an encoded data row (see
+#: :func:`encode_event_rows`): ``S`` is the table of repeated strings, a number at a text
+#: position is an index into it. Every value was escaped in Python, so concatenation is safe.
 _POPUP_JS = """
             var popupFields = %s;
+            var S = %s;
+            function s(v) { return typeof v === 'number' ? S[v] : v; }
+            function cell(row, i) {
+                return i < 6 ? s(row[7 + i]) : s(row[13]) + ' ' + String(row[14]);
+            }
             function popupHtml(row) {
                 var html = '<div class="geoclaims-popup"><table>';
                 for (var i = 0; i < popupFields.length; i++) {
-                    if (row[5][i]) {
-                        html += '<tr><th>' + popupFields[i] + '</th><td>' + row[5][i]
-                            + '</td></tr>';
+                    var v = cell(row, i);
+                    if (v) {
+                        html += '<tr><th>' + popupFields[i] + '</th><td>' + v + '</td></tr>';
                     }
                 }
                 return html + '</table><p class="geoclaims-headline"><b>Source headline:</b> '
-                    + row[6] + '</p></div>';
+                    + s(row[15]) + '</p></div>';
+            }
+            function tooltipHtml(row) {
+                return s(row[4]) + ': ' + s(row[5]) + ', ' + s(row[6]) + ' deaths';
             }
 """
+
+#: Positions of an encoded event row that hold text (an index into the string table, or the
+#: text itself when it occurs once); row[14] is the event id (a number when it is digits).
+_EVENT_TEXT_POS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15)
+
+
+def encode_event_rows(rows: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list[str]]:
+    """Dictionary-encode the web map's event rows (small pages for many events).
+
+    ``rows`` holds ``[lat, lon, radius, colour, tip_date, tip_group, tip_deaths, cell0..cell5,
+    dataset, event_id, headline]`` with escaped strings. A string that occurs more than once
+    at the text positions goes into the returned table once (most frequent first, ties in
+    order of first use) and the row holds its index; an event id of plain digits becomes a
+    number. Deterministic: the same rows give the same output."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        for i in _EVENT_TEXT_POS:
+            counts[row[i]] = counts.get(row[i], 0) + 1
+    first = {v: n for n, v in enumerate(counts)}
+    table = sorted((v for v, c in counts.items() if c > 1), key=lambda v: (-counts[v], first[v]))
+    index = {v: i for i, v in enumerate(table)}
+    out = []
+    for row in rows:
+        enc = list(row)
+        for i in _EVENT_TEXT_POS:
+            enc[i] = index.get(row[i], row[i])
+        eid = row[14]
+        if isinstance(eid, str) and eid.isdigit() and str(int(eid)) == eid:
+            enc[14] = int(eid)
+        out.append(enc)
+    return out, table
+
+
+def decode_event_row(row: Sequence[Any], table: Sequence[str]) -> tuple[str, list[str], str]:
+    """The tooltip, popup cells and headline of one encoded row (what the page's JavaScript
+    builds; for tests and checks)."""
+    def s(v: Any) -> str:
+        return table[v] if isinstance(v, int) and not isinstance(v, bool) else v
+
+    cells = [s(row[7 + i]) for i in range(6)] + [f"{s(row[13])} {row[14]}"]
+    return f"{s(row[4])}: {s(row[5])}, {s(row[6])} deaths", cells, s(row[15])
+
+
+def _compact_json(value: Any) -> str:
+    """JSON for a ``<script>`` block holding only escaped strings (see :func:`escape_text`:
+    no ``<``, quote or backslash), numbers and lists: UTF-8 text, no spaces; the two line
+    separators JavaScript once rejected are escaped."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _event_cluster_class():
+    """folium's FastMarkerCluster writing its rows as compact JSON (see :func:`_compact_json`)
+    instead of Jinja's ``tojson``, which writes every ``&`` of an entity as ``\\u0026``."""
+    from offlinefolium import plugins
+    from offlinefolium.template import Template
+
+    class EventCluster(plugins.FastMarkerCluster):
+        # folium 0.20's template, with the data written by _compact_json
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+                var {{ this.get_name() }} = (function(){
+                    {{ this.callback }}
+
+                    var data = {{ this.data_js }};
+                    var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+                    {%- if this.icon_create_function is not none %}
+                    cluster.options.iconCreateFunction =
+                        {{ this.icon_create_function.strip() }};
+                    {%- endif %}
+
+                    for (var i = 0; i < data.length; i++) {
+                        var row = data[i];
+                        var marker = callback(row);
+                        marker.addTo(cluster);
+                    }
+
+                    cluster.addTo({{ this._parent.get_name() }});
+                    return cluster;
+                })();
+            {% endmacro %}"""
+        )
+
+        def render(self, **kwargs):
+            self.data_js = _compact_json(self.data)
+            return super().render(**kwargs)
+
+    return EventCluster
 
 
 def _slider_class():
@@ -805,7 +903,11 @@ def _slider_class():
                 var group = {{ this.get_name() }};
                 var map = {{ this._parent.get_name() }};
                 var dates = {{ this.dates|tojson }};
-                var collections = {{ this.collections|tojson }};
+                var geoms = {{ this.geoms_js }};
+                var collections = {{ this.collections_js }};
+                collections.forEach(function(fc) {
+                    fc.features.forEach(function(f) { f.geometry = geoms[f.geometry]; });
+                });
                 var layers = collections.map(function(fc) {
                     return L.geoJson(fc, {
                         style: function(f) { return f.properties._style; },
@@ -860,6 +962,25 @@ def _slider_class():
             self.dates = dates
             self.collections = collections
             self.init_index = init_index
+
+        def render(self, **kwargs):
+            # a zone that did not change between snapshots is written once: features hold
+            # the index of their geometry in one list
+            geoms: list[str] = []
+            index: dict[str, int] = {}
+            slim = []
+            for coll in self.collections:
+                feats = []
+                for f in coll["features"]:
+                    g = _compact_json(f["geometry"])
+                    if g not in index:
+                        index[g] = len(geoms)
+                        geoms.append(g)
+                    feats.append({**f, "geometry": index[g]})
+                slim.append({**coll, "features": feats})
+            self.geoms_js = "[" + ",".join(geoms) + "]"
+            self.collections_js = _compact_json(slim)
+            return super().render(**kwargs)
 
     return ControlZoneSlider
 
@@ -941,14 +1062,15 @@ _CSS = """
 
 
 def _feature_collection(frame: gpd.GeoDataFrame, props: dict[str, list[Any]],
-                        simplify_deg: float = 0.0) -> dict:
-    """GeoJSON of ``frame``'s geometries with ``props``; coordinates rounded to 1e-5 degrees
-    (about 1 m) and, with ``simplify_deg``, simplified (for web maps of approximate zones)."""
+                        simplify_deg: float = 0.0, ndigits: int = 5) -> dict:
+    """GeoJSON of ``frame``'s geometries with ``props``; coordinates rounded to ``ndigits``
+    decimals (5: about 1 m) and, with ``simplify_deg``, simplified (for web maps of
+    approximate zones)."""
     geoms = frame.geometry
     if simplify_deg:
         geoms = geoms.simplify(simplify_deg, preserve_topology=True)
     geo = json.loads(geoms.to_json(drop_id=True))
-    _round_coords(geo)
+    _round_coords(geo, ndigits)
     for i, feat in enumerate(geo["features"]):
         feat["properties"] = {k: v[i] for k, v in props.items()}
     return geo
@@ -1014,6 +1136,10 @@ def _base_layers(m, folium) -> set[str]:
     return {"ne-admin0", "ocha-admin1"}
 
 
+#: The assets of folium's Map a web map keeps (plugins add their own, e.g. markercluster).
+_WEB_ASSETS = ("leaflet", "leaflet_css")
+
+
 @stable_web_map
 def interactive_map(
     layers: MapLayers,
@@ -1033,7 +1159,6 @@ def interactive_map(
     ``tiles`` names a tile set (which needs a network connection when the page is opened).
     """
     import offlinefolium as folium
-    from offlinefolium import plugins
 
     start, end = _infer_range(layers)
     m = folium.Map(location=[35.0, 38.5], zoom_start=zoom_start, tiles=None, maxZoom=18,
@@ -1041,6 +1166,10 @@ def interactive_map(
     if tiles:  # only when asked: tiles are fetched over the network when the page opens
         folium.TileLayer(tiles, attr=tiles_attribution, name=f"Basemap: {tiles}",
                          overlay=True, show=True, max_zoom=18).add_to(m)
+    # only Leaflet itself: the page draws no Bootstrap, jQuery, Font Awesome or AwesomeMarkers
+    # element, and inlined they weigh about 1.3 MB
+    m.default_js = [(k, v) for k, v in m.default_js if k in _WEB_ASSETS]
+    m.default_css = [(k, v) for k, v in m.default_css if k in _WEB_ASSETS]
     m.get_root().header.add_child(folium.Element(_CSS))
     legend: list[str] = []
     bounds = None
@@ -1065,7 +1194,7 @@ def interactive_map(
                             "fillOpacity": 0.45,
                             "className": f"geoclaims-zone geoclaims-zone-{escape_text(c)}"}
                            for c in ctrl],
-            }, simplify_deg=0.002))
+            }, simplify_deg=0.002, ndigits=4))  # 4 decimals: 11 m, zones are approximate
             labels.append(day)
         shown = layers.shown_zones_date()
         init = max((i for i, d in enumerate(unique) if pd.Timestamp(d) <= shown), default=0) \
@@ -1135,24 +1264,30 @@ def interactive_map(
         ev = layers.events
         groups = event_group(ev)
         deaths = _deaths(ev)
-        data = []
+        rows = []
         for (_, row), grp, dth in zip(ev.iterrows(), groups, deaths, strict=True):
             geom = row.geometry
             if geom is None or geom.is_empty:
                 continue
-            tooltip = (f"{escape_text(_fmt_date(row.get('date_start')))}: "
-                       f"{escape_text(label(grp))}, {_fmt_num(dth)} deaths")
             cells, headline = event_popup_cells(row)
-            data.append([round(geom.y, 5), round(geom.x, 5), round(3 + 2 * math.sqrt(dth), 1),
-                         event_colour(grp), tooltip, cells, headline])
+            dataset, eid = escape_text(row.get("dataset")), escape_text(row.get("event_id"))
+            if cells[6] != f"{dataset} {eid}":  # the page rebuilds the last cell from both
+                raise ValueError(f"event {eid}: popup source cell {cells[6]!r} is not "
+                                 "'dataset event_id'")
+            rows.append([round(geom.y, 4), round(geom.x, 4), round(3 + 2 * math.sqrt(dth), 1),
+                         event_colour(grp), escape_text(_fmt_date(row.get("date_start"))),
+                         escape_text(label(grp)), _fmt_num(dth), *cells[:6], dataset, eid,
+                         headline])
+        data, table = encode_event_rows(rows)
         # folium writes "var callback = <this>;": one expression returning the function
-        callback = "(function() {" + (_POPUP_JS % json.dumps(list(POPUP_FIELDS))) + """
+        callback = "(function() {" + (_POPUP_JS % (json.dumps(list(POPUP_FIELDS)),
+                                                   _compact_json(table))) + """
             return function(row) {
                 var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
-                    radius: row[2], color: '#FFFFFF', weight: 0.8, fillColor: row[3],
+                    radius: row[2], color: '#FFFFFF', weight: 0.8, fillColor: s(row[3]),
                     fillOpacity: 0.75, className: 'geoclaims-event'});
                 marker.bindPopup(function() { return popupHtml(row); }, {maxWidth: 360});
-                marker.bindTooltip(row[4]);
+                marker.bindTooltip(tooltipHtml(row));
                 return marker;
             };
         })()"""
@@ -1165,9 +1300,11 @@ def interactive_map(
                                   className: 'marker-cluster geoclaims-cluster',
                                   iconSize: L.point(size, size)});
             }"""
-        plugins.FastMarkerCluster(data, callback=callback, name="Events (UCDP GED)",
-                                  icon_create_function=icon,
-                                  disableClusteringAtZoom=10).add_to(m)
+        cluster = _event_cluster_class()(data, callback=callback, name="Events (UCDP GED)",
+                                         icon_create_function=icon,
+                                         disableClusteringAtZoom=10)
+        cluster.strings = table
+        cluster.add_to(m)
         for g in sorted(groups.unique()):
             legend.append(f'<i class="dot" style="background:{event_colour(g)}"></i>'
                           f'Events: {escape_text(label(g))}')
