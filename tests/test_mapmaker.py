@@ -245,6 +245,12 @@ def test_timelapse_command_writes_video_sidecar_and_caption(tmp_path):
 def test_card_command_uses_each_study_s_outputs(tmp_path, monkeypatch):
     from geoclaims import card, claims
 
+    # each study's outputs folder with a verdict table, as `make all` leaves them (a fresh
+    # clone has none: the command would refuse, which test_failsafe covers)
+    monkeypatch.setattr(gp, "OUTPUTS", tmp_path / "outputs")
+    for folder in (gp.OUTPUTS, gp.OUTPUTS / "studies" / "wh-2018-12-19-syria-statement"):
+        folder.mkdir(parents=True)
+        (folder / "claims-verdicts.csv").write_text("id\n", encoding="utf-8")
     seen = []
 
     def fake_content(cid, *, outputs=None, registry=None, article=None):
