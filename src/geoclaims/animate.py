@@ -13,8 +13,6 @@ renamed when complete, so a failed run leaves no partial video.
 from __future__ import annotations
 
 import bisect
-import os
-import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoclaims import control, sizes
+from geoclaims import control, outputs, sizes
 from geoclaims.style import EVENT_COLOUR, colour, label
 
 FORMATS = (".mp4", ".webm", ".gif")
@@ -238,15 +236,10 @@ def timelapse(out: str | Path, *, fps: int = 3, **kwargs: Any) -> Timelapse:
         raise AnimationError(f"--out {out}: a time-lapse is one of {', '.join(FORMATS)}")
     frames = prepare(**kwargs)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=suffix, dir=out.parent)
-    os.close(fd)
     try:
-        _encode(frames, _writer(suffix, fps), tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, out)
+        with outputs.atomic_path(out, force=True) as tmp:  # whole or not at all
+            _encode(frames, _writer(suffix, fps), str(tmp))
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         plt.close(frames.fig)
     return Timelapse(out, frames.dates, frames.n_events, frames.size, frames.credit,
                      frames.filters)
@@ -293,12 +286,6 @@ def _zone_collection(ax, zones: gpd.GeoDataFrame):
                            linewidths=0.3, zorder=1)
     ax.add_collection(coll)
     return coll
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _step_delta(step: str) -> pd.Timedelta:

@@ -11,15 +11,13 @@ main caveat, the data period and the credits. PNG at 1080 px wide, or PDF with s
 
 from __future__ import annotations
 
-import os
-import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from geoclaims import paths, site
+from geoclaims import outputs, paths, site
 from geoclaims.style import EVENT_COLOUR  # the same event colour as maps: no zone uses it
 
 #: 1080 x 1350 px (4:5, a portrait social post) at 150 dpi
@@ -131,21 +129,14 @@ def render(content: CardContent, out: str | Path) -> Path:
                                 "svg.hashsalt": "geoclaims", "font.family": "DejaVu Sans"}):
         fig = _draw(content)
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=out.suffix, dir=out.parent)
-        os.close(fd)
+        meta = ({"Creator": "geoclaims", "CreationDate": None}
+                if out.suffix.lower() == ".pdf" else
+                {"Creator": "geoclaims", "Date": None} if out.suffix.lower() == ".svg"
+                else {"Software": "geoclaims"})
         try:
-            meta = ({"Creator": "geoclaims", "CreationDate": None}
-                    if out.suffix.lower() == ".pdf" else
-                    {"Creator": "geoclaims", "Date": None} if out.suffix.lower() == ".svg"
-                    else {"Software": "geoclaims"})
-            fig.savefig(tmp, dpi=DPI, format=out.suffix.lower()[1:], metadata=meta)
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(tmp, 0o666 & ~mask)
-            os.replace(tmp, out)
+            with outputs.atomic_path(out, force=True) as tmp:  # whole or not at all
+                fig.savefig(tmp, dpi=DPI, format=out.suffix.lower()[1:], metadata=meta)
         finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
             plt.close(fig)
     return out
 

@@ -10,9 +10,9 @@ map as ``NAME.embed.html``, atomically.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from pathlib import Path
+
+from geoclaims import outputs
 
 #: aspect ratios by name (width:height)
 ASPECTS = {"16:9": (16, 9), "4:3": (4, 3), "1:1": (1, 1), "4:5": (4, 5), "9:16": (9, 16)}
@@ -44,15 +44,4 @@ def write_snippet(map_html: str | Path, *, title: str, credit: str, aspect: str 
     map_html = Path(map_html)
     out = map_html.with_name(map_html.stem + ".embed.html")
     text = snippet(src or map_html.name, title=title, credit=credit, aspect=aspect)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out
+    return outputs.write_text(out, text, force=True)
