@@ -391,17 +391,26 @@ def _read_arrow(path: Path, sep: str, header: list[str], columns: list[str]) -> 
             raise EventDataError(_locate_decode_error(path, sep, header), file=path) from exc
         log.info("%s: pyarrow could not parse it (%s); reading with pandas", path, exc)
         return None
-    except (EOFError, zlib.error, zipfile.BadZipFile) as exc:
-        raise EventDataError(f"truncated or corrupt compressed file ({type(exc).__name__}: "
-                             f"{exc})", file=path) from exc
-    except OSError as exc:
-        if "gzip" in str(exc).lower() or "compressed" in str(exc).lower():
-            raise EventDataError(f"truncated or corrupt gzip file ({exc})", file=path) from exc
-        raise
+    except (EOFError, zlib.error, zipfile.BadZipFile, OSError) as exc:
+        err = _compressed_error(path, exc)
+        if err is None:
+            raise
+        raise err from exc
     df = table.to_pandas(self_destruct=True, split_blocks=True)  # frees the table as it goes
     del table
     _release_memory()  # the parser's buffers, kept by Arrow's allocator for reuse
     return df
+
+
+def _compressed_error(path: Path, exc: BaseException) -> EventDataError | None:
+    """A read that failed inside a compressed stream, as one clear error (``None`` for any
+    other OS error, which the caller lets through)."""
+    if isinstance(exc, (EOFError, zlib.error, zipfile.BadZipFile)):
+        return EventDataError(f"truncated or corrupt compressed file ({type(exc).__name__}: "
+                              f"{exc})", file=path)
+    if "gzip" in str(exc).lower() or "compressed" in str(exc).lower():
+        return EventDataError(f"truncated or corrupt gzip file ({exc})", file=path)
+    return None
 
 
 def _release_memory() -> None:
@@ -440,13 +449,11 @@ def _read_pandas(path: Path, sep: str, header: list[str], header_text: str,
                              file=path) from exc
     except UnicodeDecodeError as exc:
         raise EventDataError(_locate_decode_error(path, sep, header), file=path) from exc
-    except (EOFError, zlib.error, zipfile.BadZipFile) as exc:
-        raise EventDataError(f"truncated or corrupt compressed file ({type(exc).__name__}: "
-                             f"{exc})", file=path) from exc
-    except OSError as exc:
-        if "gzip" in str(exc).lower() or "compressed" in str(exc).lower():
-            raise EventDataError(f"truncated or corrupt gzip file ({exc})", file=path) from exc
-        raise
+    except (EOFError, zlib.error, zipfile.BadZipFile, OSError) as exc:
+        err = _compressed_error(path, exc)
+        if err is None:
+            raise
+        raise err from exc
     return df
 
 
