@@ -269,7 +269,6 @@ class Page:
     title: str
     description: str
     claim_ids: list[str]
-    figures: list[str] = field(default_factory=list)
 
 
 def _parameters(nb) -> dict:
@@ -304,22 +303,12 @@ def _title_and_description(nb, fallback: str) -> tuple[str, str]:
     return fallback, ""
 
 
-_FIGURE_REF = re.compile(r"figures/([A-Za-z0-9_.-]+\.(?:png|svg|html))")
-
-
 def read_page(executed: Path) -> Page:
     import nbformat
 
     nb = nbformat.read(str(executed), as_version=4)
     title, desc = _title_and_description(nb, executed.stem)
-    figs: list[str] = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            text = out.get("text", "") if out.get("output_type") == "stream" else ""
-            for name in _FIGURE_REF.findall(str(text)):
-                if name not in figs:
-                    figs.append(name)
-    return Page(executed, executed.stem + ".html", title, desc, _claim_ids(nb), figs)
+    return Page(executed, executed.stem + ".html", title, desc, _claim_ids(nb))
 
 
 def nav_html(pages: list[Page], i: int) -> str:
