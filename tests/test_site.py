@@ -261,3 +261,14 @@ def test_readme_findings_block_is_generated_and_replaced(tmp_path):
     readme.write_text("# no markers\n", encoding="utf-8")
     with pytest.raises(ValueError, match="no findings markers"):
         site_mod.update_readme(readme, block)
+
+
+def test_paths_shown_to_readers_are_relative(tmp_path):
+    from geoclaims import events, paths
+
+    assert site_mod.shown_path(paths.FIGURES / "claim_C1.png") == "figures/claim_C1.png"
+    assert site_mod.shown_path(tmp_path / "elsewhere.png") == "elsewhere.png"  # never absolute
+    assert events.shown_path(paths.ROOT / "data" / "cache" / "x.zip") == "data/cache/x.zip"
+    assert events.shown_path(tmp_path / "export.csv") == str(tmp_path / "export.csv")
+    assert paths.relative(tmp_path / "a" / "b.txt", paths.ROOT, tmp_path) == "a/b.txt"
+    assert paths.relative(tmp_path / "b.txt", paths.ROOT) is None

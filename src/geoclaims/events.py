@@ -162,12 +162,10 @@ def shown_path(path: object) -> str:
     or to the cache folder (``<cache>/x``) when under either, so printed reports and the pages
     built from them never show the absolute paths of the machine that ran them; any other
     file (a user's own export) as given."""
-    p = Path(str(path))
     for base, prefix in ((paths.ROOT, ""), (paths.CACHE, "<cache>/")):
-        try:
-            return prefix + p.resolve().relative_to(Path(base).resolve()).as_posix()
-        except (ValueError, OSError):
-            continue
+        rel = paths.relative(str(path), base)
+        if rel is not None:
+            return prefix + rel
     return str(path)
 
 

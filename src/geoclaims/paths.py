@@ -27,3 +27,18 @@ def data_file(name: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"curated data file not found: {path}")
     return path
+
+
+def relative(path: str | os.PathLike, *bases: str | os.PathLike) -> str | None:
+    """``path`` relative to the first of ``bases`` that holds it (POSIX separators), or
+    ``None``: how printed reports and pages name files without the machine's absolute paths."""
+    try:
+        p = Path(path).resolve()
+    except OSError:
+        return None
+    for base in bases:
+        try:
+            return p.relative_to(Path(base).resolve()).as_posix()
+        except (ValueError, OSError):
+            continue
+    return None

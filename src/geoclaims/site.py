@@ -602,13 +602,7 @@ def write_index(out_dir: Path, pages: list[Page], copied: Mapping[str, list[str]
 def shown_path(path: Path | str) -> str:
     """A path as a reader should see it: relative to the repository (``figures/x.png``), never
     the absolute path of the machine that built the site."""
-    p = Path(path).resolve()
-    for base in (paths.FIGURES.resolve().parent, paths.ROOT.resolve()):
-        try:
-            return p.relative_to(base).as_posix()
-        except ValueError:
-            continue
-    return p.name
+    return paths.relative(path, paths.FIGURES.parent, paths.ROOT) or Path(path).name
 
 
 def show_figure(path: Path | str, alt: str) -> None:
