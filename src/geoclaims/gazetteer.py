@@ -165,6 +165,30 @@ _TOKEN = TOKEN_RX
 _APOS = re.compile(r"[ʿʾ'’‘`´ʼ]")
 
 
+#: Typographic variants read as their plain forms by every rule of the geoparser (one character
+#: for one character, so offsets into the original text stay valid): curly and modifier-letter
+#: apostrophes, primes and accents used as apostrophes -> ``'``; no-break, narrow no-break, thin
+#: and other fixed-width spaces (French typography puts them inside « » and before ; : ! ?) -> a
+#: space; the Unicode hyphen and non-breaking hyphen -> ``-``. The ayn / hamza signs ʿ ʾ stay
+#: (they are letters of a transliterated name, not apostrophes).
+_PLAIN = str.maketrans({
+    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "\u00b4": "'", "`": "'",
+    "\u201b": "'", "\uff07": "'",
+    "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " ", "\u200a": " ",
+    "\u2002": " ", "\u2003": " ", "\u2004": " ", "\u2005": " ", "\u2006": " ",
+    "\u2008": " ", "\u3000": " ",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-",
+})
+
+
+def plain_text(text: str) -> str:
+    """``text`` with typographic apostrophes, spaces and hyphens replaced by their plain forms
+    (see :data:`_PLAIN`); the result has the same length, so offsets carry over."""
+    out = text.translate(_PLAIN)
+    assert len(out) == len(text)
+    return out
+
+
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _AR_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي",
                           "ک": "ك", "ـ": None})

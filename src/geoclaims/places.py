@@ -127,6 +127,20 @@ def _arabic_name_rx(name: str) -> re.Pattern:
                       + r"\s+".join(words) + r"(?![^\W_])")
 
 
+_ELIDABLE = re.compile(r"(?:^|(?<=\s))(de|le|la|que)$")
+
+
+def _with_elisions(cues: list[str]) -> list[str]:
+    """French cue phrases and their elided forms before a vowel ("province de" -> "province d'",
+    "dans la" -> "dans l'"), so that "province d'Idlib" has the cue "province de" says."""
+    out = list(cues)
+    for c in cues:
+        m = _ELIDABLE.search(c)
+        if m:
+            out.append(c[:m.start()] + m.group(1)[0] + "'")
+    return list(dict.fromkeys(out))
+
+
 @functools.lru_cache(maxsize=1)
 def rules() -> Rules:
     """The parsed rule files (``place_rules.yaml`` and ``place_phrases.csv``), checked."""
@@ -151,14 +165,15 @@ def rules() -> Rules:
                 raise PlacesError(f"{rpath}: senses entry {i}: field '{key}' is empty")
         senses.append({"place_id": sense["place_id"], "sense": sense["sense"],
                        "after": [str(w).lower() for w in sense.get("after", []) or []],
-                       "before": [str(w).lower() for w in sense.get("before", []) or []]})
+                       "before": _with_elisions([str(w).lower().replace("’", "'")
+                                                 for w in sense.get("before", []) or []])})
     met = doc.get("metonym", {}) or {}
     r = Rules(
         not_places=not_places,
-        locative_before=[str(w).lower() for w in met.get("locative_before", [])],
+        locative_before=_with_elisions([str(w).lower() for w in met.get("locative_before", [])]),
         locative_after=[str(w).lower() for w in met.get("locative_after", [])],
         admin1_after=[str(w).lower() for w in doc.get("admin1_after", [])],
-        admin1_before=[str(w).lower() for w in doc.get("admin1_before", [])],
+        admin1_before=_with_elisions([str(w).lower() for w in doc.get("admin1_before", [])]),
         senses=senses,
     )
     ppath = paths.data_file(PHRASES_FILE)
@@ -693,7 +708,10 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
     overlaps are checked against a character mask, never against the list of mentions.
     ``progress`` shows a bar (None: on a terminal for texts over :data:`PROGRESS_MIN_CHARS`)."""
     art = _as_article(source)
-    text = art.text
+    original = art.text
+    # every rule reads the plain form (curly apostrophes, no-break spaces, Unicode hyphens made
+    # plain, same length); the mentions' text is cut from the original
+    text = gz.plain_text(original)
     g = gz.gazetteer(acled_file) if acled_file is not None else gz.gazetteer()
     r = rules()
 
@@ -742,7 +760,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
     for c in chosen:
         sent = art.sentence_at(c.start)
         row = {
-            "text": text[c.start:c.end], "start": c.start, "end": c.end,
+            "text": original[c.start:c.end], "start": c.start, "end": c.end,
             "sentence": sent.index if sent is not None else -1,
             "lang": sent.lang if sent is not None else art.lang_at(c.start),
             "place_id": "", "name": "", "kind": "",
