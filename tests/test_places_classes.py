@@ -44,3 +44,47 @@ def test_curly_apostrophes_in_endings_and_the_unicode_hyphen():
     assert _found("Iraq’s militias crossed the Syrian\u2011Iraqi border.") == [
         ("Iraq", "adm0:IRQ"), ("Syrian\u2011Iraqi border", "rg:syria-iraq-border")]
     assert _found("Des tirs à l’ouest de l’Euphrate.")[0][1] == "rg:syria-west-of-euphrates"
+
+
+# -- class 2: world cities (diplomatic venues) ------------------------------------------------
+
+@pytest.mark.parametrize("text, span, name", [
+    ("Les délégations se sont retrouvées à Genève pour un nouveau cycle.", "Genève", "Geneva"),
+    ("The envoy flew to Geneva on Tuesday.", "Geneva", "Geneva"),
+    ("Un accord conclu à Sotchi entre Ankara et Moscou.", "Sotchi", "Sochi"),
+    ("A ninth round of talks opened in Nur-Sultan.", "Nur-Sultan", "Astana"),
+    ("Le processus d'Astana se poursuit à Nour-Soultan.", "Nour-Soultan", "Astana"),
+    ("Experts met in Vienne last year.", "Vienne", "Vienna"),
+])
+def test_world_cities_are_found_with_their_french_and_english_names(text, span, name):
+    rows = [r for r in places.parse(text).rows if r["text"] == span]
+    assert len(rows) == 1 and rows[0]["name"] == name and rows[0]["status"] == "resolved"
+    assert rows[0]["lat"] is not None
+
+
+def test_world_city_alternates_are_spellings_not_other_names():
+    assert gz._world_alternate_ok("Geneva", "Genève")
+    assert gz._world_alternate_ok("Sochi", "Sotchi")
+    assert not gz._world_alternate_ok("Vienna", "Vindobona")  # a historical name
+    assert not gz._world_alternate_ok("Vienna", "Bec")  # too short, and another name
+    assert not gz._world_alternate_ok("Moscow", "mo si ke")  # lower case romanisation
+
+
+@pytest.mark.parametrize("text", [
+    "Reading the statement, Mobile units were said to be moving.",  # ordinary words
+    "Florence Parly a rappelé la position de la France.",  # a person (first name)
+    "The Denver Post reported on the strike.",  # a world city inside a proper name
+    "Shia militias and Sunni tribes were both present.",  # groups, not towns (Chía)
+    "Russe ou Iranien, le conseiller est reparti.",
+])
+def test_world_city_names_that_are_words_or_part_of_proper_names_are_not_places(text):
+    g = gz.gazetteer()
+    rows = places.parse(text).rows
+    assert not [r for r in rows if r["place_id"] in g.places
+                and places._is_world_city(g.places[r["place_id"]])], rows
+
+
+def test_world_cities_stay_behind_syrian_homonyms():
+    # a Syrian place of the same name wins (rank: Syria, then neighbours, then the world)
+    assert gz.search("Homs")[0].country == "SY"
+    assert gz.search("Tripoli")[0].country in gz.COUNTRIES

