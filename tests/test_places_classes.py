@@ -88,3 +88,31 @@ def test_world_cities_stay_behind_syrian_homonyms():
     # a Syrian place of the same name wins (rank: Syria, then neighbours, then the world)
     assert gz.search("Homs")[0].country == "SY"
     assert gz.search("Tripoli")[0].country in gz.COUNTRIES
+
+
+# -- class 3: official long country names -----------------------------------------------------
+
+@pytest.mark.parametrize("text, span, place_id", [
+    ("A note from the Russian Federation was circulated.", "Russian Federation", "gn:2017370"),
+    ("La Fédération de Russie a opposé son veto.", "Fédération de Russie", "gn:2017370"),
+    ("The Syrian Arab Republic replied in writing.", "Syrian Arab Republic", "adm0:SYR"),
+    ("La République arabe syrienne a répondu.", "République arabe syrienne", "adm0:SYR"),
+    ("Un accord avec la République islamique d’Iran.", "République islamique d’Iran",
+     "gn:130758"),
+    ("the Islamic Republic of Iran and the Republic of Iraq", "Islamic Republic of Iran",
+     "gn:130758"),
+    ("the Islamic Republic of Iran and the Republic of Iraq", "Republic of Iraq", "adm0:IRQ"),
+    ("Aid from the Hashemite Kingdom of Jordan arrived.", "Hashemite Kingdom of Jordan",
+     "adm0:JOR"),
+    ("Troops of the Republic of Türkiye crossed.", "Republic of Türkiye", "adm0:TUR"),
+    ("Les États-Unis d'Amérique et la République libanaise.", "États-Unis d'Amérique",
+     "gn:6252001"),
+    ("Les États-Unis d'Amérique et la République libanaise.", "République libanaise",
+     "adm0:LBN"),
+])
+def test_official_country_names_are_one_mention_of_the_country(text, span, place_id):
+    found = _found(text)
+    assert (span, place_id) in found
+    # the short name inside is not a second mention
+    inner = [t for t, _ in found if t != span and t in span]
+    assert inner == []

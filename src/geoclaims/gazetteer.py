@@ -604,11 +604,14 @@ def build(acled_file=None) -> Gazetteer:
         n = len(tokens(variant))
         max_tokens = max(max_tokens, n)
         by_key[key].append(Entry(pid, variant, TIER[kind], rule, n))
-        kept = [w for w in tokens(variant) if strip_accents(w).lower() not in ARTICLES]
-        prefix = ""
-        for i, w in enumerate(kept[:-1]):
-            prefix += token_skeleton(w, i == 0)
-            prefixes.add(prefix)
+        # prefixes of the name read as tokens() reads it and with apostrophes as separators
+        # (running text keeps a French elision apart: "République islamique d'Iran")
+        for words in (tokens(variant), _TOKEN.findall(plain_text(variant))):
+            kept = [w for w in words if strip_accents(w).lower() not in ARTICLES]
+            prefix = ""
+            for i, w in enumerate(kept[:-1]):
+                prefix += token_skeleton(w, i == 0)
+                prefixes.add(prefix)
     report["keys"] = len(by_key)
     return Gazetteer(places, _Index(by_key), max_tokens, dict(report), common,
                      frozenset(prefixes))

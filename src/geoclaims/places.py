@@ -225,6 +225,16 @@ def _free(mask: bytearray, s: int, e: int) -> bool:
     return mask.find(1, s, e) < 0
 
 
+@functools.lru_cache(maxsize=50_000)
+def _variant_tokens(variant: str) -> tuple[list[str], list[str]]:
+    """A variant's words without articles, read two ways: apostrophes removed ("d'Iran" one
+    word, as :func:`geoclaims.gazetteer.tokens` reads names) and apostrophes as separators
+    ("d", "Iran", as running text reads a French elision)."""
+    def content(words):
+        return [t for t in words if gz.strip_accents(t).lower() not in gz.ARTICLES]
+    return content(gz.tokens(variant)), content(_TOKEN_RX.findall(gz.plain_text(variant)))
+
+
 def _case_ok(entry: gz.Entry, surface_tokens: list[str]) -> bool:
     content = [t for t in surface_tokens if gz.folded(t) not in gz.ARTICLES]
     if not content:
@@ -234,8 +244,8 @@ def _case_ok(entry: gz.Entry, surface_tokens: list[str]) -> bool:
         return False  # a short all-capitals word (SYR, DIR) is a code, not this name
     if entry.rule == "any":
         return True
-    vtoks = [t for t in gz.tokens(entry.variant)
-             if gz.strip_accents(t).lower() not in gz.ARTICLES]
+    joined, split = _variant_tokens(entry.variant)
+    vtoks = split if len(split) == len(content) and len(joined) != len(content) else joined
     if entry.rule == "exact":
         return [gz.strip_accents(t) for t in content] == [gz.strip_accents(t) for t in vtoks]
     # capitalised: the surface has capitals wherever the variant has them
