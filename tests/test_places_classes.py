@@ -116,3 +116,27 @@ def test_official_country_names_are_one_mention_of_the_country(text, span, place
     # the short name inside is not a second mention
     inner = [t for t, _ in found if t != span and t in span]
     assert inner == []
+
+
+# -- class 4: institutions named after a place ------------------------------------------------
+
+@pytest.mark.parametrize("text, kept", [
+    ("A bill passed by the United States Congress in March.", []),
+    ("Data of the Syria Central Bureau of Statistics were used.", []),
+    ("Lecturers from Aleppo University fled to Idlib.", ["Idlib"]),
+    ("The Iraq Ministry of Oil and the Turkey Embassy... in Mosul.", ["Turkey", "Mosul"]),
+    ("Syria TV broadcast from Azaz.", ["Azaz"]),
+    ("Des chercheurs de l'Université de Damas et de la Banque de France.", []),
+    ("The Autonomous Administration of North and East Syria runs Raqqa.", ["Raqqa"]),
+    ("L’Administration autonome du Nord et de l’Est de la Syrie (AANES) gère Tabqa.",
+     ["Tabqa"]),
+])
+def test_institutions_named_after_a_place_yield_no_place(text, kept):
+    assert [t for t, _ in _found(text)] == kept
+
+
+def test_head_word_rule_leaves_places_around_it():
+    # a country's abbreviation before an institution stays a place (the article's gold policy);
+    # a sentence break before a capitalised head word is no institution name
+    assert [t for t, _ in _found("The US Department of Defense said so.")] == ["US"]
+    assert [t for t, _ in _found("Strikes hit Iraq. Congress then voted.")] == ["Iraq"]
