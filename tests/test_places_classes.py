@@ -140,3 +140,48 @@ def test_head_word_rule_leaves_places_around_it():
     # a sentence break before a capitalised head word is no institution name
     assert [t for t, _ in _found("The US Department of Defense said so.")] == ["US"]
     assert [t for t, _ in _found("Strikes hit Iraq. Congress then voted.")] == ["Iraq"]
+
+
+# -- class 5: facilities and the autonomous administration's regions --------------------------
+
+@pytest.mark.parametrize("text, span, place_id", [
+    ("Engineers inspected the Euphrates Dam after the battle.", "Euphrates Dam", "cu:tabqa-dam"),
+    ("Le niveau du lac Assad a baissé.", "lac Assad", "cu:lake-assad"),
+    ("Water levels in Lake Assad fell.", "Lake Assad", "cu:lake-assad"),
+    ("Jets took off from Kuweires airbase.", "Kuweires airbase", "cu:kuweires-airbase"),
+    ("Le champ pétrolier d’al-Omar est gardé.", "champ pétrolier d’al-Omar",
+     "cu:al-omar-oil-field"),
+    ("Patrols near the Tanak oilfield resumed.", "Tanak oilfield", "cu:tanak-oil-field"),
+    ("The council of the Manbij Region met.", "Manbij Region", "cu:aanes-manbij-region"),
+])
+def test_facilities_and_regions_are_curated_places(text, span, place_id):
+    assert (span, place_id) in _found(text)
+
+
+def test_a_facility_head_word_keeps_the_span_whole():
+    # known facility: the curated point; "Tabqa" alone is never found inside it
+    assert _found("A convoy crossed the Tabqa Dam at dawn.") == [("Tabqa Dam", "cu:tabqa-dam")]
+    # a facility named after a town the gazetteer has no entry for: one mention, the area
+    # around the town (a facility named after a town lies near it)
+    found = _found("Shelling near the Qamishli refinery and the base aérienne de Manbij.")
+    assert found == [("Qamishli refinery", "dir:all:area:gn:173377"),
+                     ("base aérienne de Manbij", "dir:all:area:gn:167357")]
+    m = places.geoparse("Shelling near the Qamishli refinery.")
+    assert m.iloc[0]["kind"] == "polygon" and m.iloc[0].geometry.contains(
+        __import__("shapely").Point(41.2316, 37.0522))  # the town is inside the area
+
+
+def test_a_name_holding_a_not_a_place_name_is_still_a_place():
+    # "Assad" (a person) is a not-a-place name; "Lake Assad" holds it and is a place
+    assert _found("Bashar al-Assad visited Lake Assad.") == [("Lake Assad", "cu:lake-assad")]
+    assert _found("The Islamic State of Iraq and Syria held Raqqa.") == [("Raqqa", "gn:172955")]
+
+
+def test_lower_case_region_after_a_seat_stays_the_governorate_cue():
+    assert _found("Fighting spread across the Tabqa region.") == [("Tabqa", "adm1:SY11")]
+
+
+def test_elisions_apart_leaves_an_apostrophe_inside_a_name():
+    assert gz.elisions_apart("champ pétrolier d’al-Omar") == "champ pétrolier d al-Omar"
+    assert gz.elisions_apart("Dar'a") == "Dar'a"  # an ayn, not an elision
+    assert _found("Le nom Dayrāʾ Zəʿōrtāʾ est ancien.") == []  # no false Daraa through a split

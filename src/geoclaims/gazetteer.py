@@ -286,6 +286,22 @@ def normalize(name: str) -> str:
     return "".join(token_skeleton(w, i == 0) for i, w in enumerate(kept))
 
 
+#: A French elision: d', l', qu', jusqu' ... before a word (not an ayn inside a name: Dar'a).
+_ELISION = re.compile(r"(?i)\b(d|l|qu|jusqu|lorsqu|puisqu)'(?=\w)")
+
+
+def elisions_apart(name: str) -> str:
+    """``name`` with its French elisions written apart ("d'al-Omar" -> "d al-Omar"), as running
+    text reads them; apostrophes inside a transliterated name ("Dar'a") stay."""
+    return _ELISION.sub(r"\1 ", plain_text(name))
+
+
+def _split_key(name: str) -> str:
+    """The key of ``name`` read with its French elisions apart ("champ pétrolier d'al-Omar" is
+    "d", "al", "Omar" in running text, and the article drops out of the key)."""
+    return normalize(elisions_apart(name))
+
+
 def casing_rule(variant: str) -> str:
     """How strictly a variant's letter case must match: ``exact`` (acronyms such as MERV, US),
     ``capitalised`` (the variant starts with a capital) or ``any`` (lower-case phrases)."""
@@ -602,11 +618,18 @@ def build(acled_file=None) -> Gazetteer:
                 and rule == "any" and not is_arabic(variant):
             rule = "capitalised"
         n = len(tokens(variant))
-        max_tokens = max(max_tokens, n)
-        by_key[key].append(Entry(pid, variant, TIER[kind], rule, n))
+        max_tokens = max(max_tokens, n + 1)
+        entry = Entry(pid, variant, TIER[kind], rule, n)
+        by_key[key].append(entry)
+        if "'" in plain_text(variant) and not is_arabic(variant):
+            # a French elision before an article ("champ pétrolier d'al-Omar"): running text
+            # reads "d", "al", "Omar", and the article drops out of the key
+            split = _split_key(variant)
+            if split and split != key:
+                by_key[split].append(entry)
         # prefixes of the name read as tokens() reads it and with apostrophes as separators
         # (running text keeps a French elision apart: "République islamique d'Iran")
-        for words in (tokens(variant), _TOKEN.findall(plain_text(variant))):
+        for words in (tokens(variant), tokens(elisions_apart(variant))):
             kept = [w for w in words if strip_accents(w).lower() not in ARTICLES]
             prefix = ""
             for i, w in enumerate(kept[:-1]):

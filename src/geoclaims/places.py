@@ -228,11 +228,11 @@ def _free(mask: bytearray, s: int, e: int) -> bool:
 @functools.lru_cache(maxsize=50_000)
 def _variant_tokens(variant: str) -> tuple[list[str], list[str]]:
     """A variant's words without articles, read two ways: apostrophes removed ("d'Iran" one
-    word, as :func:`geoclaims.gazetteer.tokens` reads names) and apostrophes as separators
-    ("d", "Iran", as running text reads a French elision)."""
+    word, as :func:`geoclaims.gazetteer.tokens` reads names) and French elisions apart ("d",
+    "Iran", as running text reads them)."""
     def content(words):
         return [t for t in words if gz.strip_accents(t).lower() not in gz.ARTICLES]
-    return content(gz.tokens(variant)), content(_TOKEN_RX.findall(gz.plain_text(variant)))
+    return content(gz.tokens(variant)), content(gz.tokens(gz.elisions_apart(variant)))
 
 
 def _case_ok(entry: gz.Entry, surface_tokens: list[str]) -> bool:
@@ -384,6 +384,19 @@ def _drop_world_cities_inside_proper_names(text: str, names: list[_Cand], g: gz.
                 continue
         kept.append(c)
     return kept, dropped
+
+
+def _blocked(blocked: bytearray, c: _Cand) -> bool:
+    """The candidate overlaps a not-a-place name ("Iraq" in "Islamic State of Iraq"), unless it
+    is a gazetteer name that holds the whole of that name and more ("Lake Assad", which holds
+    the not-a-place "Assad")."""
+    s, e = c.start, c.end
+    if _free(blocked, s, e):
+        return False
+    if c.kind != "name" or blocked.find(0, s, e) < 0:
+        return True  # not a name, or wholly inside the not-a-place span
+    return bool((s > 0 and blocked[s - 1] and blocked[s])
+                or (e < len(blocked) and blocked[e] and blocked[e - 1]))
 
 
 def _phrase_candidates(text: str, r: Rules) -> tuple[list[_Cand], list[_Cand]]:
@@ -674,6 +687,39 @@ def _district_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list
     return out
 
 
+#: A facility head word after a town's name ("Kawkab Dam", "Shayrat airbase", "Menagh military
+#: airport", "Jafra oil field", "Hol camp") or a French one before it ("barrage de Kawkab",
+#: "base aérienne de Shayrat", "champ pétrolier de Jafra").
+_FACILITY_AFTER = re.compile(
+    r"[ \u00a0]+(?:(?:[Mm]ilitary[ \u00a0]+)?(?:[Aa]ir[ \u00a0]?[Bb]ase|[Aa]irport|[Aa]ir[ \u00a0]?"
+    r"[Ff]ield)|[Dd]am|(?:[Oo]il|[Gg]as)[ \u00a0]?[Ff]ields?|[Rr]efinery|[Cc]amp)\b")
+_FACILITY_BEFORE = re.compile(
+    r"\b(?:barrage|aéroport(?:\s+militaire)?|base\s+aérienne|champ\s+(?:pétrolier|pétrolifère|"
+    r"gazier)|raffinerie|camp)\s+(?:de\s+|d'\s*)$", re.IGNORECASE)
+
+
+def _facility_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list[_Cand]:
+    """A town's name with a facility head word ("Kawkab Dam", "base aérienne de Shayrat") is one
+    mention, never the town alone: the facility when the gazetteer knows it (a longer name match
+    wins over this), else the constructed area around the town (``dir:all:area:<town>``: a
+    facility named after a town lies near it)."""
+    out = []
+    for c in names:
+        place = g.places[c.place_ids[0]]
+        if place.kind != "point" or place.lat is None or place.country != "SY" \
+                or place.feature not in ("populated place", "conflict-event place"):
+            continue
+        ma = _FACILITY_AFTER.match(text, c.end)
+        mb = None if ma else _FACILITY_BEFORE.search(text[max(0, c.start - 40):c.start])
+        if not (ma or mb):
+            continue
+        start = c.start - (min(40, c.start) - mb.start()) if mb else c.start
+        end = ma.end() if ma else c.end
+        out.append(_Cand(start, end, "direction", [gz.directional_id("all", "area", place.id),
+                                                   *c.place_ids], "facility-near-town", 3))
+    return out
+
+
 _AR_M = "[\u064b-\u065f\u0670]*"
 #: Arabic crossing words before a name (معبر / منفذ / نقطة: crossing, border port, point) and the
 #: adjectives after it (الحدودي / الحدودية: "border", then a nationality): "نقطة الوليد الحدودية
@@ -768,6 +814,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
             bar.close()
     names, report_world = _drop_world_cities_inside_proper_names(text, names, g)
     directions = _direction_candidates(text, names, g) + _district_candidates(text, names, g) \
+        + _facility_candidates(text, names, g) \
         + _arabic_crossing_candidates(text, names, g, r)
 
     chosen: list[_Cand] = []
@@ -778,7 +825,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
     report = {"candidates": len(pool), "inside_not_places": 0, "inside_longer_match": 0,
               "world_city_inside_a_proper_name": report_world}
     for c in pool:
-        if not _free(blocked, c.start, c.end):
+        if _blocked(blocked, c):
             report["inside_not_places"] += 1
             continue
         if not _free(taken, c.start, c.end):
