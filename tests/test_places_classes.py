@@ -185,3 +185,23 @@ def test_elisions_apart_leaves_an_apostrophe_inside_a_name():
     assert gz.elisions_apart("champ pétrolier d’al-Omar") == "champ pétrolier d al-Omar"
     assert gz.elisions_apart("Dar'a") == "Dar'a"  # an ayn, not an elision
     assert _found("Le nom Dayrāʾ Zəʿōrtāʾ est ancien.") == []  # no false Daraa through a split
+
+
+# -- class 6: function words that are also town names -----------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Cela n'a pas empêché les frappes.",
+    "Ces villages ont été évacués.",
+    "Quelle que soit l'issue, rien ne change.",
+    "She said the convoy had left.",
+    "Much of the valley was flooded.",
+])
+def test_function_words_at_the_start_of_a_sentence_are_not_towns(text):
+    assert _found(text) == []
+
+
+def test_function_word_list_keeps_the_towns_of_the_region():
+    # the words left out of the list on purpose still reach their towns
+    assert _found("Clashes near al-Tell and Al Mal.") == [("al-Tell", "gn:172349"),
+                                                         ("Al Mal", "ged:al-mal")]
+    assert {"cela", "ces", "she", "kuele"} <= gz.gazetteer().common_words

@@ -468,7 +468,7 @@ def _common_words() -> frozenset[str]:
         rules = yaml.safe_load(paths.data_file("place_rules.yaml").read_text(encoding="utf-8"))
     except FileNotFoundError:
         return frozenset()
-    return frozenset(normalize(w) for w in rules.get("common_words", []) or [])
+    return frozenset(normalize(str(w)) for w in rules.get("common_words", []) or [])
 
 
 def build(acled_file=None) -> Gazetteer:
