@@ -205,3 +205,25 @@ def test_function_word_list_keeps_the_towns_of_the_region():
     assert _found("Clashes near al-Tell and Al Mal.") == [("al-Tell", "gn:172349"),
                                                          ("Al Mal", "ged:al-mal")]
     assert {"cela", "ces", "she", "kuele"} <= gz.gazetteer().common_words
+
+
+# -- class 7: a village named like a far town -------------------------------------------------
+
+def test_a_homonym_near_the_sentence_context_is_preferred():
+    m = places.parse("Mortars fell on Ramadi, a hamlet just north of Hajin, at night.")
+    row = [r for r in m.rows if r["text"] == "Ramadi"][0]
+    assert row["place_id"] == "ged:ar-ramadi" and "nearby-homonym" in row["match"]
+    assert m.report["nearby_homonym"] == 1
+
+
+def test_without_nearby_context_the_first_ranked_place_stays():
+    # the Iraqi city, alone or beside other Iraqi places
+    assert _found("Iraqi forces entered Ramadi.")[-1] == ("Ramadi", "gn:98717")
+    assert ("Ramadi", "gn:98717") in _found("Convoys moved between Ramadi and Fallujah.")
+
+
+def test_a_far_namesake_in_the_conflict_data_is_kept_as_a_homonym():
+    g = gz.gazetteer()
+    ids = [e.place_id for e in g.by_key[gz.normalize("Ramadi")]]
+    assert "gn:98717" in ids and "ged:ar-ramadi" in ids
+    assert g.rank(g.by_key[gz.normalize("Ramadi")])[0].place_id == "gn:98717"

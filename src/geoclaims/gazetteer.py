@@ -389,6 +389,22 @@ class Gazetteer:
         return list(best.values())
 
 
+#: A conflict-event place (UCDP) whose name is already in the gazetteer is the same place when
+#: one of the places of that name lies within this distance (km); otherwise it is a homonym.
+HOMONYM_SAME_PLACE_KM = 50.0
+
+
+def _near(a: Place, b: Place, km: float) -> bool:
+    """Both have coordinates and lie within ``km`` of each other (a quick flat estimate)."""
+    import math
+
+    if a.lat is None or b.lat is None:
+        return False
+    dy = (a.lat - b.lat) * 110.57
+    dx = (a.lon - b.lon) * 111.32 * math.cos(math.radians((a.lat + b.lat) / 2))
+    return dx * dx + dy * dy <= km * km
+
+
 def _precision_for_population(pop: int) -> float:
     """Rough radius (km) of a town's built-up area, used as the point's uncertainty."""
     if pop >= 500_000:
@@ -609,8 +625,13 @@ def build(acled_file=None) -> Gazetteer:
             report[f"{kind} names skipped (common words, < 3 letters)"] += 1
             continue
         if kind == "conflict" and key in by_key:
-            report["conflict names already known from another source"] += 1
-            continue
+            here = places[pid]
+            if any(_near(places[e.place_id], here, HOMONYM_SAME_PLACE_KM) for e in by_key[key]):
+                report["conflict names already known from another source"] += 1
+                continue
+            # a village named like a far town ("Ar Ramadi village" near Hajin, Ramadi in Iraq):
+            # kept as a homonym, ranked after the others; the text's context may choose it
+            report["conflict names kept as homonyms of a far place"] += 1
         if kind == "district" and any(e.place_id == pid for e in by_key.get(key, ())):
             continue
         rule = casing_rule(variant)

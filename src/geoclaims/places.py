@@ -899,11 +899,12 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
             if status == "resolved" and place.lat is not None:
                 # the geometry itself is fetched only when a frame or GeoJSON is made
                 row.update(lat=place.lat, lon=place.lon, precision=place.precision,
-                           precision_km=place.precision_km, _place=place)
+                           precision_km=place.precision_km, _place=place, _ids=ids)
             elif status == "resolved":
                 row["precision"] = "region"
         rows.append(row)
     report["one_sense_per_text"] = _one_sense_per_text(rows, r)
+    report["nearby_homonym"] = _nearby_homonyms(rows, g)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
@@ -912,6 +913,53 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
                   **{f"status_{k}": v for k, v in sorted(counts.items())})
     log.info("geoparse %s: %s", art.name, report)
     return Parsed(rows, report, art.name, art.sha256, list(art.warnings))
+
+
+#: A homonym replaces the first-ranked place when it lies within NEAR km of a place the same
+#: sentence (or, with none there, the sentence before) names, and the first-ranked place lies
+#: further than FAR km from all of them ("al-Ramadi, a village south of Hajin").
+HOMONYM_NEAR_KM = 30.0
+HOMONYM_FAR_KM = 100.0
+
+
+def _nearby_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
+    """Prefer the homonym near the text's context: a town name with several places (a Syrian
+    village named like an Iraqi city) goes to the one within :data:`HOMONYM_NEAR_KM` of the
+    other points its sentence names when the first-ranked one is further than
+    :data:`HOMONYM_FAR_KM` from all of them. Returns how many rows changed."""
+    from geoclaims import regions
+
+    points = [(i, row) for i, row in enumerate(rows) if row["status"] == "resolved"
+              and row["kind"] == "point" and row.get("lat") is not None]
+    changed = 0
+    for i, row in points:
+        ids = row.get("_ids") or []
+        if len(ids) < 2 or not row["match"].startswith("name:"):
+            continue
+        context = [o for j, o in points if j != i and o["sentence"] == row["sentence"]] or \
+            [o for j, o in points if o["sentence"] == row["sentence"] - 1]
+        context = [o for o in context if o["place_id"] != row["place_id"]]
+        if not context:
+            continue
+
+        def nearest(lat, lon):
+            return min(regions.distance_km(lat, lon, o["lat"], o["lon"]) for o in context)
+
+        if nearest(row["lat"], row["lon"]) <= HOMONYM_FAR_KM:
+            continue
+        for pid in ids[1:]:
+            alt = g.places.get(pid)
+            if alt is None or alt.kind != "point" or alt.lat is None:
+                continue
+            if nearest(alt.lat, alt.lon) <= HOMONYM_NEAR_KM:
+                row.update(place_id=alt.id, name=alt.name, kind=alt.kind, source=alt.source,
+                           alternatives=";".join([i for i in ids if i != alt.id][:5]),
+                           lat=alt.lat, lon=alt.lon, precision=alt.precision,
+                           precision_km=alt.precision_km, _place=alt,
+                           match=row["match"] + "+nearby-homonym")
+                changed += 1
+                break
+    return changed
 
 
 def _one_sense_per_text(rows: list[dict], r: Rules) -> int:
