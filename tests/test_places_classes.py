@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from geoclaims import places
 from geoclaims import gazetteer as gz
+from geoclaims import places
 
 
 def _found(text: str) -> list[tuple[str, str]]:
@@ -211,7 +211,7 @@ def test_function_word_list_keeps_the_towns_of_the_region():
 
 def test_a_homonym_near_the_sentence_context_is_preferred():
     m = places.parse("Mortars fell on Ramadi, a hamlet just north of Hajin, at night.")
-    row = [r for r in m.rows if r["text"] == "Ramadi"][0]
+    row = next(r for r in m.rows if r["text"] == "Ramadi")
     assert row["place_id"] == "ged:ar-ramadi" and "nearby-homonym" in row["match"]
     assert m.report["nearby_homonym"] == 1
 

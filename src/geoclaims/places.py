@@ -942,7 +942,7 @@ def _nearby_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
         if not context:
             continue
 
-        def nearest(lat, lon):
+        def nearest(lat, lon, context=context):
             return min(regions.distance_km(lat, lon, o["lat"], o["lon"]) for o in context)
 
         if nearest(row["lat"], row["lon"]) <= HOMONYM_FAR_KM:
