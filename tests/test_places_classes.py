@@ -227,3 +227,16 @@ def test_a_far_namesake_in_the_conflict_data_is_kept_as_a_homonym():
     ids = [e.place_id for e in g.by_key[gz.normalize("Ramadi")]]
     assert "gn:98717" in ids and "ged:ar-ramadi" in ids
     assert g.rank(g.by_key[gz.normalize("Ramadi")])[0].place_id == "gn:98717"
+
+
+# -- scholarly romanisation (DIN 31635 / ALA-LC letters) -------------------------------------
+
+@pytest.mark.parametrize("a, b", [("aṯ-Ṯawrah", "Ath-Thawrah"), ("Dimašq", "Dimashq"),
+                                  ("Ḫān Šayḫūn", "Khan Shaykhun"), ("Dayr az-Zawr", "Deir ez-Zor"),
+                                  ("al-Ġūṭa", "Ghouta")])
+def test_romanisation_letters_are_read_as_digraphs(a, b):
+    assert gz.normalize(a) == gz.normalize(b)
+
+
+def test_a_romanised_name_finds_its_town():
+    assert _found("Les combats ont atteint Ḫān Šayḫūn.") == [("Ḫān Šayḫūn", "gn:168325")]

@@ -219,6 +219,15 @@ def _arabic_skeleton(t: str) -> str:
     return t
 
 
+#: Letters of the scholarly romanisations of Arabic (DIN 31635, ALA-LC, ISO 233) that stand for
+#: an English digraph: ṯ = th, ḏ = dh, ḫ / ẖ = kh, ġ = gh, š = sh, ž = zh, č = ch ("aṯ-Ṯawrah" is
+#: "ath-Thawrah"); read before the diacritics are dropped (which would leave t, d, h, g, s, z).
+_ROMANISATION = str.maketrans({
+    "ṯ": "th", "Ṯ": "Th", "ḏ": "dh", "Ḏ": "Dh", "ḫ": "kh", "Ḫ": "Kh", "ẖ": "kh",
+    "ġ": "gh", "Ġ": "Gh", "š": "sh", "Š": "Sh", "ž": "zh", "Ž": "Zh", "č": "ch", "Č": "Ch",
+})
+_ROMANISATION_CHARS = frozenset("ṯṮḏḎḫḪẖġĠšŠžŽčČ")
+
 _RX_FUSED_AL = re.compile(r"^(?:al|el)(\w{4,})$")
 _RX_ASSIMILATED = re.compile(r"^[ae]([dnrstz])\1(\w{2,})$")
 _RX_AI = re.compile(r"ei|ey|ay")
@@ -233,6 +242,8 @@ def token_skeleton(token: str, first: bool = True) -> str:
 
     ``first`` is False for the second and later words of a name: there an article fused onto
     the word ("Dair Alzour") is dropped as well."""
+    if not token.isascii() and not _ROMANISATION_CHARS.isdisjoint(token):
+        token = token.translate(_ROMANISATION)
     t = _APOS.sub("", strip_accents(token).lower())
     if is_arabic(t):
         return _arabic_skeleton(t)
@@ -261,7 +272,8 @@ def tokens(text: str) -> list[str]:
 def normalize(name: str) -> str:
     """The matching key of a place name, tolerant of transliteration.
 
-    1. Unicode NFKD, diacritics dropped, lower case; apostrophes and ayn/hamza marks removed.
+    1. Scholarly romanisation letters read as digraphs (ṯ th, ḏ dh, ḫ kh, ġ gh, š sh, ž zh, č ch),
+       then Unicode NFKD, diacritics dropped, lower case; apostrophes and ayn/hamza marks removed.
     2. Split into words on anything that is not a letter or digit (hyphens, spaces, dots).
     3. Arabic article words (:data:`ARTICLES`: al, el, ad, ar, as, at, az, ash, an, ed, ez, ...)
        dropped; an article fused by assimilation (Ezzor, Arraqqa) reduced (zor, raqqa).
