@@ -927,8 +927,6 @@ def _nearby_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
     village named like an Iraqi city) goes to the one within :data:`HOMONYM_NEAR_KM` of the
     other points its sentence names when the first-ranked one is further than
     :data:`HOMONYM_FAR_KM` from all of them. Returns how many rows changed."""
-    from geoclaims import regions
-
     points = [(i, row) for i, row in enumerate(rows) if row["status"] == "resolved"
               and row["kind"] == "point" and row.get("lat") is not None]
     changed = 0
@@ -943,7 +941,7 @@ def _nearby_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
             continue
 
         def nearest(lat, lon, context=context):
-            return min(regions.distance_km(lat, lon, o["lat"], o["lon"]) for o in context)
+            return min(gz.flat_km(lat, lon, o["lat"], o["lon"]) for o in context)
 
         if nearest(row["lat"], row["lon"]) <= HOMONYM_FAR_KM:
             continue
