@@ -1091,7 +1091,8 @@ def directional(place_id: str) -> Place:
     elif mode == "area":
         area = _circle_km(base.lon, base.lat, float(prm["around_radius_km"]))
         origin = (base.lon, base.lat)
-        what = f"area of {base.name} (a district or sub-district without an outline offline)"
+        what = (f"area of {base.name} (a district, sub-district or facility named after it, "
+                "without an outline offline)")
     else:
         area = _circle_km(base.lon, base.lat, float(prm["around_radius_km"])).difference(
             _circle_km(base.lon, base.lat, base.precision_km or 2.0))
