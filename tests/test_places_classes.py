@@ -76,12 +76,23 @@ def test_world_city_alternates_are_spellings_not_other_names():
     "The Denver Post reported on the strike.",  # a world city inside a proper name
     "Shia militias and Sunni tribes were both present.",  # groups, not towns (Chía)
     "Russe ou Iranien, le conseiller est reparti.",
+    "The envoy resigned. John Bolton then left.",  # a surname after a first name
+    "Hamas issued a statement.",  # a movement named like a town's spelling (Hamm)
 ])
 def test_world_city_names_that_are_words_or_part_of_proper_names_are_not_places(text):
     g = gz.gazetteer()
     rows = places.parse(text).rows
     assert not [r for r in rows if r["place_id"] in g.places
                 and places._is_world_city(g.places[r["place_id"]])], rows
+
+
+@pytest.mark.parametrize("text, span", [
+    ("In Geneva, the envoys met again.", "Geneva"),  # a common word before it
+    ("Since Sochi, the front line has not moved.", "Sochi"),
+    ("The Sochi memorandum was signed in September.", "Sochi"),
+])
+def test_world_cities_after_a_capitalised_common_word_stay_places(text, span):
+    assert span in [t for t, _ in _found(text)]
 
 
 def test_world_cities_stay_behind_syrian_homonyms():

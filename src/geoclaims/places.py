@@ -369,7 +369,7 @@ def _is_world_city(place: gz.Place) -> bool:
 
 
 _NEXT_CAPITALISED = re.compile(r"[ \u00a0]([A-ZÀ-Ý][^\W\d_]+)")
-_PREV_CAPITALISED = re.compile(r"(?:^|[^.!?:;\s]\s*)\s([A-ZÀ-Ý][^\W\d_]+)[ \u00a0]$")
+_PREV_CAPITALISED = re.compile(r"(?:^|\s)([A-ZÀ-Ý][^\W\d_]+)[ \u00a0]$")
 
 
 def _drop_world_cities_inside_proper_names(text: str, names: list[_Cand], g: gz.Gazetteer
@@ -377,7 +377,8 @@ def _drop_world_cities_inside_proper_names(text: str, names: list[_Cand], g: gz.
     """A world city's name (:func:`_is_world_city`) next to another capitalised word is part of
     a longer proper name, not the place: a person ("Austin Tice", "Lloyd Austin", "Florence
     Parly"), a treaty or a club. Not dropped when the other word is a month or a day ("in Geneva
-    Tuesday") or itself a place name. Returns the kept candidates and how many were dropped."""
+    Tuesday"), a common word ("In Geneva", at the start of a sentence) or itself a place name.
+    Returns the kept candidates and how many were dropped."""
     kept, dropped = [], 0
     for c in names:
         if _is_world_city(g.places[c.place_ids[0]]):
@@ -385,7 +386,8 @@ def _drop_world_cities_inside_proper_names(text: str, names: list[_Cand], g: gz.
             prev = _PREV_CAPITALISED.search(text, max(0, c.start - 40), c.start)
             words = [m.group(1) for m in (nxt, prev) if m is not None]
             if any(gz.folded(w) not in _MONTHS_DAYS and gz.normalize(w) not in g.by_key
-                   and gz.folded(w) not in gz.ARTICLES for w in words):
+                   and gz.folded(w) not in gz.ARTICLES and gz.normalize(w) not in g.common_words
+                   and gz.folded(w) not in g.common_words for w in words):
                 dropped += 1
                 continue
         kept.append(c)
