@@ -251,3 +251,20 @@ def test_romanisation_letters_are_read_as_digraphs(a, b):
 
 def test_a_romanised_name_finds_its_town():
     assert _found("Les combats ont atteint Ḫān Šayḫūn.") == [("Ḫān Šayḫūn", "gn:168325")]
+
+
+@pytest.mark.parametrize("text", [
+    "Order was restored in the evening.",  # not Werder through the transliteration folding
+    "Telling the story, the officer wept.",  # not Tieling
+    "Progress was slow near the river.",  # not El Progreso
+    "Bush administration officials disagreed.",  # a surname (Būsh)
+])
+def test_world_cities_match_only_as_written(text):
+    g = gz.gazetteer()
+    assert not [r for r in places.parse(text).rows if r["place_id"] in g.places
+                and places._is_world_city(g.places[r["place_id"]])]
+
+
+def test_literal_rule_is_the_letters_as_written():
+    assert gz.letters_key("Genève") == gz.letters_key("Geneve") == "geneve"
+    assert gz.letters_key("Sochi") != gz.letters_key("Sushi")

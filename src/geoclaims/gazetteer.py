@@ -314,6 +314,12 @@ def _split_key(name: str) -> str:
     return normalize(elisions_apart(name))
 
 
+def letters_key(text: str) -> str:
+    """Letters and digits of ``text`` without accents, in lower case, articles kept: the key of
+    the ``literal`` rule (world cities match only as written, "Genève" = "Geneve")."""
+    return "".join(folded(w) for w in tokens(text))
+
+
 def casing_rule(variant: str) -> str:
     """How strictly a variant's letter case must match: ``exact`` (acronyms such as MERV, US),
     ``capitalised`` (the variant starts with a capital) or ``any`` (lower-case phrases)."""
@@ -341,7 +347,7 @@ class Entry(NamedTuple):
     place_id: str
     variant: str
     tier: int
-    rule: str  # exact | capitalised | any
+    rule: str  # exact | capitalised | literal (capitalised, same letters) | any
     n_tokens: int
 
 
@@ -657,6 +663,10 @@ def build(acled_file=None) -> Gazetteer:
         if kind in ("geonames", "capital", "world", "country", "adm1", "adm0", "conflict") \
                 and rule == "any" and not is_arabic(variant):
             rule = "capitalised"
+        if kind == "world" and rule == "capitalised":
+            # world cities are far from the texts' subject: no transliteration tolerance (which
+            # would read "Order" as Werder, "Telling" as Tieling), the letters as written
+            rule = "literal"
         n = len(tokens(variant))
         max_tokens = max(max_tokens, n + 1)
         entry = Entry(pid, variant, TIER[kind], rule, n)

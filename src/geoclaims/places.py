@@ -250,6 +250,9 @@ def _case_ok(entry: gz.Entry, surface_tokens: list[str]) -> bool:
         return False  # a short all-capitals word (SYR, DIR) is a code, not this name
     if entry.rule == "any":
         return True
+    if entry.rule == "literal" and gz.letters_key(" ".join(surface_tokens)) != \
+            gz.letters_key(entry.variant):
+        return False
     joined, split = _variant_tokens(entry.variant)
     vtoks = split if len(split) == len(content) and len(joined) != len(content) else joined
     if entry.rule == "exact":
