@@ -268,3 +268,29 @@ def test_world_cities_match_only_as_written(text):
 def test_literal_rule_is_the_letters_as_written():
     assert gz.letters_key("Genève") == gz.letters_key("Geneve") == "geneve"
     assert gz.letters_key("Sochi") != gz.letters_key("Sushi")
+
+
+# -- speed: the disk cache loads with the garbage collector paused, then restored -------------
+
+def test_cache_load_restores_the_garbage_collector_state():
+    import gc
+
+    gz.gazetteer()  # make sure the disk cache exists
+    for enabled in (True, False):
+        gz.gazetteer.cache_clear()
+        (gc.enable if enabled else gc.disable)()
+        try:
+            g = gz.gazetteer()
+            assert gc.isenabled() is enabled
+            assert g.report.get("from disk cache") == 1
+        finally:
+            gc.enable()
+
+
+def test_arabic_not_place_names_are_compiled_only_for_arabic_text():
+    places._compile_arabic_names.cache_clear()
+    assert _found("Clashes in Raqqa.") == [("Raqqa", "gn:172955")]
+    assert places._compile_arabic_names.cache_info().currsize == 0
+    # an Arabic organisation name still blocks the place inside it
+    assert [t for t, _ in _found("The council (مجلس الرقة المدني) met in Raqqa.")] == ["Raqqa"]
+    assert places._compile_arabic_names.cache_info().currsize == 1

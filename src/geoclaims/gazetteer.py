@@ -890,6 +890,12 @@ def gazetteer(acled_file=None) -> Gazetteer:
     folder = cache_dir()
     target = folder / f"gazetteer-{key[:20]}.pickle"
     if target.exists():
+        import gc
+
+        # the cyclic garbage collector would run many times over the ~100,000 objects being
+        # created and find nothing to free (about two thirds of the load time): paused meanwhile
+        was_enabled = gc.isenabled()
+        gc.disable()
         try:
             with open(target, "rb") as fh:
                 g = pickle.load(fh)
@@ -901,6 +907,9 @@ def gazetteer(acled_file=None) -> Gazetteer:
 
             logging.getLogger(__name__).warning(
                 "gazetteer: cache %s unreadable (%s); rebuilding", target, exc)
+        finally:
+            if was_enabled:
+                gc.enable()
     g = build(acled_file)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".tmp{os.getpid()}")

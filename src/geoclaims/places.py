@@ -108,6 +108,17 @@ class Rules:
     admin1_before: list[str]
     phrases: list[Phrase] = field(default_factory=list)
     senses: list[dict] = field(default_factory=list)
+    #: Arabic-script names of ``not_places``, compiled on first use by :meth:`arabic_not_places`
+    #: (about a tenth of a second: only texts with Arabic script need them).
+    not_places_arabic: tuple[str, ...] = ()
+
+    def arabic_not_places(self) -> list[re.Pattern]:
+        return _compile_arabic_names(self.not_places_arabic)
+
+
+@functools.lru_cache(maxsize=4)
+def _compile_arabic_names(names: tuple[str, ...]) -> list[re.Pattern]:
+    return [_arabic_name_rx(n) for n in names]
 
 
 def _load_yaml(text: str):
@@ -153,9 +164,10 @@ def rules() -> Rules:
     rpath = paths.data_file(RULES_FILE)
     doc = _load_yaml(rpath.read_text(encoding="utf-8")) or {}
     not_places = []
+    arabic_names = []
     for name in doc.get("not_places", []) or []:
         if gz.is_arabic(str(name)):
-            not_places.append(_arabic_name_rx(str(name)))
+            arabic_names.append(str(name))
             continue
         words = [re.escape(w) for w in re.split(r"[\s\-]+", str(name)) if w]
         not_places.append(re.compile(r"\b" + r"[\s\-]+".join(words) + r"\b", re.IGNORECASE))
@@ -175,7 +187,7 @@ def rules() -> Rules:
                                                  for w in sense.get("before", []) or []])})
     met = doc.get("metonym", {}) or {}
     r = Rules(
-        not_places=not_places,
+        not_places=not_places, not_places_arabic=tuple(arabic_names),
         locative_before=_with_elisions([str(w).lower() for w in met.get("locative_before", [])]),
         locative_after=[str(w).lower() for w in met.get("locative_after", [])],
         admin1_after=[str(w).lower() for w in doc.get("admin1_after", [])],
@@ -813,7 +825,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
     r = rules()
 
     blocked = bytearray(len(text))
-    for rx in r.not_places:
+    for rx in r.not_places + (r.arabic_not_places() if gz.is_arabic(text) else []):
         for m in rx.finditer(text):
             _mark(blocked, *m.span())
     phrases, anchors = _phrase_candidates(text, r)
