@@ -507,25 +507,41 @@ def test_one_sense_per_text():
                                       "rg:at-tanf-zone"]
 
 
-def test_both_heldout_sets_are_reported_set1_marked(mentions, fixtures):
+def test_every_heldout_set_is_reported_and_only_set3_is_still_held_out(mentions, fixtures):
     sets = places.evaluate_heldout_sets(fixtures / "heldout")
-    assert set(sets) == {"set 1", "set 2"}
+    assert list(sets) == ["set 1", "set 2", "set 3"]
     assert sets["set 2"]["files"] >= 6 and sets["set 2"]["mentions"] >= 80
     assert sets["set 2"]["arabic_total"] >= 3
+    assert sets["set 3"]["files"] >= 6 and sets["set 3"]["mentions"] >= 120
+    assert sets["set 3"]["arabic_total"] >= 5
     text = places.heldout_sets_report(sets)
     assert "no longer held-out" in text.split("\n")[0]
     assert "no longer held-out" in text.split("=== set 2")[1].split("\n")[0]
-    assert text.count("mention precision") == 2
+    set3_title = text.split("=== set 3")[1].split("\n")[0]
+    assert "held-out" in set3_title and "no longer" not in set3_title
+    assert text.count("mention precision") == 3
     gold = places.read_gold(fixtures / "places" / "gold_mentions.csv")
-    table = places.figures_table(mentions, gold, sets["set 1"], sets["set 2"])
+    table = places.figures_table(mentions, gold, sets)
     assert list(table.columns) == ["in-sample (article)", "set 1, first run",
                                    "set 1, now (no longer held-out)",
                                    "set 2 (held-out), first run",
-                                   "set 2, now (no longer held-out)", "target"]
+                                   "set 2, now (no longer held-out)",
+                                   "set 3 (held-out), first run",
+                                   "set 3 (held-out), second run", "set 3, now", "target"]
+    # recorded runs stay as printed at the time; "now" is computed
     assert table.loc["mention precision", "set 2 (held-out), first run"] == 0.89
+    assert table.loc["mention precision", "set 3 (held-out), first run"] == 0.84
+    assert table.loc["mention recall", "set 3 (held-out), second run"] == 0.85
+    assert table.loc["mention recall", "set 3, now"] == round(sets["set 3"]["recall"], 3)
     assert table.loc["mention recall", "set 2, now (no longer held-out)"] == round(
         sets["set 2"]["recall"], 3)
     assert table.loc["mention recall", "in-sample (article)"] == 1.0
+    # the older two-set form still gives the same set-2 columns
+    old = places.figures_table(mentions, gold, sets["set 1"], sets["set 2"])
+    assert list(old.columns) == ["in-sample (article)", "set 1, first run",
+                                 "set 1, now (no longer held-out)",
+                                 "set 2 (held-out), first run",
+                                 "set 2, now (no longer held-out)", "target"]
 
 
 def test_district_words_after_a_town():
