@@ -86,11 +86,12 @@ def test_escape_frame_escapes_the_named_columns_only_and_never_the_geometry():
     from shapely.geometry import Point
 
     frame = gpd.GeoDataFrame(
-        {"id": ["<i>", "b"], "name": ["`n`", None], "zz": ["$z", "w"]},
+        {"id": ["<i>", "b"], "name": ["`n`", None], "zz": ["$z", "w"], "area": ["&", "v"]},
         geometry=[Point(0, 0), Point(1, 1)], crs="EPSG:4326", index=[7, 9])
     safe = style.escape_frame(frame)
-    # columns sorted before ("id") and after ("name", "zz") the geometry's name are all kept
-    assert list(safe.columns) == ["id", "name", "zz", "geometry"]
+    # columns sorted before ("area") and after ("id", "name", "zz") the geometry's name are kept
+    assert list(safe.columns) == ["id", "name", "zz", "area", "geometry"]
+    assert safe["area"].tolist() == ["&amp;", "v"]
     assert safe["id"].tolist() == ["&lt;i&gt;", "b"]
     assert safe["name"].tolist() == ["&#96;n&#96;", ""]
     assert safe["zz"].tolist() == ["&#36;z", "w"]

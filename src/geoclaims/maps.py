@@ -809,8 +809,10 @@ def encode_event_rows(rows: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], l
     for row in rows:
         for i in _EVENT_TEXT_POS:
             counts[row[i]] = counts.get(row[i], 0) + 1
-    # ``counts`` is in order of first use and the sort is stable (also with reverse=True)
-    table = sorted((v for v, c in counts.items() if c > 1), key=counts.__getitem__, reverse=True)
+    # strings used at least twice; ``counts`` is in order of first use and the sort is stable
+    # (also with reverse=True), so ties stay in that order
+    table = sorted((v for v, c in counts.items() if c >= 2), key=counts.__getitem__,
+                   reverse=True)
     index = {v: i for i, v in enumerate(table)}
     out = []
     for row in rows:
