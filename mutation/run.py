@@ -11,8 +11,10 @@ For each config this script
    ``build/mutation/<name>/`` (cosmic-ray edits the module on disk while it runs, so it never
    runs on the work tree) and links ``data/`` there;
 2. runs ``cosmic-ray init`` (then ``cr-filter-operators`` if the config has an
-   ``operators-filter`` section: those mutants are marked skipped), ``baseline`` (the unmutated tests must pass) and ``exec`` there,
-   one mutant at a time, with ``PYTHONPATH`` pointing at the copy;
+   ``operators-filter`` section, and the line filter of the listed functions: those mutants
+   are marked skipped; mutants inside annotations, which ``from __future__ import
+   annotations`` leaves unevaluated, are skipped too), ``baseline`` (the unmutated tests must
+   pass) and ``exec`` there, one mutant at a time, with ``PYTHONPATH`` pointing at the copy;
 3. writes ``build/mutation/<name>/report.txt`` (``cr-report --show-output``) and prints the
    surviving mutants and the kill rate.
 
@@ -101,6 +103,59 @@ def _line_filter(work: Path, conf: dict) -> bool:
     return True
 
 
+def _annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """``((line, col), (end_line, end_col))`` of every annotation (arguments, returns,
+    annotated assignments) of a module that has ``from __future__ import annotations``
+    (none otherwise): such annotations are stored as strings and never evaluated, so a mutant
+    inside one (``X | None`` -> ``X + None``) cannot change what the program does. Columns in
+    characters, as cosmic-ray counts them (``ast`` counts UTF-8 bytes)."""
+    tree = ast.parse(source)
+    future = any(isinstance(n, ast.ImportFrom) and n.module == "__future__"
+                 and any(a.name == "annotations" for a in n.names) for n in tree.body)
+    if not future:
+        return []
+    lines = source.splitlines()
+
+    def col(line: int, byte_col: int) -> int:
+        return len(lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8"))
+
+    spans = []
+    for node in ast.walk(tree):
+        notes: list[ast.AST | None] = []
+        if isinstance(node, ast.arg):
+            notes.append(node.annotation)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            notes.append(node.returns)
+        elif isinstance(node, ast.AnnAssign):
+            notes.append(node.annotation)
+        for a in notes:
+            if a is not None:
+                spans.append(((a.lineno, col(a.lineno, a.col_offset)),
+                              (a.end_lineno, col(a.end_lineno, a.end_col_offset))))
+    return spans
+
+
+def _skip_annotations(work: Path, module_path: str, session: Path) -> int:
+    """Mark the session's pending mutants that lie inside an annotation as skipped (see
+    :func:`_annotation_spans`); how many were skipped."""
+    from cosmic_ray.work_db import use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    spans = _annotation_spans((work / module_path).read_text(encoding="utf-8"))
+    if not spans:
+        return 0
+    with use_db(str(session)) as db:
+        ids = [item.job_id for item in db.pending_work_items
+               if all(any(tuple(s) <= tuple(m.start_pos) and tuple(m.end_pos) <= tuple(e)
+                          for s, e in spans) for m in item.mutations)]
+        if ids:
+            db.set_multiple_results(ids, WorkResult(
+                output="Filtered: inside an annotation, never evaluated "
+                       "(from __future__ import annotations)",
+                worker_outcome=WorkerOutcome.SKIPPED))
+    return len(ids)
+
+
 def _config(name: str) -> Path:
     cfg = ROOT / "mutation" / f"{name}.toml"
     if not cfg.exists():
@@ -163,7 +218,9 @@ def recheck(name: str) -> list[dict]:
 
 def run_module(name: str, min_rate: float) -> float:
     cfg = _config(name)
-    work = ROOT / "build" / "mutation" / name
+    dry = bool(os.environ.get("MUTATION_DRY_RUN"))
+    # a dry run counts in its own folder: it must not wipe a session that is running
+    work = ROOT / "build" / "mutation" / (f"{name}-dry-run" if dry else name)
     env = _copy(cfg, work)
     cr = str(BIN / "cosmic-ray")
     session = "session.sqlite"
@@ -171,9 +228,13 @@ def run_module(name: str, min_rate: float) -> float:
     _run([cr, "init", "config.toml", session], work, env)
     if "operators-filter" in cfg.read_text(encoding="utf-8"):
         _run([str(BIN / "cr-filter-operators"), session, "config.toml"], work, env)
-    if _line_filter(work, tomllib.loads(cfg.read_text(encoding="utf-8"))):
+    conf = tomllib.loads(cfg.read_text(encoding="utf-8"))
+    if _line_filter(work, conf):
         _run([str(BIN / "cr-filter-lines"), "--config", "config.toml", session], work, env)
-    if os.environ.get("MUTATION_DRY_RUN"):  # count the mutants, run nothing
+    skipped = _skip_annotations(work, conf["cosmic-ray"]["module-path"], work / session)
+    if skipped:
+        print(f"mutation: {name}: {skipped} mutants inside annotations skipped", flush=True)
+    if dry:  # count the mutants, run nothing
         dump = _run([cr, "dump", session], work, env, capture=True)
         items = [json.loads(line) for line in dump.splitlines()]
         todo = sum(1 for _, r in items if r is None)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from fixtures.maps import loader
@@ -61,6 +62,72 @@ def test_escape_frame_escapes_every_property_but_keeps_the_geometry():
     assert "<script" not in safe.to_json()
     assert safe.geometry.equals(pl.geometry)
     assert list(safe.index) == list(pl.index) and safe.crs == pl.crs
+
+
+def test_escape_text_exact_entities():
+    """Each special character becomes its entity (rendered as the same character)."""
+    assert style.escape_text("<a href=\"x\">'&`$\\") == (
+        "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#96;&#36;&#92;")
+    assert style.escape_text("plain text, é") == "plain text, é"
+
+
+@pytest.mark.parametrize("value, missing", [
+    (None, True), (pd.NA, True), (pd.NaT, True), (float("nan"), True),
+    (np.float64("nan"), True),
+    ("x", False), ("", False), ("nan", False), (0, False), (0.0, False), (1.5, False),
+    (pd.Timestamp("2019-01-01"), False), (False, False),
+])
+def test_is_missing(value, missing):
+    assert style.is_missing(value) is missing
+
+
+def test_escape_frame_escapes_the_named_columns_only_and_never_the_geometry():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    frame = gpd.GeoDataFrame(
+        {"id": ["<i>", "b"], "name": ["`n`", None], "zz": ["$z", "w"], "area": ["&", "v"]},
+        geometry=[Point(0, 0), Point(1, 1)], crs="EPSG:4326", index=[7, 9])
+    safe = style.escape_frame(frame)
+    # columns sorted before ("area") and after ("id", "name", "zz") the geometry's name are kept
+    assert list(safe.columns) == ["id", "name", "zz", "area", "geometry"]
+    assert safe["area"].tolist() == ["&amp;", "v"]
+    assert safe["id"].tolist() == ["&lt;i&gt;", "b"]
+    assert safe["name"].tolist() == ["&#96;n&#96;", ""]
+    assert safe["zz"].tolist() == ["&#36;z", "w"]
+    some = style.escape_frame(frame, ["name", "geometry", "id"])
+    assert list(some.columns) == ["name", "id", "geometry"]
+    assert some.geometry.equals(frame.geometry) and list(some.index) == [7, 9]
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_safe_guards_each_formula_start(value):
+    assert style.csv_safe(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["a=b", "1-2", "", " =1", 5, -3, None])
+def test_csv_safe_leaves_other_values(value):
+    assert style.csv_safe(value) == value
+
+
+def test_csv_safe_frame_changes_only_text_columns_and_counts_the_cells():
+    frame = pd.DataFrame({
+        "headline": ["=1+1", "ok", None, "\tx"],
+        "side_a": ["-2", "a", "b", "c"],
+        "note": ["=x", "=y", "=z", "=w"],  # not a third-party text column
+        "deaths": [-1, 0, 1, 2],
+    })
+    out, changed = style.csv_safe_frame(frame)
+    assert changed == 3
+    head = out["headline"].tolist()
+    assert head[:2] + head[3:] == ["'=1+1", "ok", "'\tx"] and pd.isna(head[2])
+    assert out["side_a"].tolist() == ["'-2", "a", "b", "c"]
+    assert out["note"].tolist() == frame["note"].tolist()
+    assert frame["headline"].tolist()[0] == "=1+1"  # the input is not changed
+    out, changed = style.csv_safe_frame(frame, ["note", "no_such_column"])
+    assert changed == 4 and out["note"].tolist() == ["'=x", "'=y", "'=z", "'=w"]
+    assert out["headline"].tolist()[0] == "=1+1"
+    assert style.csv_safe_frame(frame, [])[1] == 0
 
 
 def test_one_escaping_function():

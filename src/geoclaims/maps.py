@@ -809,8 +809,10 @@ def encode_event_rows(rows: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], l
     for row in rows:
         for i in _EVENT_TEXT_POS:
             counts[row[i]] = counts.get(row[i], 0) + 1
-    first = {v: n for n, v in enumerate(counts)}
-    table = sorted((v for v, c in counts.items() if c > 1), key=lambda v: (-counts[v], first[v]))
+    # strings used at least twice; ``counts`` is in order of first use and the sort is stable
+    # (also with reverse=True), so ties stay in that order
+    table = sorted((v for v, c in counts.items() if c >= 2), key=counts.__getitem__,
+                   reverse=True)
     index = {v: i for i, v in enumerate(table)}
     out = []
     for row in rows:
@@ -818,7 +820,7 @@ def encode_event_rows(rows: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], l
         for i in _EVENT_TEXT_POS:
             enc[i] = index.get(row[i], row[i])
         eid = row[14]
-        if isinstance(eid, str) and eid.isdigit() and str(int(eid)) == eid:
+        if isinstance(eid, str) and eid.isdecimal() and str(int(eid)) == eid:
             enc[14] = int(eid)
         out.append(enc)
     return out, table

@@ -84,9 +84,9 @@ def day_matrix(
     """
     n = stratum.days
     mat = np.zeros((n, len(groups)), dtype=float)
-    if n == 0 or frame.empty:
+    if frame.empty:  # (no days: no row falls in [start, end), so ``sel`` below is empty)
         return mat
-    sel = frame[(frame["day"] >= stratum.start) & (frame["day"] < stratum.end)]
+    sel = frame[frame["day"].between(stratum.start, stratum.end, inclusive="left")]
     sel = sel[sel["group"].isin(list(groups))]
     if sel.empty:
         return mat
@@ -105,7 +105,7 @@ def percentiles(values: np.ndarray, qs: Sequence[float]) -> list[float]:
     falls exactly on a value is that value. ``values`` must not hold NaN.
     """
     x = np.sort(np.asarray(values, dtype=float))
-    if x.size == 0:
+    if not x.size:
         return [float("nan") for _ in qs]
     if np.isnan(x).any():
         raise ValueError("percentiles: values hold NaN; leave undefined replicates out first")
@@ -115,18 +115,16 @@ def percentiles(values: np.ndarray, qs: Sequence[float]) -> list[float]:
         lo, hi = int(np.floor(pos)), int(np.ceil(pos))
         t = pos - lo
         a, b = float(x[lo]), float(x[hi])
-        if t == 0.0 or a == b:
-            out.append(a)
-        elif np.isinf(a) or np.isinf(b):
+        if np.isinf(a) or np.isinf(b):  # on an infinite value, or between it and another
             out.append(a if np.isinf(a) else b)
-        else:
+        else:  # exactly ``a`` when the position falls on a value (t == 0, so b == a)
             out.append(a + (b - a) * t)
     return out
 
 
 def bootstrap(
     frame: pd.DataFrame,
-    strata: Mapping[str, Sequence[str]] | Sequence[tuple[Stratum, Sequence[str]]],
+    strata: Sequence[tuple[Stratum, Sequence[str]]],
     estimator: Callable[[Mapping[str, np.ndarray]], np.ndarray],
     *,
     seed: int,
@@ -145,11 +143,11 @@ def bootstrap(
     rng = np.random.default_rng(seed)
     point: dict[str, np.ndarray] = {}
     boot: dict[str, np.ndarray] = {}
-    for stratum, groups in strata:  # type: ignore[misc]
+    for stratum, groups in strata:
         mat = day_matrix(frame, groups, stratum, weight=weight)
         n = mat.shape[0]
         totals = mat.sum(axis=0)
-        if n > 0:
+        if n:
             idx = rng.integers(0, n, size=(n_boot, n))
             reps = mat[idx].sum(axis=1)  # (n_boot, n_groups)
         else:
@@ -158,14 +156,14 @@ def bootstrap(
             point[g] = point.get(g, np.zeros(1)) + totals[j]
             boot[g] = boot.get(g, np.zeros(n_boot)) + reps[:, j]
     with np.errstate(divide="ignore", invalid="ignore"):
-        est = float(np.asarray(estimator(point), dtype=float).reshape(-1)[0])
-        reps_est = np.asarray(estimator(boot), dtype=float).reshape(-1)
+        est = np.asarray(estimator(point), dtype=float).item()  # one value from length-1 sums
+        reps_est = np.ravel(np.asarray(estimator(boot), dtype=float))
     ok = ~np.isnan(reps_est)
-    if ok.sum() == 0 or not np.isfinite(est):
+    if not ok.any() or not np.isfinite(est):
         lo = hi = float("nan")
     else:
         lo, hi = percentiles(reps_est[ok], [2.5, 97.5])
-    sums = {g: float(v[0]) for g, v in point.items()}
+    sums = {g: v.item() for g, v in point.items()}
     est = est if np.isfinite(est) else float("nan")
     return BootResult(est, lo, hi, sums, n_boot, int(ok.sum()))
 
@@ -194,7 +192,8 @@ def decide(rule: Mapping, estimate: float, ci_low: float, ci_high: float) -> str
     if kind == "ratio_above":
         if ci_low > t:
             return SUPPORTED
-        if ci_high < t or (bool(rule.get("inclusive", False)) and ci_high <= t):
+        contradicted = ci_high <= t if bool(rule.get("inclusive", False)) else ci_high < t
+        if contradicted:
             return CONTRADICTED
         return MIXED
     if kind == "rate_at_most":
