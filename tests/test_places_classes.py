@@ -294,3 +294,78 @@ def test_arabic_not_place_names_are_compiled_only_for_arabic_text():
     # an Arabic organisation name still blocks the place inside it
     assert [t for t, _ in _found("The council (مجلس الرقة المدني) met in Raqqa.")] == ["Raqqa"]
     assert places._compile_arabic_names.cache_info().currsize == 1
+
+
+# == fifth round (issue 12): classes prompted by the misses of held-out set 3; the sentences
+# == below are written for these tests, none is taken from a held-out text
+
+# -- a homonym abroad does not replace a town of a country the sentence names ---------------
+
+def test_a_far_namesake_is_not_chosen_against_the_countries_the_sentence_names():
+    g = gz.gazetteer()
+    ids = [e.place_id for e in g.rank(g.by_key[gz.normalize("Ras al-Ayn")])]
+    assert ids[0] == "gn:165509" and "gn:293690" in ids  # the Syrian town, then Rosh HaAyin
+    # "Raʾs" alone reads as a place near Rosh HaAyin; it must not pull the town abroad
+    text = "Ras al-Ayn, also Raʾs, is a town of Hasakah Governorate in Syria."
+    m = places.parse(text)
+    row = next(r for r in m.rows if r["text"] == "Ras al-Ayn")
+    assert row["place_id"] == "gn:165509" and "nearby-homonym" not in row["match"]
+
+
+def test_the_nearby_homonym_rule_still_applies_inside_the_named_country():
+    m = places.parse("Shells hit Ramadi, a hamlet just north of Hajin in Syria, at dawn.")
+    assert next(r for r in m.rows if r["text"] == "Ramadi")["place_id"] == "ged:ar-ramadi"
+
+
+# -- border compounds with any dash, plural borders -------------------------------------------
+
+@pytest.mark.parametrize("text, span, place_id", [
+    ("Patrols moved along the Syria–Turkey border at night.", "Syria–Turkey border",
+     "rg:syria-turkey-border"),
+    ("Patrols moved along the Turkey—Syria border at night.", "Turkey—Syria border",
+     "rg:syria-turkey-border"),
+    ("The Syria–Iraq border stayed closed.", "Syria–Iraq border", "rg:syria-iraq-border"),
+    ("Units were sent to secure the Iraqi borders.", "Iraqi borders", "rg:syria-iraq-border"),
+    ("Units held the Jordan–Syria border.", "Jordan–Syria border", "rg:syria-jordan-border"),
+    ("Les renforts longent les frontières turques.", "frontières turques",
+     "rg:syria-turkey-border"),
+])
+def test_border_compounds_with_unicode_dashes_and_plurals(text, span, place_id):
+    assert _found(text) == [(span, place_id)]
+
+
+# -- a river's lower-case cue word is outside its span; banks named by a compass side --------
+
+def test_lower_case_river_is_outside_the_span_capitalised_river_inside():
+    assert _found("Boats crossed the Euphrates river at dawn.") == [("Euphrates", "rg:euphrates")]
+    assert _found("Boats crossed the Euphrates River at dawn.") == \
+        [("Euphrates River", "rg:euphrates")]
+    assert _found("Wells lie east of the Euphrates river, far from town.") == [
+        ("east of the Euphrates river", "rg:syria-east-of-euphrates"),
+        ("Euphrates", "rg:euphrates")]
+
+
+@pytest.mark.parametrize("text, span, place_id", [
+    ("Le village est sur la rive sud de l'Euphrate.", "rive sud de l'Euphrate",
+     "rg:syria-west-of-euphrates"),
+    ("Le village est sur la rive nord de l’Euphrate.", "rive nord de l’Euphrate",
+     "rg:syria-east-of-euphrates"),
+    ("Farms line the south bank of the Euphrates.", "south bank of the Euphrates",
+     "rg:syria-west-of-euphrates"),
+])
+def test_banks_named_by_a_compass_side(text, span, place_id):
+    found = _found(text)
+    assert found[0] == (span, place_id) and found[1][1] == "rg:euphrates"
+
+
+# -- scripts: ayn / hamza signs before a capital; names in scripts without letter case -------
+
+def test_an_ayn_sign_before_a_capital_keeps_a_romanised_name_whole():
+    assert _found("Its scholarly form is Raʾs al-ʿAyn, in Syria.")[0] == \
+        ("Raʾs al-ʿAyn", "gn:165509")
+
+
+def test_a_geonames_name_in_a_caseless_script_is_found():
+    # GeoNames holds the Syriac name of Deir ez-Zor among its alternate names
+    assert gz.casing_rule("ܕܝܪܐ ܙܥܘܪܬܐ") == "any"
+    assert ("ܕܝܪܐ ܙܥܘܪܬܐ", "gn:170794") in _found("The Syriac ܕܝܪܐ ܙܥܘܪܬܐ is an old name.")

@@ -254,6 +254,9 @@ def _variant_tokens(variant: str) -> tuple[list[str], list[str]]:
 
 
 def _case_ok(entry: gz.Entry, surface_tokens: list[str]) -> bool:
+    # an ayn or hamza sign before a word of a romanised name ("al-ʿAyn", "ʾIdlib") is a letter
+    # with no case: the capital that counts is the one after it
+    surface_tokens = [t.lstrip("ʿʾ") or t for t in surface_tokens]
     content = [t for t in surface_tokens if gz.folded(t) not in gz.ARTICLES]
     if not content:
         return False
@@ -968,9 +971,19 @@ def _nearby_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
 
         if nearest(row["lat"], row["lon"]) <= HOMONYM_FAR_KM:
             continue
+        # the countries the sentence names as areas (countries, governorates, regions): a place
+        # in one of them is not traded for a homonym in a country the sentence does not name
+        # (a town in "... Governorate in northeastern Syria" stays there even if a misread word
+        # of the sentence lies near a namesake abroad)
+        named = {o["_place"].country for o in rows
+                 if o["sentence"] == row["sentence"] and o.get("_place") is not None
+                 and o["kind"] in ("polygon", "line")} - {""}
+        own = row["_place"].country
         for pid in ids[1:]:
             alt = g.places.get(pid)
             if alt is None or alt.kind != "point" or alt.lat is None:
+                continue
+            if own in named and alt.country not in named:
                 continue
             if nearest(alt.lat, alt.lon) <= HOMONYM_NEAR_KM:
                 row.update(place_id=alt.id, name=alt.name, kind=alt.kind, source=alt.source,
