@@ -369,3 +369,29 @@ def test_a_geonames_name_in_a_caseless_script_is_found():
     # GeoNames holds the Syriac name of Deir ez-Zor among its alternate names
     assert gz.casing_rule("ܕܝܪܐ ܙܥܘܪܬܐ") == "any"
     assert ("ܕܝܪܐ ܙܥܘܪܬܐ", "gn:170794") in _found("The Syriac ܕܝܪܐ ܙܥܘܪܬܐ is an old name.")
+
+
+# -- an institution with its country in brackets; tribes and clans ----------------------------
+
+@pytest.mark.parametrize("text", [
+    "Figures from the Bureau of Statistics (Jordan) were revised.",
+    "The Ministry of Defence (Turkey) issued a statement.",
+    "Le Ministère de la Défense (Turquie) a publié un communiqué.",
+])
+def test_a_bracketed_country_after_an_institution_is_part_of_its_name(text):
+    assert _found(text) == []
+
+
+def test_a_bracketed_country_without_an_institution_stays_a_place():
+    assert _found("The town lies in the north (Syria) near the border.") == \
+        [("Syria", "adm0:SYR")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Gunmen from Al-Baggara clan reached Hajin at night.", [("Hajin", "gn:174506")]),
+    ("Herders from Shammar Tribe camped near Hasakah.", [("Hasakah", "gn:173811")]),
+    ("Des hommes de la tribu des Akidat sont rentrés à Hajin.", [("Hajin", "gn:174506")]),
+    ("The elders of the clan (عشيرة البكارة) met in Hajin.", [("Hajin", "gn:174506")]),
+])
+def test_tribes_and_clans_are_neither_places_nor_unresolved(text, expected):
+    assert _found(text) == expected
