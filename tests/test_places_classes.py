@@ -395,3 +395,24 @@ def test_a_bracketed_country_without_an_institution_stays_a_place():
 ])
 def test_tribes_and_clans_are_neither_places_nor_unresolved(text, expected):
     assert _found(text) == expected
+
+
+# -- camps named after a town: one facility mention; the town alone stays the town ------------
+
+@pytest.mark.parametrize("text, span", [
+    ("Aid trucks reached the Hajin refugee camp on Monday.", "Hajin refugee camp"),
+    ("Aid trucks reached the Hajin IDP camp on Monday.", "Hajin IDP camp"),
+    ("Aid trucks reached the Hajin displacement camp on Monday.", "Hajin displacement camp"),
+    ("Les camions sont arrivés au camp de réfugiés de Hajin.", "camp de réfugiés de Hajin"),
+    ("Les camions sont arrivés au camp de déplacés d'Hajin.", "camp de déplacés d'Hajin"),
+    ("Aid reached the camp (مخيم هجين للاجئين) on Monday.", "مخيم هجين للاجئين"),
+    ("Aid reached the camp (مخيم هجين) on Monday.", "مخيم هجين"),
+])
+def test_a_camp_named_after_a_town_is_one_mention_near_the_town(text, span):
+    assert _found(text) == [(span, "dir:all:area:gn:174506")]
+
+
+def test_the_town_of_a_camp_alone_is_still_the_town():
+    assert _found("Families left the Hajin refugee camp for Hajin itself.") == [
+        ("Hajin refugee camp", "dir:all:area:gn:174506"), ("Hajin", "gn:174506")]
+    assert _found("Ils ont quitté هجين hier.") == [("هجين", "gn:174506")]

@@ -718,10 +718,18 @@ def _district_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list
 #: "base aérienne de Shayrat", "champ pétrolier de Jafra").
 _FACILITY_AFTER = re.compile(
     r"[ \u00a0]+(?:(?:[Mm]ilitary[ \u00a0]+)?(?:[Aa]ir[ \u00a0]?[Bb]ase|[Aa]irport|[Aa]ir[ \u00a0]?"
-    r"[Ff]ield)|[Dd]am|(?:[Oo]il|[Gg]as)[ \u00a0]?[Ff]ields?|[Rr]efinery|[Cc]amp)\b")
+    r"[Ff]ield)|[Dd]am|(?:[Oo]il|[Gg]as)[ \u00a0]?[Ff]ields?|[Rr]efinery|"
+    r"(?:(?:[Rr]efugee|IDP|[Dd]isplacement|[Dd]isplaced[ \u00a0]+[Pp]ersons?'?|[Dd]etention)"
+    r"[ \u00a0]+)?[Cc]amp)\b")
 _FACILITY_BEFORE = re.compile(
     r"\b(?:barrage|aéroport(?:\s+militaire)?|base\s+aérienne|champ\s+(?:pétrolier|pétrolifère|"
-    r"gazier)|raffinerie|camp)\s+(?:de\s+|d'\s*)$", re.IGNORECASE)
+    r"gazier)|raffinerie|camp(?:\s+(?:de\s+réfugiés|de\s+déplacés|de\s+détention))?)"
+    r"\s+(?:de\s+|d'\s*)$", re.IGNORECASE)
+#: Arabic: a camp word before a name ("مخيم الهول": the camp of al-Hol), optionally "for refugees /
+#: for the displaced" after it ("مخيم الهول للاجئين").
+_AR_CAMP_BEFORE = re.compile(
+    "(?<![\\w\u0600-\u06ff])[وب]?(?:ال)?مخيم" + "[\u064b-\u065f\u0670]*" + "[ \u00a0]+$")
+_AR_CAMP_AFTER = re.compile("[ \u00a0]+(?:لل|ل)(?:اجئين|لاجئين|نازحين|مهجرين)")
 
 
 def _facility_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list[_Cand]:
@@ -734,6 +742,16 @@ def _facility_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list
         place = g.places[c.place_ids[0]]
         if place.kind != "point" or place.lat is None or place.country != "SY" \
                 or place.feature not in ("populated place", "conflict-event place"):
+            continue
+        if gz.is_arabic(text[c.start:c.end]):
+            mb = _AR_CAMP_BEFORE.search(text[max(0, c.start - 12):c.start])
+            if not mb:
+                continue
+            ma = _AR_CAMP_AFTER.match(text, c.end)
+            start = c.start - (min(12, c.start) - mb.start())
+            end = ma.end() if ma else c.end
+            out.append(_Cand(start, end, "direction", [gz.directional_id("all", "area", place.id),
+                                                       *c.place_ids], "facility-near-town", 3))
             continue
         ma = _FACILITY_AFTER.match(text, c.end)
         mb = None if ma else _FACILITY_BEFORE.search(text[max(0, c.start - 40):c.start])
