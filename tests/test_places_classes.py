@@ -416,3 +416,30 @@ def test_the_town_of_a_camp_alone_is_still_the_town():
     assert _found("Families left the Hajin refugee camp for Hajin itself.") == [
         ("Hajin refugee camp", "dir:all:area:gn:174506"), ("Hajin", "gn:174506")]
     assert _found("Ils ont quitté هجين hier.") == [("هجين", "gn:174506")]
+
+
+# -- macro-regions (datelines and general statements) -----------------------------------------
+
+@pytest.mark.parametrize("text, span, place_id", [
+    ("SOUTHWEST ASIA — Partner forces cleared two villages.", "SOUTHWEST ASIA",
+     "cu:southwest-asia"),
+    ("Bases across Southwest Asia were put on alert.", "Southwest Asia", "cu:southwest-asia"),
+    ("Oil prices in the Middle East rose.", "Middle East", "cu:middle-east"),
+    ("La situation au Moyen-Orient reste tendue.", "Moyen-Orient", "cu:middle-east"),
+    ("Trade routes of the Levant were old.", "Levant", "cu:levant"),
+    ("La paix au Proche-Orient est loin.", "Proche-Orient", "cu:levant"),
+])
+def test_macro_regions_are_regions_with_a_representative_point(text, span, place_id):
+    assert _found(text) == [(span, place_id)]
+    p = gz.lookup(place_id)
+    assert p.feature == "macro-region" and p.lat is not None and p.precision_km >= 500
+
+
+def test_macro_region_names_inside_organisation_names_are_not_places():
+    assert _found("Middle East Eye reported from Idlib.") == [("Idlib", "gn:169389")]
+    assert _found("Fighters of the Islamic State of Iraq and the Levant fled.") == []
+
+
+def test_a_dateline_in_capitals_keeps_its_city_and_country():
+    assert _found("BAGHDAD, Iraq — Troops moved north.") == [("BAGHDAD", "gn:98182"),
+                                                             ("Iraq", "adm0:IRQ")]
