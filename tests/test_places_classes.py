@@ -443,3 +443,37 @@ def test_macro_region_names_inside_organisation_names_are_not_places():
 def test_a_dateline_in_capitals_keeps_its_city_and_country():
     assert _found("BAGHDAD, Iraq — Troops moved north.") == [("BAGHDAD", "gn:98182"),
                                                              ("Iraq", "adm0:IRQ")]
+
+
+# -- a bare direction with the country implied -------------------------------------------------
+
+SYRIA_TEXT = ("Les forces kurdes tiennent Raqqa, Hassaké et Qamichli, en Syrie. Elles assurent la "
+              "sécurité dans le nord-est. Des déplacés vivent dans la zone du nord-est, mais aussi "
+              "ailleurs.")
+
+
+def test_a_bare_direction_in_a_text_about_one_country_is_that_countrys_part():
+    found = _found(SYRIA_TEXT)
+    assert found[-2:] == [("nord-est", "dir:ne:sector:adm0:SYR")] * 2
+    found = _found("Troops hold Raqqa, Hasakah and Qamishli in Syria. Clashes went on in the "
+                   "north-east, officials said.")
+    assert found[-1] == ("north-east", "dir:ne:sector:adm0:SYR")
+
+
+def test_a_bare_direction_without_a_dominant_country_is_left_alone():
+    found = _found("Troops hold Raqqa and Mosul, Basra and Aleppo. Clashes went on in the "
+                   "north-east, officials said.")
+    assert [t for t, _ in found] == ["Raqqa", "Mosul", "Basra", "Aleppo"]
+
+
+@pytest.mark.parametrize("tail", ["20 km au nord de la ville.", "vers le nord, puis à l'est.",
+                                  "le nord-est syrien."])
+def test_relative_directions_and_longer_phrases_are_not_bare_directions(tail):
+    found = _found("Les forces tiennent Raqqa, Hassaké et Qamichli, en Syrie. Elles vont " + tail)
+    assert not any(pid.startswith("dir:") and t in ("nord", "nord-est") for t, pid in found)
+
+
+def test_the_text_s_dominant_country():
+    rows = places.parse(SYRIA_TEXT).rows
+    assert places.dominant_country(rows) == "SY"
+    assert places.dominant_country(places.parse("Raqqa and Mosul, Basra and Aleppo.").rows) == ""

@@ -947,6 +947,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
             elif status == "resolved":
                 row["precision"] = "region"
         rows.append(row)
+    report["implied_country_directions"] = _implied_country_directions(text, original, rows, art)
     report["one_sense_per_text"] = _one_sense_per_text(rows, r)
     report["nearby_homonym"] = _nearby_homonyms(rows, g)
     counts: dict[str, int] = {}
@@ -957,6 +958,94 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
                   **{f"status_{k}": v for k, v in sorted(counts.items())})
     log.info("geoparse %s: %s", art.name, report)
     return Parsed(rows, report, art.name, art.sha256, list(art.warnings))
+
+
+#: A bare direction with the country implied ("dans le nord-est", "la zone du nord-est", "in the
+#: north-east"): a noun phrase of its own, followed by punctuation or a linking word, never by a
+#: name, an adjective or "of / de" (those are the direction rules' phrases). "au nord", "vers le
+#: nord", "north of" are relative directions, not regions, and are not read.
+_BARE_DIRECTION = re.compile(
+    r"(?:\b(?:dans|pour|sur|vers\s+et\s+dans)\s+(?:tout\s+)?le\s+|\bla\s+(?:zone|région|partie)\s+"
+    r"du\s+|\bdu\s+(?=\w+-)|\bin\s+the\s+|\bacross\s+the\s+|\bthe\s+(?=\w+-))"
+    r"(?P<dir>nord-est|nord-ouest|sud-est|sud-ouest|nord|sud|"
+    r"north-?east|north-?west|south-?east|south-?west|north|south)"
+    r"(?=\s*(?:[,.;:!?)»]|$|\s(?:et|mais|où|ou|pour|and|but|where|or|to|in|dans|en)\b))",
+    re.IGNORECASE)
+#: A text's dominant country: at least this many located mentions in it, and this share of all
+#: located mentions that have a country.
+DOMINANT_MIN_MENTIONS = 3
+DOMINANT_MIN_SHARE = 0.6
+
+
+def dominant_country(rows: list[dict]) -> str:
+    """The ISO alpha-2 code of the one country most of a text's located mentions lie in (towns,
+    governorates, regions, the country itself), or "" when no single country dominates."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        p = row.get("_place")
+        if row["status"] == "resolved" and p is not None and p.country:
+            counts[p.country] = counts.get(p.country, 0) + 1
+    if not counts:
+        return ""
+    top, n = max(counts.items(), key=lambda kv: kv[1])
+    if n < DOMINANT_MIN_MENTIONS or n < DOMINANT_MIN_SHARE * sum(counts.values()):
+        return ""
+    return top
+
+
+@functools.lru_cache(maxsize=8)
+def _country_region(iso2: str) -> str:
+    """The ``adm0:`` region id of a country with a polygon (Syria and its neighbours), or ""."""
+    g = gz.gazetteer()
+    return next((pid for pid, p in g.places.items()
+                 if pid.startswith("adm0:") and p.country == iso2), "")
+
+
+def _implied_country_directions(text: str, original: str, rows: list[dict], art) -> int:
+    """Bare directions ("le nord-est", "la zone du nord-est", "in the north-east") in a text with a
+    single dominant country (:func:`dominant_country`) are that country's direction region
+    (``dir:<d>:sector:adm0:<ISO3>``); in a text without one they are left alone. Returns how
+    many rows were added (in text order)."""
+    if not _BARE_DIRECTION.search(text):
+        return 0
+    country = dominant_country(rows)
+    base = _country_region(country) if country else ""
+    if not base:
+        return 0
+    code_of = _direction_rx()[4]
+    spans = [(row["start"], row["end"]) for row in rows]
+    added = []
+    for m in _BARE_DIRECTION.finditer(text):
+        s, e = m.span("dir")
+        if any(a < e and s < b for a, b in spans):
+            continue
+        code = code_of.get(_dir_key(m.group("dir")))
+        if code is None:
+            continue
+        place = gz.lookup(gz.directional_id(code, "sector", base))
+        sent = art.sentence_at(s)
+        added.append({
+            "text": original[s:e], "start": s, "end": e,
+            "sentence": sent.index if sent is not None else -1,
+            "lang": sent.lang if sent is not None else art.lang_at(s),
+            "place_id": place.id, "name": place.name, "kind": place.kind,
+            "lat": place.lat, "lon": place.lon, "geometry": None, "precision": place.precision,
+            "precision_km": place.precision_km, "source": place.source,
+            "alternatives": base, "status": "resolved",
+            "match": f"direction:{code}:sector+implied-country", "part_of": -1,
+            "_place": place, "_ids": [place.id, base],
+        })
+    if not added:
+        return 0
+    # rows point at each other by index (part_of): insert in order and shift those indices
+    merged = sorted([(row["start"], 0, i, row) for i, row in enumerate(rows)]
+                    + [(row["start"], 1, -1, row) for row in added], key=lambda t: (t[0], t[1]))
+    new_index = {old: j for j, (_, _, old, _) in enumerate(merged) if old >= 0}
+    for _, _, old, row in merged:
+        if old >= 0 and row.get("part_of", -1) >= 0:
+            row["part_of"] = new_index[row["part_of"]]
+    rows[:] = [row for _, _, _, row in merged]
+    return len(added)
 
 
 #: A homonym replaces the first-ranked place when it lies within NEAR km of a place the same
