@@ -477,3 +477,30 @@ def test_the_text_s_dominant_country():
     rows = places.parse(SYRIA_TEXT).rows
     assert places.dominant_country(rows) == "SY"
     assert places.dominant_country(places.parse("Raqqa and Mosul, Basra and Aleppo.").rows) == ""
+
+
+def test_an_operation_name_in_a_headline_does_not_run_into_the_dateline():
+    text = "Strikes Go On as Operation Harvest Ends\n\nSOUTHWEST ASIA — Partner forces moved."
+    assert _found(text) == [("SOUTHWEST ASIA", "cu:southwest-asia")]
+
+
+# -- a small namesake abroad gives way to the town of the text's dominant country -------------
+
+def test_a_village_abroad_gives_way_to_a_town_in_the_text_s_country():
+    g = gz.gazetteer()
+    first = g.places[g.rank(g.by_key[gz.normalize("Sinjar")])[0].place_id]
+    assert first.country == "SY" and first.population < places.SMALL_PLACE_POPULATION
+    iraq = "Iraqi forces cleared Ramadi, Fallujah and Haditha in Iraq. Patrols then reached Sinjar."
+    row = places.parse(iraq).rows[-1]
+    assert (row["text"], row["place_id"]) == ("Sinjar", "gn:448149")
+    assert "dominant-country" in row["match"]
+
+
+def test_in_a_text_about_syria_the_syrian_village_stays():
+    text = "Kurdish forces hold Hasakah, Qamishli and Raqqa in Syria. Patrols then reached Sinjar."
+    assert _found(text)[-1] == ("Sinjar", "gn:164094")
+
+
+def test_a_known_town_of_another_country_is_not_traded_for_a_namesake():
+    text = "Iraqi forces cleared Ramadi, Fallujah and Haditha in Iraq. Fighters fled from Raqqa."
+    assert _found(text)[-1] == ("Raqqa", "gn:172955")

@@ -949,6 +949,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
         rows.append(row)
     report["implied_country_directions"] = _implied_country_directions(text, original, rows, art)
     report["one_sense_per_text"] = _one_sense_per_text(rows, r)
+    report["dominant_country_homonym"] = _dominant_country_homonyms(rows, g)
     report["nearby_homonym"] = _nearby_homonyms(rows, g)
     counts: dict[str, int] = {}
     for row in rows:
@@ -1046,6 +1047,42 @@ def _implied_country_directions(text: str, original: str, rows: list[dict], art)
             row["part_of"] = new_index[row["part_of"]]
     rows[:] = [row for _, _, _, row in merged]
     return len(added)
+
+
+#: A first-ranked village below this population gives way to a larger homonym in the text's
+#: dominant country (:func:`_dominant_country_homonyms`).
+SMALL_PLACE_POPULATION = 5_000
+
+
+def _dominant_country_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
+    """In a text about one country (:func:`dominant_country`), a name read as a small place
+    (population under :data:`SMALL_PLACE_POPULATION`) in another country goes to a larger
+    homonym in the text's country: a Syrian village named like an Iraqi town, in a text about
+    Iraq, is the Iraqi town. Towns of any size in their own ranking stay. Returns how many rows
+    changed."""
+    country = dominant_country(rows)
+    if not country:
+        return 0
+    changed = 0
+    for row in rows:
+        p = row.get("_place")
+        ids = row.get("_ids") or []
+        if p is None or row["status"] != "resolved" or p.kind != "point" or len(ids) < 2 \
+                or p.country == country or p.population >= SMALL_PLACE_POPULATION \
+                or not row["match"].startswith("name:"):
+            continue
+        for pid in ids[1:]:
+            alt = g.places.get(pid)
+            if alt is not None and alt.kind == "point" and alt.lat is not None \
+                    and alt.country == country and alt.population > p.population:
+                row.update(place_id=alt.id, name=alt.name, kind=alt.kind, source=alt.source,
+                           alternatives=";".join([i for i in ids if i != alt.id][:5]),
+                           lat=alt.lat, lon=alt.lon, precision=alt.precision,
+                           precision_km=alt.precision_km, _place=alt,
+                           match=row["match"] + "+dominant-country")
+                changed += 1
+                break
+    return changed
 
 
 #: A homonym replaces the first-ranked place when it lies within NEAR km of a place the same
