@@ -504,3 +504,19 @@ def test_in_a_text_about_syria_the_syrian_village_stays():
 def test_a_known_town_of_another_country_is_not_traded_for_a_namesake():
     text = "Iraqi forces cleared Ramadi, Fallujah and Haditha in Iraq. Fighters fled from Raqqa."
     assert _found(text)[-1] == ("Raqqa", "gn:172955")
+
+
+# -- a wadi named like a place is a valley of its own ------------------------------------------
+
+@pytest.mark.parametrize("text, span", [
+    ("Patrols searched Wadi Hajin before dawn.", "Wadi Hajin"),
+    ("Patrols searched the Wadi al-Raqqa before dawn.", "Wadi al-Raqqa"),
+    ("La patrouille a fouillé l'Oued Hajin.", "Oued Hajin"),
+])
+def test_a_wadi_is_one_unresolved_mention_not_the_place_it_is_named_like(text, span):
+    m = places.parse(text)
+    assert [(r["text"], r["status"]) for r in m.rows] == [(span, "unresolved")]
+
+
+def test_a_wadi_the_gazetteer_holds_keeps_its_place():
+    assert _found("Troops entered Wadi al-Uyun at night.") == [("Wadi al-Uyun", "gn:162706")]

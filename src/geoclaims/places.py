@@ -764,6 +764,21 @@ def _facility_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list
     return out
 
 
+#: A landform word before a capitalised name ("Wadi Qasr", "Oued Zarqa"): the valley is a
+#: feature of its own, not the town or area whose name it shares.
+_FEATURE_WORD_NAME = re.compile(
+    r"\b(?:Wadi|Ouadi|Oued)[ \u00a0]+(?:(?:al|el|ad|ar|as|ash|az|at)[ \u00a0-])?"
+    r"[A-Z][^\W\d_]+(?:['-][A-Za-z][^\W\d_]*)?(?:[ \u00a0]+(?:al|el)-[A-Z][^\W\d_]+)?")
+
+
+def _feature_word_candidates(text: str) -> list[_Cand]:
+    """A wadi's name ("Wadi X"): one mention of the valley, unresolved unless the gazetteer
+    holds the whole name (a name match of the same length wins over it); never the place X
+    alone."""
+    return [_Cand(m.start(), m.end(), "unresolved", [], "unresolved:landform", 4)
+            for m in _FEATURE_WORD_NAME.finditer(text)]
+
+
 _AR_M = "[\u064b-\u065f\u0670]*"
 #: Arabic crossing words before a name (معبر / منفذ / نقطة: crossing, border port, point) and the
 #: adjectives after it (الحدودي / الحدودية: "border", then a nationality): "نقطة الوليد الحدودية
@@ -860,6 +875,8 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
     directions = _direction_candidates(text, names, g) + _district_candidates(text, names, g) \
         + _facility_candidates(text, names, g) \
         + _arabic_crossing_candidates(text, names, g, r)
+
+    directions += _feature_word_candidates(text)
 
     chosen: list[_Cand] = []
     taken = bytearray(len(text))
