@@ -520,3 +520,12 @@ def test_a_wadi_is_one_unresolved_mention_not_the_place_it_is_named_like(text, s
 
 def test_a_wadi_the_gazetteer_holds_keeps_its_place():
     assert _found("Troops entered Wadi al-Uyun at night.") == [("Wadi al-Uyun", "gn:162706")]
+
+
+@pytest.mark.parametrize("text, span, place_id", [
+    ("Its Kurdish name is زاخۆ, written in Arabic script.", "زاخۆ", "gn:89570"),
+    ("Its Kurdish name is تەلەعفەر, written in Arabic script.", "تەلەعفەر", "gn:90393"),
+    ("Its Syriac name is ܐܪܒܝܠ, an old form.", "ܐܪܒܝܠ", "gn:95446"),
+])
+def test_kurdish_in_arabic_script_and_syriac_names_geonames_holds(text, span, place_id):
+    assert _found(text) == [(span, place_id)]
