@@ -1616,8 +1616,9 @@ HELDOUT_SETS = {
     "set 2": ("set2", ("set 2 - held-out for its first run only: its misses prompted part of "
                        "the fourth-round fixes (tests/fixtures/heldout/README.md), so no longer "
                        "held-out")),
-    "set 3": ("set3", ("set 3 - held-out: labelled and committed before its first run; no rule "
-                       "written on it (tests/fixtures/heldout/set3/README.md)")),
+    "set 3": ("set3", ("set 3 - held-out for its first two runs only (recorded in "
+                       "tests/fixtures/heldout/set3/README.md): its misses prompted the "
+                       "fifth-round fixes, so no longer held-out")),
 }
 #: Each set's recorded runs (as printed at the time), in order: (column label, figures).
 HELDOUT_RUNS = {
@@ -1626,8 +1627,9 @@ HELDOUT_RUNS = {
     "set 3": [("set 3 (held-out), first run", HELDOUT_SET3_FIRST_RUN),
               ("set 3 (held-out), second run", HELDOUT_SET3_SECOND_RUN)],
 }
-#: The sets still held-out now (no rule was written on their misses).
-HELDOUT_STILL = {"set 3"}
+#: The sets still held-out now (no rule was written on their misses). Set 3's misses prompted
+#: the fifth round of fixes: none is left until a new set is labelled.
+HELDOUT_STILL: set[str] = set()
 
 
 def evaluate_heldout_sets(folder: str | Path | None = None) -> dict[str, dict]:
