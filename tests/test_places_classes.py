@@ -467,7 +467,8 @@ def test_a_bare_direction_without_a_dominant_country_is_left_alone():
 
 
 @pytest.mark.parametrize("tail", ["20 km au nord de la ville.", "vers le nord, puis à l'est.",
-                                  "le nord-est syrien."])
+                                  "le nord-est syrien.", "venus du nord-est.",
+                                  "then moved to the north-east."])
 def test_relative_directions_and_longer_phrases_are_not_bare_directions(tail):
     found = _found("Les forces tiennent Raqqa, Hassaké et Qamichli, en Syrie. Elles vont " + tail)
     assert not any(pid.startswith("dir:") and t in ("nord", "nord-est") for t, pid in found)

@@ -981,10 +981,11 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
 #: A bare direction with the country implied ("dans le nord-est", "la zone du nord-est", "in the
 #: north-east"): a noun phrase of its own, followed by punctuation or a linking word, never by a
 #: name, an adjective or "of / de" (those are the direction rules' phrases). "au nord", "vers le
-#: nord", "north of" are relative directions, not regions, and are not read.
+#: nord", "venus du nord", "moved to the north", "north of" are relative directions or movements,
+#: not regions, and are not read.
 _BARE_DIRECTION = re.compile(
-    r"(?:\b(?:dans|pour|sur|vers\s+et\s+dans)\s+(?:tout\s+)?le\s+|\bla\s+(?:zone|région|partie)\s+"
-    r"du\s+|\bdu\s+(?=\w+-)|\bin\s+the\s+|\bacross\s+the\s+|\bthe\s+(?=\w+-))"
+    r"(?:\b(?:dans|pour|sur)\s+(?:tout\s+)?le\s+|\bla\s+(?:zone|région|partie)\s+du\s+"
+    r"|\b(?:in|across|throughout)\s+the\s+)"
     r"(?P<dir>nord-est|nord-ouest|sud-est|sud-ouest|nord|sud|"
     r"north-?east|north-?west|south-?east|south-?west|north|south)"
     r"(?=\s*(?:[,.;:!?)»]|$|\s(?:et|mais|où|ou|pour|and|but|where|or|to|in|dans|en)\b))",
