@@ -294,3 +294,239 @@ def test_arabic_not_place_names_are_compiled_only_for_arabic_text():
     # an Arabic organisation name still blocks the place inside it
     assert [t for t, _ in _found("The council (مجلس الرقة المدني) met in Raqqa.")] == ["Raqqa"]
     assert places._compile_arabic_names.cache_info().currsize == 1
+
+
+# == fifth round (issue 12): classes prompted by the misses of held-out set 3; the sentences
+# == below are written for these tests, none is taken from a held-out text
+
+# -- a homonym abroad does not replace a town of a country the sentence names ---------------
+
+def test_a_far_namesake_is_not_chosen_against_the_countries_the_sentence_names():
+    g = gz.gazetteer()
+    ids = [e.place_id for e in g.rank(g.by_key[gz.normalize("Ras al-Ayn")])]
+    assert ids[0] == "gn:165509" and "gn:293690" in ids  # the Syrian town, then Rosh HaAyin
+    # "Raʾs" alone reads as a place near Rosh HaAyin; it must not pull the town abroad
+    text = "Ras al-Ayn, also Raʾs, is a town of Hasakah Governorate in Syria."
+    m = places.parse(text)
+    row = next(r for r in m.rows if r["text"] == "Ras al-Ayn")
+    assert row["place_id"] == "gn:165509" and "nearby-homonym" not in row["match"]
+
+
+def test_the_nearby_homonym_rule_still_applies_inside_the_named_country():
+    m = places.parse("Shells hit Ramadi, a hamlet just north of Hajin in Syria, at dawn.")
+    assert next(r for r in m.rows if r["text"] == "Ramadi")["place_id"] == "ged:ar-ramadi"
+
+
+# -- border compounds with any dash, plural borders -------------------------------------------
+
+@pytest.mark.parametrize("text, span, place_id", [
+    ("Patrols moved along the Syria–Turkey border at night.", "Syria–Turkey border",
+     "rg:syria-turkey-border"),
+    ("Patrols moved along the Turkey—Syria border at night.", "Turkey—Syria border",
+     "rg:syria-turkey-border"),
+    ("The Syria–Iraq border stayed closed.", "Syria–Iraq border", "rg:syria-iraq-border"),
+    ("Units were sent to secure the Iraqi borders.", "Iraqi borders", "rg:syria-iraq-border"),
+    ("Units held the Jordan–Syria border.", "Jordan–Syria border", "rg:syria-jordan-border"),
+    ("Les renforts longent les frontières turques.", "frontières turques",
+     "rg:syria-turkey-border"),
+])
+def test_border_compounds_with_unicode_dashes_and_plurals(text, span, place_id):
+    assert _found(text) == [(span, place_id)]
+
+
+# -- a river's lower-case cue word is outside its span; banks named by a compass side --------
+
+def test_lower_case_river_is_outside_the_span_capitalised_river_inside():
+    assert _found("Boats crossed the Euphrates river at dawn.") == [("Euphrates", "rg:euphrates")]
+    assert _found("Boats crossed the Euphrates River at dawn.") == \
+        [("Euphrates River", "rg:euphrates")]
+    assert _found("Wells lie east of the Euphrates river, far from town.") == [
+        ("east of the Euphrates river", "rg:syria-east-of-euphrates"),
+        ("Euphrates", "rg:euphrates")]
+
+
+@pytest.mark.parametrize("text, span, place_id", [
+    ("Le village est sur la rive sud de l'Euphrate.", "rive sud de l'Euphrate",
+     "rg:syria-west-of-euphrates"),
+    ("Le village est sur la rive nord de l’Euphrate.", "rive nord de l’Euphrate",
+     "rg:syria-east-of-euphrates"),
+    ("Farms line the south bank of the Euphrates.", "south bank of the Euphrates",
+     "rg:syria-west-of-euphrates"),
+])
+def test_banks_named_by_a_compass_side(text, span, place_id):
+    found = _found(text)
+    assert found[0] == (span, place_id) and found[1][1] == "rg:euphrates"
+
+
+# -- scripts: ayn / hamza signs before a capital; names in scripts without letter case -------
+
+def test_an_ayn_sign_before_a_capital_keeps_a_romanised_name_whole():
+    assert _found("Its scholarly form is Raʾs al-ʿAyn, in Syria.")[0] == \
+        ("Raʾs al-ʿAyn", "gn:165509")
+
+
+def test_a_geonames_name_in_a_caseless_script_is_found():
+    # GeoNames holds the Syriac name of Deir ez-Zor among its alternate names
+    assert gz.casing_rule("ܕܝܪܐ ܙܥܘܪܬܐ") == "any"
+    assert ("ܕܝܪܐ ܙܥܘܪܬܐ", "gn:170794") in _found("The Syriac ܕܝܪܐ ܙܥܘܪܬܐ is an old name.")
+
+
+# -- an institution with its country in brackets; tribes and clans ----------------------------
+
+@pytest.mark.parametrize("text", [
+    "Figures from the Bureau of Statistics (Jordan) were revised.",
+    "The Ministry of Defence (Turkey) issued a statement.",
+    "Le Ministère de la Défense (Turquie) a publié un communiqué.",
+])
+def test_a_bracketed_country_after_an_institution_is_part_of_its_name(text):
+    assert _found(text) == []
+
+
+def test_a_bracketed_country_without_an_institution_stays_a_place():
+    assert _found("The town lies in the north (Syria) near the border.") == \
+        [("Syria", "adm0:SYR")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Gunmen from Al-Baggara clan reached Hajin at night.", [("Hajin", "gn:174506")]),
+    ("Herders from Shammar Tribe camped near Hasakah.", [("Hasakah", "gn:173811")]),
+    ("Des hommes de la tribu des Akidat sont rentrés à Hajin.", [("Hajin", "gn:174506")]),
+    ("The elders of the clan (عشيرة البكارة) met in Hajin.", [("Hajin", "gn:174506")]),
+])
+def test_tribes_and_clans_are_neither_places_nor_unresolved(text, expected):
+    assert _found(text) == expected
+
+
+# -- camps named after a town: one facility mention; the town alone stays the town ------------
+
+@pytest.mark.parametrize("text, span", [
+    ("Aid trucks reached the Hajin refugee camp on Monday.", "Hajin refugee camp"),
+    ("Aid trucks reached the Hajin IDP camp on Monday.", "Hajin IDP camp"),
+    ("Aid trucks reached the Hajin displacement camp on Monday.", "Hajin displacement camp"),
+    ("Les camions sont arrivés au camp de réfugiés de Hajin.", "camp de réfugiés de Hajin"),
+    ("Les camions sont arrivés au camp de déplacés d'Hajin.", "camp de déplacés d'Hajin"),
+    ("Aid reached the camp (مخيم هجين للاجئين) on Monday.", "مخيم هجين للاجئين"),
+    ("Aid reached the camp (مخيم هجين) on Monday.", "مخيم هجين"),
+])
+def test_a_camp_named_after_a_town_is_one_mention_near_the_town(text, span):
+    assert _found(text) == [(span, "dir:all:area:gn:174506")]
+
+
+def test_the_town_of_a_camp_alone_is_still_the_town():
+    assert _found("Families left the Hajin refugee camp for Hajin itself.") == [
+        ("Hajin refugee camp", "dir:all:area:gn:174506"), ("Hajin", "gn:174506")]
+    assert _found("Ils ont quitté هجين hier.") == [("هجين", "gn:174506")]
+
+
+# -- macro-regions (datelines and general statements) -----------------------------------------
+
+@pytest.mark.parametrize("text, span, place_id", [
+    ("SOUTHWEST ASIA — Partner forces cleared two villages.", "SOUTHWEST ASIA",
+     "cu:southwest-asia"),
+    ("Bases across Southwest Asia were put on alert.", "Southwest Asia", "cu:southwest-asia"),
+    ("Oil prices in the Middle East rose.", "Middle East", "cu:middle-east"),
+    ("La situation au Moyen-Orient reste tendue.", "Moyen-Orient", "cu:middle-east"),
+    ("Trade routes of the Levant were old.", "Levant", "cu:levant"),
+    ("La paix au Proche-Orient est loin.", "Proche-Orient", "cu:levant"),
+])
+def test_macro_regions_are_regions_with_a_representative_point(text, span, place_id):
+    assert _found(text) == [(span, place_id)]
+    p = gz.lookup(place_id)
+    assert p.feature == "macro-region" and p.lat is not None and p.precision_km >= 500
+
+
+def test_macro_region_names_inside_organisation_names_are_not_places():
+    assert _found("Middle East Eye reported from Idlib.") == [("Idlib", "gn:169389")]
+    assert _found("Fighters of the Islamic State of Iraq and the Levant fled.") == []
+
+
+def test_a_dateline_in_capitals_keeps_its_city_and_country():
+    assert _found("BAGHDAD, Iraq — Troops moved north.") == [("BAGHDAD", "gn:98182"),
+                                                             ("Iraq", "adm0:IRQ")]
+
+
+# -- a bare direction with the country implied -------------------------------------------------
+
+SYRIA_TEXT = ("Les forces kurdes tiennent Raqqa, Hassaké et Qamichli, en Syrie. Elles assurent la "
+              "sécurité dans le nord-est. Des déplacés vivent dans la zone du nord-est, mais aussi "
+              "ailleurs.")
+
+
+def test_a_bare_direction_in_a_text_about_one_country_is_that_countrys_part():
+    found = _found(SYRIA_TEXT)
+    assert found[-2:] == [("nord-est", "dir:ne:sector:adm0:SYR")] * 2
+    found = _found("Troops hold Raqqa, Hasakah and Qamishli in Syria. Clashes went on in the "
+                   "north-east, officials said.")
+    assert found[-1] == ("north-east", "dir:ne:sector:adm0:SYR")
+
+
+def test_a_bare_direction_without_a_dominant_country_is_left_alone():
+    found = _found("Troops hold Raqqa and Mosul, Basra and Aleppo. Clashes went on in the "
+                   "north-east, officials said.")
+    assert [t for t, _ in found] == ["Raqqa", "Mosul", "Basra", "Aleppo"]
+
+
+@pytest.mark.parametrize("tail", ["20 km au nord de la ville.", "vers le nord, puis à l'est.",
+                                  "le nord-est syrien.", "venus du nord-est.",
+                                  "then moved to the north-east."])
+def test_relative_directions_and_longer_phrases_are_not_bare_directions(tail):
+    found = _found("Les forces tiennent Raqqa, Hassaké et Qamichli, en Syrie. Elles vont " + tail)
+    assert not any(pid.startswith("dir:") and t in ("nord", "nord-est") for t, pid in found)
+
+
+def test_the_text_s_dominant_country():
+    rows = places.parse(SYRIA_TEXT).rows
+    assert places.dominant_country(rows) == "SY"
+    assert places.dominant_country(places.parse("Raqqa and Mosul, Basra and Aleppo.").rows) == ""
+
+
+def test_an_operation_name_in_a_headline_does_not_run_into_the_dateline():
+    text = "Strikes Go On as Operation Harvest Ends\n\nSOUTHWEST ASIA — Partner forces moved."
+    assert _found(text) == [("SOUTHWEST ASIA", "cu:southwest-asia")]
+
+
+# -- a small namesake abroad gives way to the town of the text's dominant country -------------
+
+def test_a_village_abroad_gives_way_to_a_town_in_the_text_s_country():
+    g = gz.gazetteer()
+    first = g.places[g.rank(g.by_key[gz.normalize("Sinjar")])[0].place_id]
+    assert first.country == "SY" and first.population < places.SMALL_PLACE_POPULATION
+    iraq = "Iraqi forces cleared Ramadi, Fallujah and Haditha in Iraq. Patrols then reached Sinjar."
+    row = places.parse(iraq).rows[-1]
+    assert (row["text"], row["place_id"]) == ("Sinjar", "gn:448149")
+    assert "dominant-country" in row["match"]
+
+
+def test_in_a_text_about_syria_the_syrian_village_stays():
+    text = "Kurdish forces hold Hasakah, Qamishli and Raqqa in Syria. Patrols then reached Sinjar."
+    assert _found(text)[-1] == ("Sinjar", "gn:164094")
+
+
+def test_a_known_town_of_another_country_is_not_traded_for_a_namesake():
+    text = "Iraqi forces cleared Ramadi, Fallujah and Haditha in Iraq. Fighters fled from Raqqa."
+    assert _found(text)[-1] == ("Raqqa", "gn:172955")
+
+
+# -- a wadi named like a place is a valley of its own ------------------------------------------
+
+@pytest.mark.parametrize("text, span", [
+    ("Patrols searched Wadi Hajin before dawn.", "Wadi Hajin"),
+    ("Patrols searched the Wadi al-Raqqa before dawn.", "Wadi al-Raqqa"),
+    ("La patrouille a fouillé l'Oued Hajin.", "Oued Hajin"),
+])
+def test_a_wadi_is_one_unresolved_mention_not_the_place_it_is_named_like(text, span):
+    m = places.parse(text)
+    assert [(r["text"], r["status"]) for r in m.rows] == [(span, "unresolved")]
+
+
+def test_a_wadi_the_gazetteer_holds_keeps_its_place():
+    assert _found("Troops entered Wadi al-Uyun at night.") == [("Wadi al-Uyun", "gn:162706")]
+
+
+@pytest.mark.parametrize("text, span, place_id", [
+    ("Its Kurdish name is زاخۆ, written in Arabic script.", "زاخۆ", "gn:89570"),
+    ("Its Kurdish name is تەلەعفەر, written in Arabic script.", "تەلەعفەر", "gn:90393"),
+    ("Its Syriac name is ܐܪܒܝܠ, an old form.", "ܐܪܒܝܠ", "gn:95446"),
+])
+def test_kurdish_in_arabic_script_and_syriac_names_geonames_holds(text, span, place_id):
+    assert _found(text) == [(span, place_id)]

@@ -320,12 +320,19 @@ def letters_key(text: str) -> str:
     return "".join(folded(w) for w in tokens(text))
 
 
+def has_case(text: str) -> bool:
+    """Some letter of ``text`` has a case (Latin, Greek, Cyrillic ...; not Arabic or Syriac)."""
+    return any(c.isupper() or c.islower() for c in text)
+
+
 def casing_rule(variant: str) -> str:
     """How strictly a variant's letter case must match: ``exact`` (acronyms such as MERV, US),
     ``capitalised`` (the variant starts with a capital) or ``any`` (lower-case phrases)."""
     if is_arabic(variant):
         return "any"  # Arabic script has no letter case
     letters = [c for c in variant if c.isalpha()]
+    if letters and not has_case(variant):
+        return "any"  # nor have Syriac, Hebrew, CJK ... (GeoNames' Syriac names)
     if len(letters) >= 2 and all(c.isupper() for c in letters):
         return "exact"
     if letters and any(c.isdigit() for c in variant) and all(c.isupper() for c in letters):
@@ -661,7 +668,9 @@ def build(acled_file=None) -> Gazetteer:
             continue
         rule = casing_rule(variant)
         if kind in ("geonames", "capital", "world", "country", "adm1", "adm0", "conflict") \
-                and rule == "any" and not is_arabic(variant):
+                and rule == "any" and not is_arabic(variant) and has_case(variant):
+            # (a name in a script without letter case, such as GeoNames' Syriac names, cannot
+            # pass a capital-letter test: its letters are the evidence)
             rule = "capitalised"
         if kind == "world" and rule == "capitalised":
             # world cities are far from the texts' subject: no transliteration tolerance (which

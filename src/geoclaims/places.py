@@ -254,6 +254,9 @@ def _variant_tokens(variant: str) -> tuple[list[str], list[str]]:
 
 
 def _case_ok(entry: gz.Entry, surface_tokens: list[str]) -> bool:
+    # an ayn or hamza sign before a word of a romanised name ("al-ʿAyn", "ʾIdlib") is a letter
+    # with no case: the capital that counts is the one after it
+    surface_tokens = [t.lstrip("ʿʾ") or t for t in surface_tokens]
     content = [t for t in surface_tokens if gz.folded(t) not in gz.ARTICLES]
     if not content:
         return False
@@ -715,10 +718,18 @@ def _district_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list
 #: "base aérienne de Shayrat", "champ pétrolier de Jafra").
 _FACILITY_AFTER = re.compile(
     r"[ \u00a0]+(?:(?:[Mm]ilitary[ \u00a0]+)?(?:[Aa]ir[ \u00a0]?[Bb]ase|[Aa]irport|[Aa]ir[ \u00a0]?"
-    r"[Ff]ield)|[Dd]am|(?:[Oo]il|[Gg]as)[ \u00a0]?[Ff]ields?|[Rr]efinery|[Cc]amp)\b")
+    r"[Ff]ield)|[Dd]am|(?:[Oo]il|[Gg]as)[ \u00a0]?[Ff]ields?|[Rr]efinery|"
+    r"(?:(?:[Rr]efugee|IDP|[Dd]isplacement|[Dd]isplaced[ \u00a0]+[Pp]ersons?'?|[Dd]etention)"
+    r"[ \u00a0]+)?[Cc]amp)\b")
 _FACILITY_BEFORE = re.compile(
     r"\b(?:barrage|aéroport(?:\s+militaire)?|base\s+aérienne|champ\s+(?:pétrolier|pétrolifère|"
-    r"gazier)|raffinerie|camp)\s+(?:de\s+|d'\s*)$", re.IGNORECASE)
+    r"gazier)|raffinerie|camp(?:\s+(?:de\s+réfugiés|de\s+déplacés|de\s+détention))?)"
+    r"\s+(?:de\s+|d'\s*)$", re.IGNORECASE)
+#: Arabic: a camp word before a name ("مخيم الهول": the camp of al-Hol), optionally "for refugees /
+#: for the displaced" after it ("مخيم الهول للاجئين").
+_AR_CAMP_BEFORE = re.compile(
+    "(?<![\\w\u0600-\u06ff])[وب]?(?:ال)?مخيم" + "[\u064b-\u065f\u0670]*" + "[ \u00a0]+$")
+_AR_CAMP_AFTER = re.compile("[ \u00a0]+(?:لل|ل)(?:اجئين|لاجئين|نازحين|مهجرين)")
 
 
 def _facility_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list[_Cand]:
@@ -732,6 +743,16 @@ def _facility_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list
         if place.kind != "point" or place.lat is None or place.country != "SY" \
                 or place.feature not in ("populated place", "conflict-event place"):
             continue
+        if gz.is_arabic(text[c.start:c.end]):
+            mb = _AR_CAMP_BEFORE.search(text[max(0, c.start - 12):c.start])
+            if not mb:
+                continue
+            ma = _AR_CAMP_AFTER.match(text, c.end)
+            start = c.start - (min(12, c.start) - mb.start())
+            end = ma.end() if ma else c.end
+            out.append(_Cand(start, end, "direction", [gz.directional_id("all", "area", place.id),
+                                                       *c.place_ids], "facility-near-town", 3))
+            continue
         ma = _FACILITY_AFTER.match(text, c.end)
         mb = None if ma else _FACILITY_BEFORE.search(text[max(0, c.start - 40):c.start])
         if not (ma or mb):
@@ -741,6 +762,21 @@ def _facility_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list
         out.append(_Cand(start, end, "direction", [gz.directional_id("all", "area", place.id),
                                                    *c.place_ids], "facility-near-town", 3))
     return out
+
+
+#: A landform word before a capitalised name ("Wadi Qasr", "Oued Zarqa"): the valley is a
+#: feature of its own, not the town or area whose name it shares.
+_FEATURE_WORD_NAME = re.compile(
+    r"\b(?:Wadi|Ouadi|Oued)[ \u00a0]+(?:(?:al|el|ad|ar|as|ash|az|at)[ \u00a0-])?"
+    r"[A-Z][^\W\d_]+(?:['-][A-Za-z][^\W\d_]*)?(?:[ \u00a0]+(?:al|el)-[A-Z][^\W\d_]+)?")
+
+
+def _feature_word_candidates(text: str) -> list[_Cand]:
+    """A wadi's name ("Wadi X"): one mention of the valley, unresolved unless the gazetteer
+    holds the whole name (a name match of the same length wins over it); never the place X
+    alone."""
+    return [_Cand(m.start(), m.end(), "unresolved", [], "unresolved:landform", 4)
+            for m in _FEATURE_WORD_NAME.finditer(text)]
 
 
 _AR_M = "[\u064b-\u065f\u0670]*"
@@ -840,6 +876,8 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
         + _facility_candidates(text, names, g) \
         + _arabic_crossing_candidates(text, names, g, r)
 
+    directions += _feature_word_candidates(text)
+
     chosen: list[_Cand] = []
     taken = bytearray(len(text))
     pool = sorted(phrases + names + directions,
@@ -926,7 +964,9 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
             elif status == "resolved":
                 row["precision"] = "region"
         rows.append(row)
+    report["implied_country_directions"] = _implied_country_directions(text, original, rows, art)
     report["one_sense_per_text"] = _one_sense_per_text(rows, r)
+    report["dominant_country_homonym"] = _dominant_country_homonyms(rows, g)
     report["nearby_homonym"] = _nearby_homonyms(rows, g)
     counts: dict[str, int] = {}
     for row in rows:
@@ -936,6 +976,131 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
                   **{f"status_{k}": v for k, v in sorted(counts.items())})
     log.info("geoparse %s: %s", art.name, report)
     return Parsed(rows, report, art.name, art.sha256, list(art.warnings))
+
+
+#: A bare direction with the country implied ("dans le nord-est", "la zone du nord-est", "in the
+#: north-east"): a noun phrase of its own, followed by punctuation or a linking word, never by a
+#: name, an adjective or "of / de" (those are the direction rules' phrases). "au nord", "vers le
+#: nord", "venus du nord", "moved to the north", "north of" are relative directions or movements,
+#: not regions, and are not read.
+_BARE_DIRECTION = re.compile(
+    r"(?:\b(?:dans|pour|sur)\s+(?:tout\s+)?le\s+|\bla\s+(?:zone|région|partie)\s+du\s+"
+    r"|\b(?:in|across|throughout)\s+the\s+)"
+    r"(?P<dir>nord-est|nord-ouest|sud-est|sud-ouest|nord|sud|"
+    r"north-?east|north-?west|south-?east|south-?west|north|south)"
+    r"(?=\s*(?:[,.;:!?)»]|$|\s(?:et|mais|où|ou|pour|and|but|where|or|to|in|dans|en)\b))",
+    re.IGNORECASE)
+#: A text's dominant country: at least this many located mentions in it, and this share of all
+#: located mentions that have a country.
+DOMINANT_MIN_MENTIONS = 3
+DOMINANT_MIN_SHARE = 0.6
+
+
+def dominant_country(rows: list[dict]) -> str:
+    """The ISO alpha-2 code of the one country most of a text's located mentions lie in (towns,
+    governorates, regions, the country itself), or "" when no single country dominates."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        p = row.get("_place")
+        if row["status"] == "resolved" and p is not None and p.country:
+            counts[p.country] = counts.get(p.country, 0) + 1
+    if not counts:
+        return ""
+    top, n = max(counts.items(), key=lambda kv: kv[1])
+    if n < DOMINANT_MIN_MENTIONS or n < DOMINANT_MIN_SHARE * sum(counts.values()):
+        return ""
+    return top
+
+
+@functools.lru_cache(maxsize=8)
+def _country_region(iso2: str) -> str:
+    """The ``adm0:`` region id of a country with a polygon (Syria and its neighbours), or ""."""
+    g = gz.gazetteer()
+    return next((pid for pid, p in g.places.items()
+                 if pid.startswith("adm0:") and p.country == iso2), "")
+
+
+def _implied_country_directions(text: str, original: str, rows: list[dict], art) -> int:
+    """Bare directions ("le nord-est", "la zone du nord-est", "in the north-east") in a text with a
+    single dominant country (:func:`dominant_country`) are that country's direction region
+    (``dir:<d>:sector:adm0:<ISO3>``); in a text without one they are left alone. Returns how
+    many rows were added (in text order)."""
+    if not _BARE_DIRECTION.search(text):
+        return 0
+    country = dominant_country(rows)
+    base = _country_region(country) if country else ""
+    if not base:
+        return 0
+    code_of = _direction_rx()[4]
+    spans = [(row["start"], row["end"]) for row in rows]
+    added = []
+    for m in _BARE_DIRECTION.finditer(text):
+        s, e = m.span("dir")
+        if any(a < e and s < b for a, b in spans):
+            continue
+        code = code_of.get(_dir_key(m.group("dir")))
+        if code is None:
+            continue
+        place = gz.lookup(gz.directional_id(code, "sector", base))
+        sent = art.sentence_at(s)
+        added.append({
+            "text": original[s:e], "start": s, "end": e,
+            "sentence": sent.index if sent is not None else -1,
+            "lang": sent.lang if sent is not None else art.lang_at(s),
+            "place_id": place.id, "name": place.name, "kind": place.kind,
+            "lat": place.lat, "lon": place.lon, "geometry": None, "precision": place.precision,
+            "precision_km": place.precision_km, "source": place.source,
+            "alternatives": base, "status": "resolved",
+            "match": f"direction:{code}:sector+implied-country", "part_of": -1,
+            "_place": place, "_ids": [place.id, base],
+        })
+    if not added:
+        return 0
+    # rows point at each other by index (part_of): insert in order and shift those indices
+    merged = sorted([(row["start"], 0, i, row) for i, row in enumerate(rows)]
+                    + [(row["start"], 1, -1, row) for row in added], key=lambda t: (t[0], t[1]))
+    new_index = {old: j for j, (_, _, old, _) in enumerate(merged) if old >= 0}
+    for _, _, old, row in merged:
+        if old >= 0 and row.get("part_of", -1) >= 0:
+            row["part_of"] = new_index[row["part_of"]]
+    rows[:] = [row for _, _, _, row in merged]
+    return len(added)
+
+
+#: A first-ranked village below this population gives way to a larger homonym in the text's
+#: dominant country (:func:`_dominant_country_homonyms`).
+SMALL_PLACE_POPULATION = 5_000
+
+
+def _dominant_country_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
+    """In a text about one country (:func:`dominant_country`), a name read as a small place
+    (population under :data:`SMALL_PLACE_POPULATION`) in another country goes to a larger
+    homonym in the text's country: a Syrian village named like an Iraqi town, in a text about
+    Iraq, is the Iraqi town. Towns of any size in their own ranking stay. Returns how many rows
+    changed."""
+    country = dominant_country(rows)
+    if not country:
+        return 0
+    changed = 0
+    for row in rows:
+        p = row.get("_place")
+        ids = row.get("_ids") or []
+        if p is None or row["status"] != "resolved" or p.kind != "point" or len(ids) < 2 \
+                or p.country == country or p.population >= SMALL_PLACE_POPULATION \
+                or not row["match"].startswith("name:"):
+            continue
+        for pid in ids[1:]:
+            alt = g.places.get(pid)
+            if alt is not None and alt.kind == "point" and alt.lat is not None \
+                    and alt.country == country and alt.population > p.population:
+                row.update(place_id=alt.id, name=alt.name, kind=alt.kind, source=alt.source,
+                           alternatives=";".join([i for i in ids if i != alt.id][:5]),
+                           lat=alt.lat, lon=alt.lon, precision=alt.precision,
+                           precision_km=alt.precision_km, _place=alt,
+                           match=row["match"] + "+dominant-country")
+                changed += 1
+                break
+    return changed
 
 
 #: A homonym replaces the first-ranked place when it lies within NEAR km of a place the same
@@ -968,9 +1133,19 @@ def _nearby_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
 
         if nearest(row["lat"], row["lon"]) <= HOMONYM_FAR_KM:
             continue
+        # the countries the sentence names as areas (countries, governorates, regions): a place
+        # in one of them is not traded for a homonym in a country the sentence does not name
+        # (a town in "... Governorate in northeastern Syria" stays there even if a misread word
+        # of the sentence lies near a namesake abroad)
+        named = {o["_place"].country for o in rows
+                 if o["sentence"] == row["sentence"] and o.get("_place") is not None
+                 and o["kind"] in ("polygon", "line")} - {""}
+        own = row["_place"].country
         for pid in ids[1:]:
             alt = g.places.get(pid)
             if alt is None or alt.kind != "point" or alt.lat is None:
+                continue
+            if own in named and alt.country not in named:
                 continue
             if nearest(alt.lat, alt.lon) <= HOMONYM_NEAR_KM:
                 row.update(place_id=alt.id, name=alt.name, kind=alt.kind, source=alt.source,
@@ -1442,8 +1617,9 @@ HELDOUT_SETS = {
     "set 2": ("set2", ("set 2 - held-out for its first run only: its misses prompted part of "
                        "the fourth-round fixes (tests/fixtures/heldout/README.md), so no longer "
                        "held-out")),
-    "set 3": ("set3", ("set 3 - held-out: labelled and committed before its first run; no rule "
-                       "written on it (tests/fixtures/heldout/set3/README.md)")),
+    "set 3": ("set3", ("set 3 - held-out for its first two runs only (recorded in "
+                       "tests/fixtures/heldout/set3/README.md): its misses prompted the "
+                       "fifth-round fixes, so no longer held-out")),
 }
 #: Each set's recorded runs (as printed at the time), in order: (column label, figures).
 HELDOUT_RUNS = {
@@ -1452,8 +1628,9 @@ HELDOUT_RUNS = {
     "set 3": [("set 3 (held-out), first run", HELDOUT_SET3_FIRST_RUN),
               ("set 3 (held-out), second run", HELDOUT_SET3_SECOND_RUN)],
 }
-#: The sets still held-out now (no rule was written on their misses).
-HELDOUT_STILL = {"set 3"}
+#: The sets still held-out now (no rule was written on their misses). Set 3's misses prompted
+#: the fifth round of fixes: none is left until a new set is labelled.
+HELDOUT_STILL: set[str] = set()
 
 
 def evaluate_heldout_sets(folder: str | Path | None = None) -> dict[str, dict]:
