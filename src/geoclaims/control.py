@@ -345,8 +345,8 @@ def load_ledger(path: Path | str | None = None, sources_path: Path | str | None 
     srt = rows.sort_values(["key", "start"], kind="stable")
     prev = srt.groupby("key")["end"].shift()
     clash = srt[prev.notna() & (srt["start"] <= prev)]
-    if not clash.empty:
-        bad = clash.iloc[0]
+    if not clash.empty:  # the first offending row of the file
+        bad = clash.sort_values("line").iloc[0]
         other = srt[(srt["key"] == bad["key"]) & (srt["end"] >= bad["start"])
                     & (srt["row_id"] != bad["row_id"])].iloc[0]
         raise _err(path, int(bad["line"]), bad["row_id"], "valid_from",
