@@ -5,6 +5,8 @@ Each module has a config ``mutation/<name>.toml`` (cosmic-ray's format: ``module
 functions of a large module, list them in the config (``[geoclaims-mutation] functions =
 ["load_ledger", "Ledger.rows_on", ...]``): their line ranges are read from the module's source
 at run time and passed to cosmic-ray's line filter, so the list survives edits of the module.
+``skip-annotations = true`` in the same section skips the mutants inside annotations of a
+module with ``from __future__ import annotations`` (never evaluated, so they cannot be killed).
 For each config this script
 
 1. copies ``src/``, ``tests/``, ``pyproject.toml`` and the config into
@@ -113,6 +115,42 @@ def _line_filter(work: Path, conf: dict) -> bool:
     return True
 
 
+def _annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(start, end) positions (line, column) of every annotation of a module whose annotations
+    are never evaluated (``from __future__ import annotations``); none otherwise."""
+    tree = ast.parse(source)
+    if not any(isinstance(n, ast.ImportFrom) and n.module == "__future__"
+               and any(a.name == "annotations" for a in n.names) for n in tree.body):
+        return []
+    nodes: list[ast.AST] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            a = node.args
+            args = [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
+            nodes += [x.annotation for x in args if x is not None and x.annotation is not None]
+            nodes += [node.returns] if node.returns is not None else []
+        elif isinstance(node, ast.AnnAssign):
+            nodes.append(node.annotation)
+    return [((n.lineno, n.col_offset), (n.end_lineno, n.end_col_offset)) for n in nodes]
+
+
+def _skip_annotations(work: Path, session: str, module_path: str) -> int:
+    """Mark the mutants inside never-evaluated annotations as skipped (``[geoclaims-mutation]
+    skip-annotations = true``): ``Path | str`` made ``Path & str`` changes nothing the
+    program does, so such a mutant can only survive. Returns how many were skipped."""
+    from cosmic_ray.work_db import use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    spans = _annotation_spans((work / module_path).read_text(encoding="utf-8"))
+    with use_db(str(work / session)) as db:
+        ids = [item.job_id for item in db.pending_work_items
+               if any(a <= tuple(m.start_pos) < b for m in item.mutations for a, b in spans)]
+        if ids:
+            db.set_multiple_results(ids, WorkResult(output="Filtered: annotation",
+                                                    worker_outcome=WorkerOutcome.SKIPPED))
+    return len(ids)
+
+
 def _config(name: str) -> Path:
     cfg = ROOT / "mutation" / f"{name}.toml"
     if not cfg.exists():
@@ -184,8 +222,12 @@ def run_module(name: str, min_rate: float) -> float:
     _run([cr, "init", "config.toml", session], work, env)
     if "operators-filter" in cfg.read_text(encoding="utf-8"):
         _run([str(BIN / "cr-filter-operators"), session, "config.toml"], work, env)
-    if _line_filter(work, tomllib.loads(cfg.read_text(encoding="utf-8"))):
+    conf = tomllib.loads(cfg.read_text(encoding="utf-8"))
+    if _line_filter(work, conf):
         _run([str(BIN / "cr-filter-lines"), "--config", "config.toml", session], work, env)
+    if conf.get("geoclaims-mutation", {}).get("skip-annotations"):
+        n = _skip_annotations(work, session, conf["cosmic-ray"]["module-path"])
+        print(f"mutation: {name}: {n} mutants in annotations skipped", flush=True)
     if os.environ.get("MUTATION_DRY_RUN"):  # count the mutants, run nothing
         dump = _run([cr, "dump", session], work, env, capture=True)
         items = [json.loads(line) for line in dump.splitlines()]

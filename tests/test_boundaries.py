@@ -278,3 +278,17 @@ def test_the_interval_state_of_a_day(zone_ends):
     on = control._interval_state(zone_ends, np.datetime64("2017-06-20"))
     assert on[:2] == (("gn:170654", "gn:172955"), ("rg:at-tanf-zone",))
     assert on[3] == {"rg:at-tanf-zone": ("us_coalition", "Z3")}
+
+
+@pytest.mark.parametrize("where, day, want", [
+    (TANF, "2017-06-01", ("cu:at-tanf-garrison@15km", "E6")),
+    (TANF, "2019-11-30", ("cu:at-tanf-garrison@15km", "E7")),
+    (TANF_ZONE_ONLY, "2017-06-01", ("rg:at-tanf-zone", "E5")),
+    (RAQQA, "2017-06-01", ("", "E2")),  # no zone: the anchor's cell
+])
+def test_cells_name_the_deciding_zone_where_zones_nest(edges, where, day, want):
+    """cells_at names the zone that decided each piece: the later (inner) zone where two nest,
+    the same zone as the cited row."""
+    cells = control.cells_at(day, ledger=edges)
+    hit = cells[cells.contains(Point(where[1], where[0]))]
+    assert list(zip(hit["zone_id"], hit["row_id"])) == [want]
