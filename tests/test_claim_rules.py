@@ -52,8 +52,9 @@ def test_window_of_day_offsets():
 
 def test_in_window_takes_the_first_day_and_leaves_out_the_end():
     s, e = pd.Timestamp("2019-01-10"), pd.Timestamp("2019-01-20")
-    days = pd.Series(pd.to_datetime(["2019-01-09", "2019-01-10", "2019-01-19", "2019-01-20"]))
-    assert list(selection.in_window(days, s, e)) == [False, True, True, False]
+    days = pd.Series(pd.to_datetime(["2019-01-09", "2019-01-10", "2019-01-19", "2019-01-20",
+                                     "2019-01-21"]))
+    assert list(selection.in_window(days, s, e)) == [False, True, True, False, False]
     assert not selection.in_window(days, s, s).any()  # an empty window
 
 
