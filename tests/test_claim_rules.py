@@ -179,6 +179,8 @@ def test_uses_control_for_each_reason_alone(registry):
     ({"after": [0, 182], "before": [-182, 0], "anchor": "publication"}, True),
     ({"after": [0, 182], "before": [-182, 0], "anchor": "2018-01-01", "start": "2016-01-01"},
      False),
+    ({"anchor": "publication", "start": "2016-01-01"}, True),  # each reason alone
+    ({"around": "publication", "start": "2016-01-01"}, True),
     ({"at": "publication", "start": "2016-01-01"}, True),
     ({"at": "2018-01-01", "start": "2016-01-01"}, False),
 ])
