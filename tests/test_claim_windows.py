@@ -93,3 +93,20 @@ def test_c1_period_from_publication_to_the_ledgers_last_day(registry):
     main = _run(spec, registry, ["C1"]).results["C1"].main
     assert main.n_events == 3 + 5 + 4
     assert main.estimate == pytest.approx(8 / 12)
+    # the period ends with the ledger: nothing is cut, and no cut is reported
+    assert main.components["period_end_exclusive"] == pd.Timestamp("2019-12-01")
+    assert not any(k.startswith("control_cut") for k in main.components), main.components
+    assert "left out" not in main.reason
+
+
+def test_c3_window_around_publication(registry):
+    """C3: the 45 days before and after publication, both ends in (2018-12-21..2019-03-21)."""
+    pocket = box(41.6, 34.0, 42.0, 34.4)  # the synthetic IS-held pocket east of the river
+    spec = [(2, EAST_SDF, _day(-46)),  # the day before the window: out
+            (11, EAST_SDF, _day(-45)),  # its first day: in
+            (13, pocket, _day(45)),  # its last day: in
+            (17, EAST_SDF, _day(46))]  # the day after: out
+    main = _run(spec, registry, ["C3"]).results["C3"].main
+    assert main.components["period_start"] == PUB - pd.Timedelta(days=45)
+    assert main.components["period_end_exclusive"] == PUB + pd.Timedelta(days=46)
+    assert main.n_events == 11 + 13

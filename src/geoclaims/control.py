@@ -345,8 +345,8 @@ def load_ledger(path: Path | str | None = None, sources_path: Path | str | None 
     srt = rows.sort_values(["key", "start"], kind="stable")
     prev = srt.groupby("key")["end"].shift()
     clash = srt[prev.notna() & (srt["start"] <= prev)]
-    if not clash.empty:
-        bad = clash.iloc[0]
+    if not clash.empty:  # the first offending row of the file
+        bad = clash.sort_values("line").iloc[0]
         other = srt[(srt["key"] == bad["key"]) & (srt["end"] >= bad["start"])
                     & (srt["row_id"] != bad["row_id"])].iloc[0]
         raise _err(path, int(bad["line"]), bad["row_id"], "valid_from",
@@ -806,6 +806,27 @@ class ClassifyReport:
         return out
 
 
+def _event_intervals(ledger: Ledger, days: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                  np.ndarray]:
+    """The control interval of each day of ``days`` (datetime64[D], NaT for no date).
+
+    Returns ``interval`` (index into ``bps``; -1 for NaT or a day outside the ledger span
+    :data:`SPAN_START`..:data:`SPAN_END`, both days in), ``in_span`` (bool) and ``bps``: the
+    ledger's breakpoints from the span's first day to the day after its last, so interval ``i``
+    is the days ``bps[i]`` to ``bps[i + 1] - 1``."""
+    nat = np.isnat(days)
+    lo, hi = np.datetime64(SPAN_START), np.datetime64(SPAN_END)
+    in_span = ~nat & (days >= lo) & (days <= hi)
+    bps = ledger.breakpoints()
+    bps = bps[(bps >= lo) & (bps <= hi + np.timedelta64(1, "D"))]
+    interval = np.full(len(days), -1)
+    # interval of every day of the span (a table of ~1,400 days), then one lookup per day
+    span_days = np.arange(lo, hi + np.timedelta64(1, "D"))
+    of_day = np.searchsorted(bps, span_days, side="right") - 1
+    interval[in_span] = of_day[(days[in_span] - lo).astype(np.intp)]
+    return interval, in_span, bps
+
+
 def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEFAULT,
              ledger: Ledger | None = None, date_column: str = "date_start",
              distances: bool = True) -> gpd.GeoDataFrame:
@@ -833,7 +854,9 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
     controllers counted as US-held (default :data:`US_HELD_DEFAULT`). ``distances=False`` skips
     ``dist_other_km`` (left NaN), which is most of the cost.
 
-    How: each event's control interval comes from a table of the span's days; its atom from :func:`_locate` (one point-location pass per anchor set);
+    How: each event's control interval comes from a table of the span's days
+    (:func:`_event_intervals`); its atom from :func:`_locate` (one point-location pass per
+    anchor set);
     the controller, ledger row and front of every (interval, atom) pair from small tables
     built once per interval (:func:`_labels`), read with integer indexing; the output strings
     are taken from those few distinct values (no string is built per event); distances by
@@ -848,18 +871,9 @@ def classify(events: gpd.GeoDataFrame, *, us_held: tuple[str, ...] = US_HELD_DEF
 
     days = pd.to_datetime(events[date_column]).to_numpy("datetime64[D]")
     nat = np.isnat(days)
+    interval, in_span, bps = _event_intervals(ledger, days)
     report.no_date = int(nat.sum())
-    lo, hi = np.datetime64(SPAN_START), np.datetime64(SPAN_END)
-    in_span = ~nat & (days >= lo) & (days <= hi)
     report.outside_span = int((~nat & ~in_span).sum())
-
-    bps = ledger.breakpoints()
-    bps = bps[(bps >= lo) & (bps <= hi + np.timedelta64(1, "D"))]
-    interval = np.full(n, -1)
-    # interval of every day of the span (a table of ~1,400 days), then one lookup per event
-    span_days = np.arange(lo, hi + np.timedelta64(1, "D"))
-    of_day = np.searchsorted(bps, span_days, side="right") - 1
-    interval[in_span] = of_day[(days[in_span] - lo).astype(np.intp)]
 
     geoms = events.geometry
     if events.crs is not None and events.crs != WGS84:

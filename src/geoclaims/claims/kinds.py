@@ -31,6 +31,7 @@ from geoclaims.claims.selection import (
     cap_at_ledger,
     contains,
     in_countries,
+    in_window,
     known_controller,
     need,
     to_laea,
@@ -236,7 +237,7 @@ def evaluate_share(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> 
     s = max(s, ctx.data_start)
     pool = ctx.pool(ev)
     e, cut = cap_at_ledger(uses_control(claim, v), pool, s, e)
-    sel_all = pool[(pool["day"] >= s) & (pool["day"] < e)]
+    sel_all = pool[in_window(pool["day"], s, e)]
     sel, n_unknown = known_controller(sel_all) if known else (sel_all, 0)
     around = "around" in t["period"]
     what = f"{a} events" + (" with a known controller" if known else "") + (
@@ -316,7 +317,7 @@ def evaluate_rate(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> O
     in_region = contains(ctx.region(rid), pool) if rid else pd.Series(True, index=pool.index)
     side = side_mask(ctx, pool, sides, v) if sides else pd.Series(True, index=pool.index)
     zmask = in_region if v.extra.get("any_side") else (in_region & side)
-    in_period = (pool["day"] >= s) & (pool["day"] < e)
+    in_period = in_window(pool["day"], s, e)
     basis = int(in_period.sum())
     few = too_few(basis, ctx, f"{a} events in {reg.home} in the period (coverage check)")
     if few:
@@ -330,7 +331,7 @@ def evaluate_rate(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Variant) -> O
                    if sides else 0)
     slug = reg.region_slug(rid) if rid else "zone"
     side_key = "_".join(sides) or "any"
-    ctx_rows = pool[(pool["day"] >= s - pd.Timedelta(days=365)) & (pool["day"] < e)]
+    ctx_rows = pool[in_window(pool["day"], s - pd.Timedelta(days=365), e)]
     cw = in_region.loc[ctx_rows.index]
     q = sel_mod.quarter_table(ctx_rows[cw & side.loc[ctx_rows.index]], f"{slug}_{side_key}")
     q2 = sel_mod.quarter_table(ctx_rows[cw], f"{slug}_any_controller")
@@ -396,8 +397,8 @@ def evaluate_period_ratio(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Varia
     if cover < 0.5:
         return Outcome(NOT_TESTABLE, reason=f"the data cover only {cover:.0%} of the later "
                        f"window{boundary}", components=dict(cut))
-    after = sel[(sel["day"] >= a0) & (sel["day"] < a1)].assign(group="after")
-    before = sel[(sel["day"] >= b0) & (sel["day"] < b1)].assign(group="before")
+    after = sel[in_window(sel["day"], a0, a1)].assign(group="after")
+    before = sel[in_window(sel["day"], b0, b1)].assign(group="before")
     frame = pd.concat([before, after])
     where = reg.region_label(rid) if rid else reg.home
     few = too_few(len(frame), ctx, f"{a} events in {where} in the two windows")
@@ -415,7 +416,7 @@ def evaluate_period_ratio(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Varia
         f"the later window is cut at the data's end: {da} of {full_after} days" if cover < 1
         else "", caveat) if x)
     reason = (f"{why}. " if why else "") + reason + boundary
-    monthly = sel[(sel["day"] >= b0) & (sel["day"] < a1)]
+    monthly = sel[in_window(sel["day"], b0, a1)]
     col = f"{a.lower()}_events_" + (reg.region_slug(rid) if rid else reg.home.lower())
     months = (monthly["day"].dt.to_period("M").astype(str).value_counts().sort_index()
               .rename_axis("month").reset_index(name=col))
@@ -457,8 +458,8 @@ def evaluate_country_growth_ratio(claim: Claim, ev: pd.DataFrame, ctx: Context,
                        + (f"; {sel_mod.cut_text(cut, a)}" if cut else ""), components=dict(cut))
     k1, k2 = reg.country_short(first), reg.country_short(second)
     sel = sel.assign(cc=np.where(in1.loc[sel.index], k1, k2))
-    aa = sel[(sel["day"] >= a0) & (sel["day"] < a1)]
-    bb = sel[(sel["day"] >= b0) & (sel["day"] < b1)]
+    aa = sel[in_window(sel["day"], a0, a1)]
+    bb = sel[in_window(sel["day"], b0, b1)]
     frame = pd.concat([bb.assign(group=bb["cc"] + "_before"), aa.assign(group=aa["cc"] + "_after")])
     few = too_few(len(frame), ctx, f"{a} events in {first} and {second} in the two windows")
     if few:
@@ -491,7 +492,7 @@ def evaluate_density_ratio(claim: Claim, ev: pd.DataFrame, ctx: Context, v: Vari
     s, e = period(ctx, claim, v)
     pool = ctx.pool(ev)
     e, cut = cap_at_ledger(uses_control(claim, v), pool, s, e)
-    sel = pool[(pool["day"] >= s) & (pool["day"] < e)]
+    sel = pool[in_window(pool["day"], s, e)]
     in_entry = contains(entry, sel)
     frame = sel.assign(group=np.where(in_entry, "entry", "rest"))
     few = too_few(len(frame), ctx, f"{a} events in the period")

@@ -229,7 +229,7 @@ def cap_at_ledger(uses_control: bool, pool: pd.DataFrame, s: pd.Timestamp,
     if not uses_control or e <= CONTROL_END:
         return e, {}
     cut_from = max(s, CONTROL_END)
-    n = int(((pool["day"] >= cut_from) & (pool["day"] < e)).sum())
+    n = int(in_window(pool["day"], cut_from, e).sum())
     return max(CONTROL_END, s), {"control_cut_from": cut_from, "control_cut_events": n,
                                  "control_cut_days": int((e - cut_from).days)}
 
@@ -241,7 +241,14 @@ def cut_text(c: Mapping, actor_label: str) -> str:
 
 
 def window(anchor: pd.Timestamp, offs: list) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The window ``[anchor + offs[0], anchor + offs[1])`` of day offsets (end exclusive)."""
     return anchor + pd.Timedelta(days=int(offs[0])), anchor + pd.Timedelta(days=int(offs[1]))
+
+
+def in_window(days: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Which ``days`` lie in ``[start, end)``: every period and window of a test is taken with
+    this, its first day in and ``end`` (the day after its last) out."""
+    return (days >= start) & (days < end)
 
 
 def quarter_table(frame: pd.DataFrame, label: str) -> pd.DataFrame:
