@@ -516,7 +516,19 @@ def _common_words() -> frozenset[str]:
         rules = yaml.safe_load(paths.data_file("place_rules.yaml").read_text(encoding="utf-8"))
     except FileNotFoundError:
         return frozenset()
-    return frozenset(normalize(str(w)) for w in rules.get("common_words", []) or [])
+    words = [str(w) for w in rules.get("common_words", []) or []] + sorted(MONTHS_DAYS)
+    return frozenset(normalize(w) for w in words)
+
+
+#: Month and day names in English and French: common words everywhere (never a GeoNames,
+#: UCDP or world-city place, even capitalised: "June" is also a GeoNames place), and never the
+#: start of an unresolved name.
+MONTHS_DAYS = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "janvier", "février", "fevrier", "mars", "avril", "mai",
+    "juin", "juillet", "août", "aout", "septembre", "octobre", "novembre", "décembre",
+    "decembre", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"})
 
 
 def build(acled_file=None) -> Gazetteer:

@@ -83,7 +83,7 @@ _UNRESOLVED_CUES = {
     "in", "near", "at", "from", "around", "outside", "towards", "toward", "into", "inside",
     "à", "près", "dans", "vers", "en", "autour",
 }
-_MONTHS_DAYS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août", "aout", "septembre", "octobre", "novembre", "décembre", "decembre", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"}
+_MONTHS_DAYS = gz.MONTHS_DAYS
 
 
 class PlacesError(ValueError):
@@ -324,6 +324,22 @@ def _join_inner_apostrophes(text: str, toks: list[tuple[int, int, str]]
     return out
 
 
+_CAPS_WORD_BEFORE = re.compile(r"(?:^|[^\w.])([A-Z]{2,})[ \u00a0]+$")
+_CAPS_WORD_AFTER = re.compile(r"^[ \u00a0]+([A-Z]{2,})(?![\w.])")
+
+
+def _among_capital_words(text: str, s: int, e: int) -> bool:
+    """A short dot-less acronym (US, UK, KSA) stands next to another all-capital word with only
+    a space between: a line written in capitals ("LET US KNOW", "UK STATEMENT"), where the
+    acronym is as likely an ordinary word. Acronyms after a comma ("WASHINGTON, USA"), with full
+    stops (U.K.) or among ordinary words stay acronyms."""
+    surface = text[s:e]
+    if "." in surface or len(surface) > 4:
+        return False
+    return bool(_CAPS_WORD_BEFORE.search(text[max(0, s - 40):s])
+                or _CAPS_WORD_AFTER.match(text[e:e + 40]))
+
+
 def _name_candidates(text: str, g: gz.Gazetteer, bar=None) -> list[_Cand]:
     """Gazetteer names in ``text``; one pass over the words, at most ``max_tokens`` look-ups each."""
     toks = _join_inner_apostrophes(text, [(m.start(), m.end(), m.group(0))
@@ -365,6 +381,9 @@ def _name_candidates(text: str, g: gz.Gazetteer, bar=None) -> list[_Cand]:
             entries = index.get(key)
             surface = [t[2] for t in toks[i:j + 1]]
             ok = [e for e in entries if _case_ok(e, surface)]
+            if ok and all(e.rule == "exact" for e in ok) and \
+                    _among_capital_words(text, toks[i][0], toks[j][1]):
+                ok = []  # "HELP US", "A UK STATEMENT": a headline in capitals, not an acronym
             if ok:
                 end = toks[j][1]
                 # an abbreviation's final dot (U.S.)
