@@ -575,3 +575,45 @@ def test_month_and_day_names_are_common_words(text):
 
 def test_month_names_do_not_block_the_place_after_them():
     assert _found("In June Raqqa was quiet.") == [("Raqqa", "gn:172955")]
+
+
+# -- a direction relative to a town, without a distance ----------------------------------------
+
+@pytest.mark.parametrize("text, span, place_id", [
+    ("Patrols ran northwest of Manbij all day.", "northwest of Manbij", "dir:nw:around:gn:167357"),
+    ("Shelling hit villages south-east of Raqqa.", "south-east of Raqqa",
+     "dir:se:around:gn:172955"),
+    ("Fighting went on east of the town of Manbij.", "east of the town of Manbij",
+     "dir:e:around:gn:167357"),
+    ("Les combats ont lieu au nord de la ville d'Alep.", "nord de la ville d'Alep",
+     "dir:n:around:gn:170063"),
+    ("Un camp se trouve à l'est de Raqqa.", "est de Raqqa", "dir:e:around:gn:172955"),
+])
+def test_a_direction_relative_to_a_town_is_its_surroundings_that_way(text, span, place_id):
+    assert _found(text) == [(span, place_id)]
+
+
+@pytest.mark.parametrize("text, span, place_id", [
+    ("The village lies 30 km north of Raqqa.", "Raqqa", "gn:172955"),
+    ("The dam lies 40 kilometres (25 mi) west of Raqqa.", "Raqqa", "gn:172955"),
+    ("Le village est à 30 km à l'est d'Alep.", "Alep", "gn:170063"),
+    ("Le champ est à environ 20 km à l'ouest de l'Euphrate.", "Euphrate", "rg:euphrates"),
+])
+def test_after_a_distance_the_town_alone_is_the_place(text, span, place_id):
+    assert _found(text) == [(span, place_id)]
+
+
+def test_parts_of_a_governorate_seat_stay_the_governorate_sector():
+    # "eastern Aleppo", "the north of Aleppo", "l'est d'Alep" name a part, not a relative position
+    ids = [pid for _, pid in _found("Eastern Aleppo, the north of Aleppo and l'est d'Alep.")]
+    assert ids == ["dir:e:sector:adm1:SY02", "dir:n:sector:adm1:SY02", "dir:e:sector:adm1:SY02"]
+
+
+def test_only_the_town_or_city_of_may_stand_between_the_direction_and_the_name():
+    # any other words: the direction is not read, the town stays
+    assert _found("Troops moved north of the old market of Raqqa.") == [("Raqqa", "gn:172955")]
+
+
+def test_the_centre_of_a_place_is_not_a_direction_from_it():
+    found = _found("The town is the seat and center of Hajin nahiya.")
+    assert found == [("Hajin nahiya", found[0][1])] and not found[0][1].startswith("dir:c:")

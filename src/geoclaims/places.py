@@ -449,6 +449,8 @@ def _phrase_candidates(text: str, r: Rules) -> tuple[list[_Cand], list[_Cand]]:
     for ph in r.phrases:
         for m in ph.regex.finditer(text):
             s, e = m.span("span") if "span" in ph.regex.groupindex and m.group("span") else m.span()
+            if _DISTANCE_BEFORE.search(text[max(0, s - 60):s]):
+                continue  # "30 km west of the Euphrates": a point located from the river
             phrases.append(_Cand(s, e, "phrase", [ph.place_id], "phrase:" + ph.id, 0))
             if ph.anchor_place_id and m.group("anchor"):
                 a_s, a_e = m.span("anchor")
@@ -602,12 +604,13 @@ def _direction_rx() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, dic
     before = re.compile(
         rf"(?:\b(?:the\s+)?(?P<dir>{en})(?:\s+(?:part|parts|region)\s+of)?\s+"
         rf"(?:(?P<rural>{rural_before})\s+)?"
-        rf"|\bthe\s+(?P<dir2>{en})(?:ern)?\s+(?:part\s+)?of\s+(?:the\s+)?)$",
+        rf"|\bthe\s+(?P<dir2>{en})(?:ern)?\s+(?:part\s+)?of\s+(?:the\s+)?"
+        rf"|\b(?P<rel>{en})\s+of\s+(?:the\s+(?:town|city)\s+of\s+)?)$",
         re.IGNORECASE)
     fr_before = re.compile(
         rf"(?:\b(?:l['’]\s*|le\s+|au\s+|du\s+|dans\s+le\s+)(?P<dir>{fr})\s+"
         rf"(?:de\s+la\s+|de\s+l['’]\s*|du\s+|de\s+|d['’]\s*)"
-        rf"(?:(?:gouvernorat|province|région|district)\s+(?:de\s+la\s+|de\s+l['’]\s*|du\s+|de\s+|d['’]\s*))?"
+        rf"(?:(?:gouvernorat|province|région|district|ville)\s+(?:de\s+la\s+|de\s+l['’]\s*|du\s+|de\s+|d['’]\s*))?"
         rf"(?:(?P<rural>campagne)\s+d['’e]\s*)?)$",
         re.IGNORECASE)
     after = re.compile(rf"^(?:['’]s)?\s+(?P<rural>{rural_after})\b", re.IGNORECASE)
@@ -648,6 +651,16 @@ def _seats() -> dict[str, str]:
     return {k: v[1] for k, v in best.items()}
 
 
+#: A distance just before a direction phrase ("30 km north of", "à 170 km à l'est de", "55
+#: kilometres (34 mi) west of"): the phrase locates a point from the town, which is labelled
+#: alone, so no direction region is built.
+_DISTANCE_BEFORE = re.compile(
+    r"\d\s*(?:km|kilom[eè]tres?|kilometers?|kilometres?|miles?|mi)\b"
+    r"(?:\s*\([^()]{0,30}\))?[\s,]*(?:(?:to\s+the|à|a)\s+(?:l['’]\s*)?|au\s+)?$",
+    re.IGNORECASE)
+_A_BEFORE = re.compile(r"(?:^|\s)(?:à|a)\s+$", re.IGNORECASE)
+
+
 def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list[_Cand]:
     """Names with a direction word before them ("eastern Hama", "l'est de la Syrie") or a
     countryside word around them ("Raqqa countryside", "rural Idlib"): one longer mention of a
@@ -664,13 +677,21 @@ def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> lis
         mr = None if m else rural_rx.search(window)
         code = "all"
         start, end = c.start, c.end
-        rural = False
+        rural = relative = False
         if m:
-            code = code_of.get(_dir_key(m.group("dir") or m.group("dir2") or ""))
-            if code is None:
-                continue
-            start = c.start - (len(window) - m.start("dir" if m.group("dir") else "dir2"))
+            group = next(k for k in ("dir", "dir2", "rel") if m.groupdict().get(k))
+            code = code_of.get(_dir_key(m.group(group)))
+            if code is None or (group == "rel" and code not in gz.DIRECTIONS):
+                continue  # "the centre of X" is a point in X, not a direction from it
+            start = c.start - (len(window) - m.start(group))
+            if _DISTANCE_BEFORE.search(text[max(0, start - 60):start]):
+                continue  # "30 km north of Raqqa", "à 30 km à l'est d'Alep": the town alone
             rural = bool(m.groupdict().get("rural"))
+            # a position relative to a town ("northwest of Manbij", "au nord d'Alep", "à l'est
+            # de la ville de Raqqa") is the town's surroundings in that direction
+            relative = group == "rel" or m.group(0).lower().startswith("au") \
+                or bool(_A_BEFORE.search(window[:m.start()])) \
+                or bool(re.search(r"\b(?:ville|town|city)\b", m.group(0), re.IGNORECASE))
         elif mr:
             rural = True
             start = c.start - (len(window) - mr.start("rural"))
@@ -688,6 +709,8 @@ def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> lis
         if based is None:
             continue
         mode, base_id = based
+        if relative and not rural and mode == "sector" and place.kind == "point":
+            mode, base_id = "around", place.id  # a seat's surroundings, not its governorate's part
         if code == "all" and mode != "rural":
             continue
         pid = gz.directional_id(code, mode, base_id)
@@ -1136,13 +1159,17 @@ def _nearby_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
     :data:`HOMONYM_FAR_KM` from all of them. Returns how many rows changed."""
     points = [(i, row) for i, row in enumerate(rows) if row["status"] == "resolved"
               and row["kind"] == "point" and row.get("lat") is not None]
+    # a town's surroundings ("north of Hajin") place the sentence as well as the town does
+    near = points + [(i, row) for i, row in enumerate(rows) if row["status"] == "resolved"
+                     and re.match(r"dir:[a-z]+:(?:around|area):", row["place_id"])
+                     and row.get("lat") is not None]
     changed = 0
     for i, row in points:
         ids = row.get("_ids") or []
         if len(ids) < 2 or not row["match"].startswith("name:"):
             continue
-        context = [o for j, o in points if j != i and o["sentence"] == row["sentence"]] or \
-            [o for j, o in points if o["sentence"] == row["sentence"] - 1]
+        context = [o for j, o in near if j != i and o["sentence"] == row["sentence"]] or \
+            [o for j, o in near if o["sentence"] == row["sentence"] - 1]
         context = [o for o in context if o["place_id"] != row["place_id"]]
         if not context:
             continue
