@@ -617,3 +617,22 @@ def test_only_the_town_or_city_of_may_stand_between_the_direction_and_the_name()
 def test_the_centre_of_a_place_is_not_a_direction_from_it():
     found = _found("The town is the seat and center of Hajin nahiya.")
     assert found == [("Hajin nahiya", found[0][1])] and not found[0][1].startswith("dir:c:")
+
+
+# -- Kurdish and Turkish names of the towns of the north-east -----------------------------------
+
+@pytest.mark.parametrize("name, place_id", [
+    ("Efrîn", "gn:174186"), ("Cerablus", "gn:169179"), ("Serê Kaniyê", "gn:165509"),
+    ("Girê Spî", "gn:163750"), ("Minbic", "gn:167357"), ("Dirbêsiyê", "gn:170887"),
+    ("Amûdê", "gn:173230"), ("Kobanî", "gn:172256"), ("Qamişlo", "gn:173377"),
+])
+def test_kurdish_and_turkish_names_of_north_eastern_towns(name, place_id):
+    assert _found(f"Its name in the local languages is {name}, a town in the region.") == [
+        (name, place_id)]
+
+
+def test_kurdish_and_turkish_letters_written_as_english_digraphs():
+    assert gz.turkish_kurdish_digraphs("Qamişlo Hesîçe Çelik Şam") == "Qamishlo Hesîche Chelik Sham"
+    # GeoNames' Qamişlo and Hesîçe as English texts write them
+    assert _found("Crowds gathered in Qamishlo and in Hesiche.") == [
+        ("Qamishlo", "gn:173377"), ("Hesiche", "gn:173811")]

@@ -509,6 +509,18 @@ def read_variants(path=None) -> list[dict]:
     return rows
 
 
+_TR_KU_LETTERS = re.compile("[şŞçÇ]")
+
+
+def turkish_kurdish_digraphs(name: str) -> str:
+    """A name in Turkish or Kurmanji Kurdish Latin spelling with English digraphs for the
+    letters ş and ç (Qamişlo -> Qamishlo, Hesîçe -> Hesîche): how English-language texts write
+    Kurdish and Turkish names of the region's towns. Other letters stay (accents are folded by
+    :func:`normalize` anyway)."""
+    return (name.replace("ş", "sh").replace("Ş", "Sh").replace("ç", "ch")
+            .replace("Ç", "Ch"))
+
+
 def _common_words() -> frozenset[str]:
     import yaml
 
@@ -563,8 +575,12 @@ def build(acled_file=None) -> Gazetteer:
             if world and not _world_alternate_ok(c["name"], n):
                 report["world-city alternate names skipped (not a spelling of the name)"] += 1
             elif _useful_geonames_name(n):
-                names.append((pid, n, "capital" if capital_of else
-                              ("world" if world else "geonames")))
+                kind = "capital" if capital_of else ("world" if world else "geonames")
+                names.append((pid, n, kind))
+                if not world and c["countrycode"] in COUNTRIES and _TR_KU_LETTERS.search(n):
+                    # a Kurdish or Turkish name as English texts write it (Qamişlo = Qamishlo)
+                    names.append((pid, turkish_kurdish_digraphs(n), kind))
+                    report["geonames Kurdish / Turkish names also with sh, ch"] += 1
             else:
                 report["geonames names skipped (codes, < 3 letters)"] += 1
 
