@@ -636,3 +636,30 @@ def test_kurdish_and_turkish_letters_written_as_english_digraphs():
     # GeoNames' Qamişlo and Hesîçe as English texts write them
     assert _found("Crowds gathered in Qamishlo and in Hesiche.") == [
         ("Qamishlo", "gn:173377"), ("Hesiche", "gn:173811")]
+
+
+# -- continents and world regions ---------------------------------------------------------------
+
+@pytest.mark.parametrize("text, span, place_id", [
+    ("Volunteers travelled from Europe to the front.", "Europe", "cu:europe"),
+    ("Des volontaires venus d'Europe ont combattu.", "Europe", "cu:europe"),
+    ("Traders from Asia bought the oil.", "Asia", "cu:asia"),
+    ("Des marchands d'Asie ont acheté le pétrole.", "Asie", "cu:asia"),
+    ("Grain was shipped to Africa.", "Africa", "cu:africa"),
+    ("Le blé est parti vers l'Afrique.", "Afrique", "cu:africa"),
+    ("Recruits from North Africa arrived.", "North Africa", "cu:north-africa"),
+    ("Des recrues d'Afrique du Nord sont arrivées.", "Afrique du Nord", "cu:north-africa"),
+])
+def test_continents_and_world_regions_in_english_and_french(text, span, place_id):
+    assert _found(text) == [(span, place_id)]
+
+
+def test_continents_are_regions_with_a_point_inside_their_extent():
+    g = gz.gazetteer()
+    assert 35 < g.places["cu:europe"].lat < 72 and -10 < g.places["cu:europe"].lon < 67
+    assert -35 < g.places["cu:africa"].lat < 38 and -18 < g.places["cu:africa"].lon < 52
+
+
+def test_organisations_named_after_a_continent_are_not_places():
+    assert _found("The Council of Europe and the European Union met; le Conseil de l'Europe.") \
+        == []
