@@ -663,3 +663,24 @@ def test_continents_are_regions_with_a_point_inside_their_extent():
 def test_organisations_named_after_a_continent_are_not_places():
     assert _found("The Council of Europe and the European Union met; le Conseil de l'Europe.") \
         == []
+
+
+# -- facilities with the head word first ----------------------------------------------------------
+
+@pytest.mark.parametrize("text, span", [
+    ("Rockets struck Camp Taji overnight.", "Camp Taji"),
+    ("The unit flew home to Fort Bragg.", "Fort Bragg"),
+    ("Drones hit Base Tower yesterday.", "Base Tower"),
+])
+def test_a_facility_named_head_word_first_is_one_unresolved_mention(text, span):
+    m = places.parse(text)
+    assert [(r["text"], r["status"]) for r in m.rows] == [(span, "unresolved")]
+
+
+def test_a_facility_named_after_a_syrian_town_is_the_area_near_it():
+    assert _found("Supplies reached Camp Manbij by road.") == [
+        ("Camp Manbij", "dir:all:area:gn:167357")]
+
+
+def test_head_words_without_a_name_after_them_are_not_facilities():
+    assert places.parse("The Base Camp was empty; Camp North too.").rows == []

@@ -813,12 +813,39 @@ _FEATURE_WORD_NAME = re.compile(
     r"[A-Z][^\W\d_]+(?:['-][A-Za-z][^\W\d_]*)?(?:[ \u00a0]+(?:al|el)-[A-Z][^\W\d_]+)?")
 
 
-def _feature_word_candidates(text: str) -> list[_Cand]:
+#: A facility named with its head word first ("Camp Taji", "Fort Bragg", "Base Tower 22"):
+#: capitalised head word, then a capitalised name (with an optional article).
+_HEAD_FIRST_FACILITY = re.compile(
+    r"\b(?:Camp|Fort|Base)[ \u00a0]+(?:(?:al|el|ad|ar|as|ash|az|at|Al|El)[ \u00a0-])?"
+    r"[A-Z][^\W\d_]+(?:['-][A-Za-z][^\W\d_]*)?")
+
+
+def _feature_word_candidates(text: str, names: list[_Cand] | None = None,
+                             g: gz.Gazetteer | None = None) -> list[_Cand]:
     """A wadi's name ("Wadi X"): one mention of the valley, unresolved unless the gazetteer
     holds the whole name (a name match of the same length wins over it); never the place X
-    alone."""
-    return [_Cand(m.start(), m.end(), "unresolved", [], "unresolved:landform", 4)
-            for m in _FEATURE_WORD_NAME.finditer(text)]
+    alone. A facility with its head word first ("Camp X", "Fort X", "Base X") likewise: the
+    area near the town when X is a Syrian town the gazetteer holds (as "X camp"), else an
+    unresolved facility; never the place X alone, and never dropped."""
+    out = [_Cand(m.start(), m.end(), "unresolved", [], "unresolved:landform", 4)
+           for m in _FEATURE_WORD_NAME.finditer(text)]
+    ends = {(c.start, c.end): c for c in names or []}
+    for m in _HEAD_FIRST_FACILITY.finditer(text):
+        word = gz.tokens(m.group(0))[-1]
+        if word.lower() in ("camp", "fort", "base") or (
+                g is not None and gz.normalize(word) in g.common_words):
+            continue  # "Base Camp", "Camp North": not a name after the head word
+        town = next((c for (s, e), c in ends.items() if e == m.end() and s > m.start()), None)
+        place = g.places[town.place_ids[0]] if town is not None and g is not None else None
+        if place is not None and place.kind == "point" and place.lat is not None \
+                and place.country == "SY" \
+                and place.feature in ("populated place", "conflict-event place"):
+            out.append(_Cand(m.start(), m.end(), "direction",
+                             [gz.directional_id("all", "area", place.id), *town.place_ids],
+                             "facility-near-town", 3))
+        else:
+            out.append(_Cand(m.start(), m.end(), "unresolved", [], "unresolved:facility", 4))
+    return out
 
 
 _AR_M = "[\u064b-\u065f\u0670]*"
@@ -918,7 +945,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
         + _facility_candidates(text, names, g) \
         + _arabic_crossing_candidates(text, names, g, r)
 
-    directions += _feature_word_candidates(text)
+    directions += _feature_word_candidates(text, names, g)
 
     chosen: list[_Cand] = []
     taken = bytearray(len(text))
