@@ -684,3 +684,26 @@ def test_a_facility_named_after_a_syrian_town_is_the_area_near_it():
 
 def test_head_words_without_a_name_after_them_are_not_facilities():
     assert places.parse("The Base Camp was empty; Camp North too.").rows == []
+
+
+# -- rivers named with their head word ------------------------------------------------------------
+
+@pytest.mark.parametrize("text, span", [
+    ("Villages along the Khabur River were flooded.", "Khabur River"),
+    ("Le village est sur la rivière Khabour.", "Khabour"),
+    ("La rivière Khabour déborde.", "Khabour"),
+    ("Farms line the Nahr al-Kabir in the west.", "Nahr al-Kabir"),
+])
+def test_a_river_the_gazetteer_lacks_is_one_unresolved_mention(text, span):
+    m = places.parse(text)
+    assert [(r["text"], r["status"]) for r in m.rows] == [(span, "unresolved")]
+
+
+def test_a_river_named_like_a_country_is_not_the_country():
+    m = places.parse("Troops crossed the Jordan River at dawn.")
+    assert [(r["text"], r["status"]) for r in m.rows] == [("Jordan River", "unresolved")]
+
+
+def test_a_river_the_gazetteer_holds_keeps_its_line():
+    assert _found("Boats crossed the Euphrates River.") == [("Euphrates River", "rg:euphrates")]
+    assert places.parse("The River was high; North River too.").rows == []

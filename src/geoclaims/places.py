@@ -813,6 +813,17 @@ _FEATURE_WORD_NAME = re.compile(
     r"[A-Z][^\W\d_]+(?:['-][A-Za-z][^\W\d_]*)?(?:[ \u00a0]+(?:al|el)-[A-Z][^\W\d_]+)?")
 
 
+#: A river named with its head word: English "X River" (capitalised "River" inside the span, as
+#: the labelling policy keeps it), Arabic-derived "Nahr X" (one name), French "la rivière X"
+#: (the lower-case cue word outside: the name alone). A river the gazetteer holds (Euphrates,
+#: Tigris) is matched by name over the same span; any other is an unresolved river mention,
+#: never the town or country named like it ("Jordan River" is not Jordan).
+_RIVER_NAME = re.compile(
+    r"(?P<whole>\b(?:(?:al|el|Al|El)-)?[A-Z][^\W\d_]+(?:-[A-Za-z][^\W\d_]+)?[ \u00a0]+River\b"
+    r"|\b[Nn]ahr[ \u00a0-]+(?:(?:al|el|ad|ar|as|az|at)[ \u00a0-])?[A-Z][^\W\d_]+)"
+    r"|\b[Ll]a[ \u00a0]+rivière[ \u00a0]+(?P<name>[A-ZÀ-Ý][^\W\d_]+(?:-[A-Za-z][^\W\d_]+)?)")
+
+
 #: A facility named with its head word first ("Camp Taji", "Fort Bragg", "Base Tower 22"):
 #: capitalised head word, then a capitalised name (with an optional article).
 _HEAD_FIRST_FACILITY = re.compile(
@@ -829,6 +840,13 @@ def _feature_word_candidates(text: str, names: list[_Cand] | None = None,
     unresolved facility; never the place X alone, and never dropped."""
     out = [_Cand(m.start(), m.end(), "unresolved", [], "unresolved:landform", 4)
            for m in _FEATURE_WORD_NAME.finditer(text)]
+    for m in _RIVER_NAME.finditer(text):
+        span = "name" if m.group("name") else "whole"
+        first = gz.tokens(m.group(span))[0]
+        if gz.strip_accents(first).lower() in gz.ARTICLES or (
+                g is not None and gz.normalize(first) in g.common_words):
+            continue  # "The River", "North River": no name before the head word
+        out.append(_Cand(*m.span(span), "unresolved", [], "unresolved:river", 4))
     ends = {(c.start, c.end): c for c in names or []}
     for m in _HEAD_FIRST_FACILITY.finditer(text):
         word = gz.tokens(m.group(0))[-1]
