@@ -707,3 +707,24 @@ def test_a_river_named_like_a_country_is_not_the_country():
 def test_a_river_the_gazetteer_holds_keeps_its_line():
     assert _found("Boats crossed the Euphrates River.") == [("Euphrates River", "rg:euphrates")]
     assert places.parse("The River was high; North River too.").rows == []
+
+
+# -- a direction "of the country" and cantons -----------------------------------------------------
+
+def test_a_direction_of_the_country_is_the_dominant_countrys_part():
+    text = ("Raqqa, Homs et Hama sont en Syrie. Les combats dans le Nord du pays et à l'est du "
+            "pays continuent.")
+    found = _found(text)
+    assert found[-2:] == [("Nord du pays", "dir:n:sector:adm0:SYR"),
+                          ("est du pays", "dir:e:sector:adm0:SYR")]
+    found = _found("Raqqa, Homs and Hama lie in Syria. Raids hit the north-east of the country.")
+    assert found[-1] == ("north-east of the country", "dir:ne:sector:adm0:SYR")
+
+
+def test_a_direction_of_the_country_without_a_dominant_country_is_not_read():
+    assert _found("Le Nord du pays est froid.") == []
+
+
+def test_a_canton_named_after_its_seat_is_one_mention_of_the_district():
+    found = _found("Elections were held in the Afrin Canton.")
+    assert found == [("Afrin Canton", found[0][1])] and found[0][1] != "gn:174186"

@@ -721,7 +721,8 @@ def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> lis
 
 #: An administrative head word after a town's name ("Al-Qa'im District", "Hajin sub-district",
 #: "Abu Kamal Subdistrict", "Hajin nahiya") or a French one before it ("district d'Afrin").
-_DISTRICT_AFTER = re.compile(r"[ \u00a0]+(?:[Ss]ub-?)?[Dd]istrict\b|[ \u00a0]+[Nn]ahiy?ah?\b")
+_DISTRICT_AFTER = re.compile(r"[ \u00a0]+(?:[Ss]ub-?)?[Dd]istrict\b|[ \u00a0]+[Nn]ahiy?ah?\b"
+                             r"|[ \u00a0]+Canton\b")
 _DISTRICT_BEFORE = re.compile(r"\b(?:sous-)?district\s+(?:de\s+|d['’]\s*)$", re.IGNORECASE)
 
 
@@ -1077,6 +1078,15 @@ _BARE_DIRECTION = re.compile(
     r"north-?east|north-?west|south-?east|south-?west|north|south)"
     r"(?=\s*(?:[,.;:!?)»]|$|\s(?:et|mais|où|ou|pour|and|but|where|or|to|in|dans|en)\b))",
     re.IGNORECASE)
+#: A direction "of the country" ("le Nord du pays", "l'est du pays", "the north-east of the
+#: country"): the dominant country's direction region, the words "du pays / of the country" in
+#: the span (they name the country).
+_OF_THE_COUNTRY = re.compile(
+    r"\b(?:le|au|dans\s+le|the|l['’])\s*"
+    r"(?P<span>(?P<dir>nord-est|nord-ouest|sud-est|sud-ouest|nord|sud|est|ouest|centre|"
+    r"north-?east|north-?west|south-?east|south-?west|north|south|east|west|centre|center)"
+    r"\s+(?:du\s+pays|of\s+the\s+country))\b",
+    re.IGNORECASE)
 #: A text's dominant country: at least this many located mentions in it, and this share of all
 #: located mentions that have a country.
 DOMINANT_MIN_MENTIONS = 3
@@ -1112,7 +1122,7 @@ def _implied_country_directions(text: str, original: str, rows: list[dict], art)
     single dominant country (:func:`dominant_country`) are that country's direction region
     (``dir:<d>:sector:adm0:<ISO3>``); in a text without one they are left alone. Returns how
     many rows were added (in text order)."""
-    if not _BARE_DIRECTION.search(text):
+    if not (_BARE_DIRECTION.search(text) or _OF_THE_COUNTRY.search(text)):
         return 0
     country = dominant_country(rows)
     base = _country_region(country) if country else ""
@@ -1121,8 +1131,8 @@ def _implied_country_directions(text: str, original: str, rows: list[dict], art)
     code_of = _direction_rx()[4]
     spans = [(row["start"], row["end"]) for row in rows]
     added = []
-    for m in _BARE_DIRECTION.finditer(text):
-        s, e = m.span("dir")
+    for m in [*_BARE_DIRECTION.finditer(text), *_OF_THE_COUNTRY.finditer(text)]:
+        s, e = m.span("span") if "span" in m.re.groupindex else m.span("dir")
         if any(a < e and s < b for a, b in spans):
             continue
         code = code_of.get(_dir_key(m.group("dir")))
