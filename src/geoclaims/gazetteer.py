@@ -509,6 +509,18 @@ def read_variants(path=None) -> list[dict]:
     return rows
 
 
+_TR_KU_LETTERS = re.compile("[şŞçÇ]")
+
+
+def turkish_kurdish_digraphs(name: str) -> str:
+    """A name in Turkish or Kurmanji Kurdish Latin spelling with English digraphs for the
+    letters ş and ç (Qamişlo -> Qamishlo, Hesîçe -> Hesîche): how English-language texts write
+    Kurdish and Turkish names of the region's towns. Other letters stay (accents are folded by
+    :func:`normalize` anyway)."""
+    return (name.replace("ş", "sh").replace("Ş", "Sh").replace("ç", "ch")
+            .replace("Ç", "Ch"))
+
+
 def _common_words() -> frozenset[str]:
     import yaml
 
@@ -516,7 +528,19 @@ def _common_words() -> frozenset[str]:
         rules = yaml.safe_load(paths.data_file("place_rules.yaml").read_text(encoding="utf-8"))
     except FileNotFoundError:
         return frozenset()
-    return frozenset(normalize(str(w)) for w in rules.get("common_words", []) or [])
+    words = [str(w) for w in rules.get("common_words", []) or []] + sorted(MONTHS_DAYS)
+    return frozenset(normalize(w) for w in words)
+
+
+#: Month and day names in English and French: common words everywhere (never a GeoNames,
+#: UCDP or world-city place, even capitalised: "June" is also a GeoNames place), and never the
+#: start of an unresolved name.
+MONTHS_DAYS = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "janvier", "février", "fevrier", "mars", "avril", "mai",
+    "juin", "juillet", "août", "aout", "septembre", "octobre", "novembre", "décembre",
+    "decembre", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"})
 
 
 def build(acled_file=None) -> Gazetteer:
@@ -551,8 +575,12 @@ def build(acled_file=None) -> Gazetteer:
             if world and not _world_alternate_ok(c["name"], n):
                 report["world-city alternate names skipped (not a spelling of the name)"] += 1
             elif _useful_geonames_name(n):
-                names.append((pid, n, "capital" if capital_of else
-                              ("world" if world else "geonames")))
+                kind = "capital" if capital_of else ("world" if world else "geonames")
+                names.append((pid, n, kind))
+                if not world and c["countrycode"] in COUNTRIES and _TR_KU_LETTERS.search(n):
+                    # a Kurdish or Turkish name as English texts write it (Qamişlo = Qamishlo)
+                    names.append((pid, turkish_kurdish_digraphs(n), kind))
+                    report["geonames Kurdish / Turkish names also with sh, ch"] += 1
             else:
                 report["geonames names skipped (codes, < 3 letters)"] += 1
 
