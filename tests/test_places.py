@@ -507,9 +507,11 @@ def test_one_sense_per_text():
                                       "rg:at-tanf-zone"]
 
 
-def test_every_heldout_set_is_reported_and_none_is_still_held_out(mentions, fixtures):
+def test_every_heldout_set_is_reported_and_only_set5_is_still_held_out(mentions, fixtures):
     sets = places.evaluate_heldout_sets(fixtures / "heldout")
-    assert list(sets) == ["set 1", "set 2", "set 3", "set 4"]
+    assert list(sets) == ["set 1", "set 2", "set 3", "set 4", "set 5"]
+    assert sets["set 5"]["files"] >= 6 and sets["set 5"]["mentions"] >= 80
+    assert sets["set 5"]["arabic_total"] >= 5
     assert sets["set 4"]["files"] >= 6 and sets["set 4"]["mentions"] >= 120
     assert sets["set 4"]["arabic_total"] >= 5
     assert sets["set 2"]["files"] >= 6 and sets["set 2"]["mentions"] >= 80
@@ -523,8 +525,10 @@ def test_every_heldout_set_is_reported_and_none_is_still_held_out(mentions, fixt
     assert "held-out for its first two runs only" in set3_title and "no longer" in set3_title
     set4_title = text.split("=== set 4")[1].split("\n")[0]
     assert "held-out for its first two runs only" in set4_title and "no longer" in set4_title
-    assert places.HELDOUT_STILL == set()
-    assert text.count("mention precision") == 4
+    set5_title = text.split("=== set 5")[1].split("\n")[0]
+    assert "held-out" in set5_title and "no longer" not in set5_title
+    assert places.HELDOUT_STILL == {"set 5"}
+    assert text.count("mention precision") == 5
     gold = places.read_gold(fixtures / "places" / "gold_mentions.csv")
     table = places.figures_table(mentions, gold, sets)
     assert list(table.columns) == ["in-sample (article)", "set 1, first run",
@@ -536,7 +540,9 @@ def test_every_heldout_set_is_reported_and_none_is_still_held_out(mentions, fixt
                                    "set 3, now (no longer held-out)",
                                    "set 4 (held-out), first run",
                                    "set 4 (held-out), second run",
-                                   "set 4, now (no longer held-out)", "target"]
+                                   "set 4, now (no longer held-out)",
+                                   "set 5 (held-out), first run",
+                                   "set 5 (held-out), second run", "set 5, now", "target"]
     # recorded runs stay as printed at the time; "now" is computed
     assert table.loc["mention precision", "set 2 (held-out), first run"] == 0.89
     assert table.loc["mention precision", "set 3 (held-out), first run"] == 0.84
@@ -548,6 +554,8 @@ def test_every_heldout_set_is_reported_and_none_is_still_held_out(mentions, fixt
     assert table.loc["mention recall", "set 4 (held-out), second run"] == 0.84
     assert table.loc["mention recall", "set 4, now (no longer held-out)"] == round(
         sets["set 4"]["recall"], 3)
+    assert table.loc["mention precision", "set 5 (held-out), second run"] == 0.93
+    assert table.loc["mention recall", "set 5, now"] == round(sets["set 5"]["recall"], 3)
     assert table.loc["mention recall", "in-sample (article)"] == 1.0
     # the older two-set form still gives the same set-2 columns
     old = places.figures_table(mentions, gold, sets["set 1"], sets["set 2"])
