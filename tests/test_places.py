@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -593,3 +594,22 @@ def test_arabic_crossing_phrase_is_one_mention_of_the_crossing():
     assert list(m["text"]) == ["Al Waleed", "نقطة الوليد الحدودية العراقية", "معبر التنف الحدودي"]
     assert set(m["place_id"]) == {"cu:at-tanf-crossing"}
     assert (m["status"] == "resolved").all()  # no Arabic word left over as unresolved
+
+
+def test_make_all_prints_the_accuracy_figures():
+    from geoclaims import build
+
+    lines = build.accuracy_lines()
+    text = "\n".join(lines)
+    assert lines[0].startswith("Accuracy (targets: precision and recall >= 0.95")
+    assert "geoparser, the article (in-sample): mention precision 1.00, recall 1.00" in text
+    held = [x for x in lines if x.startswith("  geoparser, set")]
+    assert len(held) == len(places.HELDOUT_SETS)
+    still = [x for x in held if "labels, held-out)" in x]
+    assert [x.split(" (")[0] for x in still] == [f"  geoparser, {n}" for n in
+                                                 sorted(places.HELDOUT_STILL)]
+    checks = next(x for x in lines if x.startswith("  control ledger: "))
+    n_ok, n = (int(v) for v in re.match(r"  control ledger: (\d+) of (\d+) checks hold",
+                                         checks).groups())
+    # every failing check is listed under the count
+    assert sum(1 for x in lines if x.startswith("    K")) == n - n_ok

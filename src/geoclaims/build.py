@@ -271,7 +271,38 @@ def build_site(executed_dir: Path = EXECUTED, out_dir: Path = SITE,
     return index
 
 
+def accuracy_lines() -> list[str]:
+    """The accuracy figures ``make all`` prints at the end: the geoparser's (in-sample on the
+    article; each held-out set now, and whether it is still held-out; the recorded held-out
+    runs are in notebook 01 and ``tests/fixtures/heldout/``) and the control ledger's
+    independent checks, with every failing check."""
+    from geoclaims import article, control, places
+
+    def fig(r: dict) -> str:
+        region = r["median_km_region"]
+        arabic = r["arabic_rate"]
+        return (f"mention precision {r['precision']:.2f}, recall {r['recall']:.2f}, region "
+                f"median {'-' if region is None else f'{region:.1f} km'}, Arabic-script names "
+                f"{'-' if arabic is None else f'{arabic:.0%}'}")
+
+    t = places.HELDOUT_TARGETS
+    lines = [(f"Accuracy (targets: precision and recall >= {t['precision']}, region median <= "
+              f"{t['median_km_region']:g} km, Arabic-script names >= {t['arabic_rate']:.0%}; "
+              f"control checks >= {control.CHECKS_TARGET:.0%}):")]
+    gold = places.read_gold(paths.ROOT / "tests" / "fixtures" / "places" / "gold_mentions.csv")
+    inside = places.in_sample_figures(places.geoparse(article.load().text), gold)
+    lines.append(f"  geoparser, the article (in-sample): {fig(inside)}")
+    for name, result in places.evaluate_heldout_sets().items():
+        status = "held-out" if name in places.HELDOUT_STILL else "no longer held-out"
+        lines.append(f"  geoparser, {name} ({result['files']} texts, {result['mentions']} labels, "
+                     f"{status}): {fig(result)}")
+    checks = control.run_checks()
+    lines += ["  control ledger: " + checks.lines()[0]] + [f"  {x}" for x in checks.lines()[1:]]
+    return lines
+
+
 def summary() -> None:
+    print("\n".join(accuracy_lines()))
     print("\ngeoclaims: make all finished. Outputs:")
     print(f"  executed notebooks: {EXECUTED}")
     print(f"  rendered site:      {SITE / 'index.html'}")
