@@ -613,3 +613,24 @@ def test_make_all_prints_the_accuracy_figures():
                                          checks).groups())
     # every failing check is listed under the count
     assert sum(1 for x in lines if x.startswith("    K")) == n - n_ok
+
+
+@pytest.mark.parametrize("sub", [sub for sub, _ in places.HELDOUT_SETS.values()])
+def test_each_heldout_gold_csv_is_what_its_labels_give(fixtures, sub):
+    """gold.csv is written from the hand labels in make_gold.py: an edit of either alone (a
+    label changed after a run, an offset edited by hand) makes them disagree."""
+    import csv
+    import importlib.util
+
+    folder = fixtures / "heldout" / sub
+    loaded = {}
+    for name, path in (("gold_writer", fixtures / "heldout" / "gold_writer.py"),
+                       (f"make_gold_{sub.strip('.') or 'set1'}", folder / "make_gold.py")):
+        spec = importlib.util.spec_from_file_location(name, path)
+        loaded[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded[name])
+    writer, labels = loaded["gold_writer"], next(m for k, m in loaded.items() if k != "gold_writer")
+    want = [{k: ("" if v is None else str(v)) for k, v in r.items()}
+            for r in writer.rows(folder, labels.LABELS)]
+    with open(folder / "gold.csv", encoding="utf-8", newline="") as fh:
+        assert list(csv.DictReader(fh)) == want
