@@ -468,11 +468,12 @@ def test_figures_table_puts_held_out_beside_in_sample(mentions, fixtures):
     assert inside["precision"] == inside["recall"] == 1.0
     assert inside["median_km_town"] == 0.0
     held = places.evaluate_heldout(fixtures / "heldout")
-    table = places.figures_table(mentions, gold, held)
-    assert list(table.columns) == ["in-sample (article)", "held-out, first run", "held-out, now",
-                                   "target"]
-    assert table.loc["mention recall", "held-out, now"] == round(held["recall"], 3)
-    assert table.loc["mention precision", "held-out, first run"] == 0.82
+    table = places.figures_table(mentions, gold, {"set 1": held})
+    assert list(table.columns) == ["in-sample (article)", "set 1, first run",
+                                   "set 1, now (no longer held-out)", "target"]
+    assert table.loc["mention recall", "set 1, now (no longer held-out)"] == round(
+        held["recall"], 3)
+    assert table.loc["mention precision", "set 1, first run"] == 0.82
 
 
 def test_roads_are_lines():
@@ -558,12 +559,6 @@ def test_every_heldout_set_is_reported_and_only_set5_is_still_held_out(mentions,
     assert table.loc["mention precision", "set 5 (held-out), second run"] == 0.93
     assert table.loc["mention recall", "set 5, now"] == round(sets["set 5"]["recall"], 3)
     assert table.loc["mention recall", "in-sample (article)"] == 1.0
-    # the older two-set form still gives the same set-2 columns
-    old = places.figures_table(mentions, gold, sets["set 1"], sets["set 2"])
-    assert list(old.columns) == ["in-sample (article)", "set 1, first run",
-                                 "set 1, now (no longer held-out)",
-                                 "set 2 (held-out), first run",
-                                 "set 2, now (no longer held-out)", "target"]
 
 
 def test_district_words_after_a_town():

@@ -1812,13 +1812,11 @@ def in_sample_figures(mentions, gold) -> dict:
     }
 
 
-def figures_table(mentions, gold, held: dict, set2: dict | None = None):
+def figures_table(mentions, gold, held: dict):
     """In-sample (the article), each held-out set's recorded runs and its figures now, and the
-    targets, one row per figure (a DataFrame for notebook 01).
-
-    ``held`` is either the result of :func:`evaluate_heldout_sets` (set name -> result; "now"
-    is marked "no longer held-out" for a set not in :data:`HELDOUT_STILL`) or, in the older
-    form, set 1's result alone (with ``set2``: set 2's result)."""
+    targets, one row per figure (a DataFrame for notebook 01). ``held``: the result of
+    :func:`evaluate_heldout_sets` (set name -> result), or a part of it; "now" is marked "no
+    longer held-out" for a set not in :data:`HELDOUT_STILL`."""
     import pandas as pd
 
     keys = ["precision", "recall", "strict_precision", "strict_recall", "median_km_town",
@@ -1827,15 +1825,6 @@ def figures_table(mentions, gold, held: dict, set2: dict | None = None):
              "recall (span and place id)", "median error, towns (km)",
              "median error, regions (km)", "Arabic-script names found"]
     inside = in_sample_figures(mentions, gold)
-    if "files" in held:  # one set's result, not a mapping of sets
-        if set2 is None:
-            return pd.DataFrame({
-                "in-sample (article)": [inside[k] for k in keys],
-                "held-out, first run": [HELDOUT_FIRST_RUN[k] for k in keys],
-                "held-out, now": [held[k] for k in keys],
-                "target": [HELDOUT_TARGETS[k] for k in keys],
-            }, index=names).round(3)
-        held = {"set 1": held, "set 2": set2}
     columns = {"in-sample (article)": [inside[k] for k in keys]}
     for name, result in held.items():
         for label, figures in HELDOUT_RUNS.get(name, []):
