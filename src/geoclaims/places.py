@@ -1685,49 +1685,18 @@ def heldout_report(result: dict) -> str:
     return "\n".join(lines)
 
 
-#: The held-out figures of the first run (tests/fixtures/heldout/README.md), kept as recorded.
-HELDOUT_FIRST_RUN = {"precision": 0.82, "recall": 0.79, "strict_precision": 0.92,
-                     "strict_recall": 0.75, "median_km_town": 0.0, "median_km_region": 33.1,
-                     "arabic_rate": 0.40}
+#: The figures of a held-out evaluation, in the order the tables show them.
+FIGURE_KEYS = ("precision", "recall", "strict_precision", "strict_recall", "median_km_town",
+               "median_km_region", "arabic_rate")
+
+
+def _figures(*values: float | None) -> dict[str, float | None]:
+    """A figures dict from values in :data:`FIGURE_KEYS` order."""
+    return dict(zip(FIGURE_KEYS, values, strict=True))
+
+
 #: The targets of issue 12 (None: no target).
-HELDOUT_TARGETS = {"precision": 0.95, "recall": 0.95, "strict_precision": None,
-                   "strict_recall": None, "median_km_town": None, "median_km_region": 30.0,
-                   "arabic_rate": 0.90}
-
-
-#: Set 2's first run (tests/fixtures/heldout/README.md, "Set 2"), kept as recorded.
-HELDOUT_SET2_FIRST_RUN = {"precision": 0.89, "recall": 0.93, "strict_precision": 0.90,
-                          "strict_recall": 0.88, "median_km_town": 0.0, "median_km_region": 35.8,
-                          "arabic_rate": 1.00}
-#: Set 3's first run (tests/fixtures/heldout/set3/README.md), kept as recorded: the code of the
-#: third round, before the fourth-round fixes (which were written without seeing set 3).
-HELDOUT_SET3_FIRST_RUN = {"precision": 0.84, "recall": 0.81, "strict_precision": 0.90,
-                          "strict_recall": 0.79, "median_km_town": 0.0, "median_km_region": 25.0,
-                          "arabic_rate": 0.50}
-#: Set 3's second run, also held-out (the fourth-round fixes were written without seeing it).
-HELDOUT_SET3_SECOND_RUN = {"precision": 0.90, "recall": 0.85, "strict_precision": 0.93,
-                           "strict_recall": 0.84, "median_km_town": 0.0, "median_km_region": 25.0,
-                           "arabic_rate": 0.67}
-#: Set 4's first run (tests/fixtures/heldout/set4/README.md), kept as recorded: the fourth-round
-#: code (set 4 was labelled and committed before it).
-HELDOUT_SET4_FIRST_RUN = {"precision": 0.87, "recall": 0.80, "strict_precision": 0.97,
-                          "strict_recall": 0.83, "median_km_town": 0.0, "median_km_region": 36.0,
-                          "arabic_rate": 1.00}
-#: Set 4's second run, also held-out: the fifth-round code, whose fixes were prompted by set 3
-#: and written without seeing set 4.
-HELDOUT_SET4_SECOND_RUN = {"precision": 0.90, "recall": 0.84, "strict_precision": 0.97,
-                           "strict_recall": 0.86, "median_km_town": 0.0, "median_km_region": 36.0,
-                           "arabic_rate": 1.00}
-#: Set 5's first run (tests/fixtures/heldout/set5/README.md), kept as recorded: the fifth-round
-#: code (set 5 was labelled and committed before it).
-HELDOUT_SET5_FIRST_RUN = {"precision": 0.92, "recall": 0.83, "strict_precision": 0.91,
-                          "strict_recall": 0.83, "median_km_town": 0.0, "median_km_region": 9.2,
-                          "arabic_rate": 0.60}
-#: Set 5's second run, also held-out: the sixth-round code, whose fixes were prompted by set 4
-#: and written without seeing set 5.
-HELDOUT_SET5_SECOND_RUN = {"precision": 0.93, "recall": 0.85, "strict_precision": 0.91,
-                           "strict_recall": 0.84, "median_km_town": 0.0, "median_km_region": 12.0,
-                           "arabic_rate": 0.60}
+HELDOUT_TARGETS = _figures(0.95, 0.95, None, None, None, 30.0, 0.90)
 
 #: The held-out sets, as sub-folders of the held-out folder: (sub-folder, title). A set whose
 #: misses prompted fixes is no longer a held-out measure; its recorded runs are kept.
@@ -1747,16 +1716,24 @@ HELDOUT_SETS = {
     "set 5": ("set5", ("set 5 - held-out: labelled and committed before its first run; no rule "
                        "written on it (tests/fixtures/heldout/set5/README.md)")),
 }
-#: Each set's recorded runs (as printed at the time), in order: (column label, figures).
+#: Each set's held-out runs, kept as printed at the time (the set's README, or
+#: tests/fixtures/heldout/README.md for sets 1 and 2), in order: (column label, figures in
+#: :data:`FIGURE_KEYS` order: precision, recall, strict precision, strict recall, median km
+#: towns, median km regions, Arabic-script share). Each run's code: set 1 before any fixes;
+#: set 2 the third round; sets 3-5 the round before and the round after their labelling (the
+#: later round written without seeing the set).
 HELDOUT_RUNS = {
-    "set 1": [("set 1, first run", HELDOUT_FIRST_RUN)],
-    "set 2": [("set 2 (held-out), first run", HELDOUT_SET2_FIRST_RUN)],
-    "set 3": [("set 3 (held-out), first run", HELDOUT_SET3_FIRST_RUN),
-              ("set 3 (held-out), second run", HELDOUT_SET3_SECOND_RUN)],
-    "set 4": [("set 4 (held-out), first run", HELDOUT_SET4_FIRST_RUN),
-              ("set 4 (held-out), second run", HELDOUT_SET4_SECOND_RUN)],
-    "set 5": [("set 5 (held-out), first run", HELDOUT_SET5_FIRST_RUN),
-              ("set 5 (held-out), second run", HELDOUT_SET5_SECOND_RUN)],
+    "set 1": [("set 1, first run", _figures(0.82, 0.79, 0.92, 0.75, 0.0, 33.1, 0.40))],
+    "set 2": [("set 2 (held-out), first run", _figures(0.89, 0.93, 0.90, 0.88, 0.0, 35.8, 1.00))],
+    "set 3": [("set 3 (held-out), first run", _figures(0.84, 0.81, 0.90, 0.79, 0.0, 25.0, 0.50)),
+              ("set 3 (held-out), second run",
+               _figures(0.90, 0.85, 0.93, 0.84, 0.0, 25.0, 0.67))],
+    "set 4": [("set 4 (held-out), first run", _figures(0.87, 0.80, 0.97, 0.83, 0.0, 36.0, 1.00)),
+              ("set 4 (held-out), second run",
+               _figures(0.90, 0.84, 0.97, 0.86, 0.0, 36.0, 1.00))],
+    "set 5": [("set 5 (held-out), first run", _figures(0.92, 0.83, 0.91, 0.83, 0.0, 9.2, 0.60)),
+              ("set 5 (held-out), second run",
+               _figures(0.93, 0.85, 0.91, 0.84, 0.0, 12.0, 0.60))],
 }
 #: The sets still held-out now (no rule was written on their misses).
 HELDOUT_STILL = {"set 5"}
@@ -1819,8 +1796,7 @@ def figures_table(mentions, gold, held: dict):
     longer held-out" for a set not in :data:`HELDOUT_STILL`."""
     import pandas as pd
 
-    keys = ["precision", "recall", "strict_precision", "strict_recall", "median_km_town",
-            "median_km_region", "arabic_rate"]
+    keys = FIGURE_KEYS
     names = ["mention precision", "mention recall", "precision (span and place id)",
              "recall (span and place id)", "median error, towns (km)",
              "median error, regions (km)", "Arabic-script names found"]
