@@ -1169,6 +1169,16 @@ def _implied_country_directions(text: str, original: str, rows: list[dict], art)
 SMALL_PLACE_POPULATION = 5_000
 
 
+def _move_to(row: dict, place: gz.Place, alternatives: str, rule: str) -> None:
+    """Point a mention row at another place of the gazetteer: its id, name, kind, source,
+    coordinates and precision; ``alternatives`` replaces the row's list and ``rule`` (the rule
+    that moved it) is appended to its ``match``."""
+    row.update(place_id=place.id, name=place.name, kind=place.kind, source=place.source,
+               alternatives=alternatives, lat=place.lat, lon=place.lon,
+               precision=place.precision, precision_km=place.precision_km, _place=place,
+               match=f"{row['match']}+{rule}")
+
+
 def _dominant_country_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
     """In a text about one country (:func:`dominant_country`), a name read as a small place
     (population under :data:`SMALL_PLACE_POPULATION`) in another country goes to a larger
@@ -1190,11 +1200,8 @@ def _dominant_country_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
             alt = g.places.get(pid)
             if alt is not None and alt.kind == "point" and alt.lat is not None \
                     and alt.country == country and alt.population > p.population:
-                row.update(place_id=alt.id, name=alt.name, kind=alt.kind, source=alt.source,
-                           alternatives=";".join([i for i in ids if i != alt.id][:5]),
-                           lat=alt.lat, lon=alt.lon, precision=alt.precision,
-                           precision_km=alt.precision_km, _place=alt,
-                           match=row["match"] + "+dominant-country")
+                _move_to(row, alt, ";".join([i for i in ids if i != alt.id][:5]),
+                         "dominant-country")
                 changed += 1
                 break
     return changed
@@ -1249,11 +1256,8 @@ def _nearby_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
             if own in named and alt.country not in named:
                 continue
             if nearest(alt.lat, alt.lon) <= HOMONYM_NEAR_KM:
-                row.update(place_id=alt.id, name=alt.name, kind=alt.kind, source=alt.source,
-                           alternatives=";".join([i for i in ids if i != alt.id][:5]),
-                           lat=alt.lat, lon=alt.lon, precision=alt.precision,
-                           precision_km=alt.precision_km, _place=alt,
-                           match=row["match"] + "+nearby-homonym")
+                _move_to(row, alt, ";".join([i for i in ids if i != alt.id][:5]),
+                         "nearby-homonym")
                 changed += 1
                 break
     return changed
@@ -1277,12 +1281,9 @@ def _one_sense_per_text(rows: list[dict], r: Rules) -> int:
             continue  # a zone around the place is not another name of it
         for row in rows:
             if row["place_id"] == sense["place_id"] and row["status"] == "resolved":
-                row.update(place_id=new.id, name=new.name, kind=new.kind, source=new.source,
-                           alternatives=";".join(filter(None, [sense["place_id"],
-                                                                row["alternatives"]])),
-                           lat=new.lat, lon=new.lon, precision=new.precision,
-                           precision_km=new.precision_km, _place=new,
-                           match=row["match"] + "+one-sense-per-text")
+                _move_to(row, new, ";".join(filter(None, [sense["place_id"],
+                                                          row["alternatives"]])),
+                         "one-sense-per-text")
                 changed += 1
     return changed
 
