@@ -222,6 +222,9 @@ def test_checks_header_must_be_exact_and_file_may_be_absent(fixtures, tmp_path):
         control.load_checks(bad)
     with pytest.raises(control.ChecksMissing, match="control check set is not there"):
         control.load_checks(tmp_path / "none.csv")
+    # a file inside the repository is named relative to it, never by the machine's path
+    with pytest.raises(control.ChecksMissing, match=r"^data/no_such_checks\.csv: "):
+        control.load_checks(paths.ROOT / "data" / "no_such_checks.csv")
 
 
 def _shipped_checks():

@@ -1794,10 +1794,7 @@ def load_checks(path: Path | str | None = None) -> pd.DataFrame:
     (alternatives joined by ``|``), a source_url that is not http(s)."""
     path = Path(path) if path else paths.DATA / CHECKS_FILE
     if not path.exists():
-        try:
-            shown = path.resolve().relative_to(paths.ROOT.resolve())
-        except ValueError:
-            shown = path
+        shown = paths.relative(path, paths.ROOT) or path
         raise ChecksMissing(f"{shown}: the control check set is not there (expected a CSV with "
                             f"columns {','.join(CHECK_COLUMNS)})")
     with open(path, encoding="utf-8", newline="") as fh:
