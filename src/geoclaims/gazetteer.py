@@ -399,6 +399,9 @@ class Gazetteer:
     #: Keys of the first words of every name ("dair" for Deir ez-Zor): the geoparser stops
     #: extending a candidate as soon as its words are no name's beginning.
     prefixes: frozenset[str] = frozenset()
+    #: Names of Syrian and Iraqi places by :func:`consonant_key`: ``(key, place id)`` pairs, for
+    #: spellings that differ from every known one in their vowels only ("Tudmur" for Tadmur).
+    by_consonants: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def rank(self, entries: list[Entry]) -> list[Entry]:
         """Entries best first: source tier, Syria before neighbours before others, population."""
@@ -723,8 +726,40 @@ def build(acled_file=None) -> Gazetteer:
                 prefix += token_skeleton(w, i == 0)
                 prefixes.add(prefix)
     report["keys"] = len(by_key)
+    consonants: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for key, entries in by_key.items():
+        ck = consonant_key(key)
+        if len(ck) < CONSONANT_KEY_MIN:
+            continue
+        for e in entries:
+            if places[e.place_id].country in COUNTRIES_BY_CONSONANTS and e.rule != "exact":
+                consonants[ck].add((key, e.place_id))
+    report["consonant keys"] = len(consonants)
     return Gazetteer(places, _Index(by_key), max_tokens, dict(report), common,
-                     frozenset(prefixes))
+                     frozenset(prefixes),
+                     {k: tuple(sorted(v)) for k, v in sorted(consonants.items())})
+
+
+#: The countries whose places are also found by the consonants of their names (the texts'
+#: subject: a misspelt village there is likelier than a misspelt name abroad).
+COUNTRIES_BY_CONSONANTS = frozenset({"SY", "IQ"})
+#: Consonant keys shorter than this are not indexed: two or three consonants ("rk" for Raqqa)
+#: are shared by too many ordinary words.
+CONSONANT_KEY_MIN = 4
+_RX_VOWELS = re.compile(r"[aeiouy]")
+
+
+def consonant_key(key: str) -> str:
+    """The consonants of a :func:`normalize` key, for spellings that differ in their vowels only
+    (romanisations of Arabic write its short vowels as they are heard: Tadmur, Tudmur, Tadmor).
+    Vowels (a e i o u y) dropped, c read as k, n before b as m (Manbij, Mambij), doubled letters
+    single; "" for a key outside the Latin alphabet. ``tudmur`` and ``tadmur`` give ``tdmr``,
+    ``telebyad`` (Tellebyad) and ``telabiad`` (Tell Abyad) give ``tlbd`` (issue 12, 7th round,
+    prompted by set 5)."""
+    if not key.isascii():
+        return ""
+    k = _RX_VOWELS.sub("", key.replace("c", "k").replace("nb", "mb"))
+    return _RX_DOUBLE.sub(r"\1", k)
 
 
 # --------------------------------------------------------------------------------------------
@@ -885,7 +920,7 @@ def _district_variants(places: dict, names: list, report: dict) -> None:
 # --------------------------------------------------------------------------------------------
 
 #: Bump when the pickled structure changes.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def cache_key(acled_file=None) -> str:

@@ -82,6 +82,10 @@ _SEP_OK = re.compile(r"^[ \t\u00a0\-‐‑–—'’ʿʾ‘`]{0,3}$")
 _UNRESOLVED_CUES = {
     "in", "near", "at", "from", "around", "outside", "towards", "toward", "into", "inside",
     "à", "près", "dans", "vers", "en", "autour",
+    # a settlement word before a name ("the village of Tiyas", "le village de Tiyas", "la ville
+    # d'X"): the name is a place even when the gazetteer lacks it (issue 12, 7th round,
+    # prompted by set 5)
+    "village", "villages", "town", "city", "ville", "localité", "hameau", "bourgade",
 }
 _MONTHS_DAYS = gz.MONTHS_DAYS
 
@@ -188,7 +192,10 @@ def rules() -> Rules:
     met = doc.get("metonym", {}) or {}
     r = Rules(
         not_places=not_places, not_places_arabic=tuple(arabic_names),
-        locative_before=_with_elisions([str(w).lower() for w in met.get("locative_before", [])]),
+        # the words before a name are compared joined by spaces ("au nord-est de" -> "au nord
+        # est de"), so a hyphenated cue is compared the same way
+        locative_before=_with_elisions([str(w).lower().replace("-", " ")
+                                        for w in met.get("locative_before", [])]),
         locative_after=[str(w).lower() for w in met.get("locative_after", [])],
         admin1_after=[str(w).lower() for w in doc.get("admin1_after", [])],
         admin1_before=_with_elisions([str(w).lower() for w in doc.get("admin1_before", [])]),
@@ -460,7 +467,7 @@ def _phrase_candidates(text: str, r: Rules) -> tuple[list[_Cand], list[_Cand]]:
 
 
 _UNRESOLVED_RX = re.compile(
-    r"\b(?P<cue>[A-Za-zÀ-ÿ]+)\s+(?:de\s+)?(?P<name>(?:[A-Z][\w’'\-]*)(?:[ \-](?:(?:al|el|ad|ar|as|at|az|ez|ash)[ \-])?[A-Z][\w’'\-]*){0,3})",
+    r"\b(?P<cue>[A-Za-zÀ-ÿ]+)\s+(?:de\s+|d['’]\s*|of\s+)?(?P<name>(?:[A-Z][\w’'\-]*)(?:[ \-](?:(?:al|el|ad|ar|as|at|az|ez|ash)[ \-])?[A-Z][\w’'\-]*){0,3})",
     re.UNICODE,
 )
 #: A run of one to four Arabic-script words (a name quoted in Arabic inside other text).
@@ -511,6 +518,40 @@ def _unresolved_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list
                 cur = None
         if cur is not None:
             out.append(_Cand(cur[0], cur[1], "unresolved", [], "unresolved:arabic-script", 2))
+    return out
+
+
+#: A capitalised name of one to three words (with Arabic articles between them) that nothing
+#: else matched: read by the consonants of its spelling (:func:`_consonant_candidates`).
+_CAPITALISED_RUN = re.compile(
+    r"\b(?:(?:[Aa]l|[Ee]l|[Aa]d|[Aa]r|[Aa]s|[Aa]t|[Aa]z|[Ee]z)[ \-])?[A-ZÀ-Ý][^\W\d_]+"
+    r"(?:[ \-](?:(?:al|el|ad|ar|as|at|az|ez|ash)[ \-])?[A-ZÀ-Ý][^\W\d_]+){0,2}")
+#: How alike (difflib ratio of the :func:`geoclaims.gazetteer.normalize` keys) a spelling must be
+#: to a known name whose consonants it shares.
+CONSONANT_MIN_RATIO = 0.75
+
+
+def _consonant_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list[_Cand]:
+    """Capitalised names nothing else matched whose consonants are those of exactly one Syrian or
+    Iraqi place's name, with a spelling close to it (:data:`CONSONANT_MIN_RATIO`): another
+    romanisation of its vowels ("Tudmur" for Tadmur, "Tellebyad" for Tell Abyad; issue 12, 7th
+    round, prompted by set 5). Ordinary words and names of several places are left alone."""
+    import difflib
+
+    out = []
+    for m in _CAPITALISED_RUN.finditer(text):
+        s, e = m.span()
+        if not _free(taken, s, e):
+            continue
+        words = gz.tokens(m.group(0))
+        low = [gz.strip_accents(w).lower() for w in words]
+        if any(w in _MONTHS_DAYS or gz.normalize(w) in g.common_words for w in low):
+            continue
+        key = gz.normalize(m.group(0))
+        near = {pid for k, pid in g.by_consonants.get(gz.consonant_key(key), ())
+                if difflib.SequenceMatcher(None, key, k).ratio() >= CONSONANT_MIN_RATIO}
+        if len(near) == 1:
+            out.append(_Cand(s, e, "name", sorted(near), "name~consonants:" + m.group(0), 2))
     return out
 
 
@@ -654,9 +695,14 @@ def _seats() -> dict[str, str]:
 #: A distance just before a direction phrase ("30 km north of", "à 170 km à l'est de", "55
 #: kilometres (34 mi) west of"): the phrase locates a point from the town, which is labelled
 #: alone, so no direction region is built.
+#: Metres count too ("à 500 m au sud-ouest de Tadmor"), and so does a number without its unit
+#: before "au" / "à l'" ("à 180 au sud-ouest de l'Euphrate"); a phrase that starts inside a
+#: compound direction ("ouest de l'Euphrate" in "sud-ouest de l'Euphrate") looks past its first
+#: half (issue 12, 7th round, prompted by set 5).
 _DISTANCE_BEFORE = re.compile(
-    r"\d\s*(?:km|kilom[eè]tres?|kilometers?|kilometres?|miles?|mi)\b"
-    r"(?:\s*\([^()]{0,30}\))?[\s,]*(?:(?:to\s+the|à|a)\s+(?:l['’]\s*)?|au\s+)?$",
+    r"(?:\d\s*(?:km|kilom[eè]tres?|kilometers?|kilometres?|miles?|mi|m|m[eè]tres?|meters?)\b"
+    r"(?:\s*\([^()]{0,30}\))?[\s,]*(?:(?:to\s+the|à|a)\s+(?:l['’]\s*)?|au\s+)?"
+    r"|\d\s+(?:au\s+|[àa]\s+l['’]\s*))(?:(?:nord|sud|north|south)[-‐‑]?)?$",
     re.IGNORECASE)
 _A_BEFORE = re.compile(r"(?:^|\s)(?:à|a)\s+$", re.IGNORECASE)
 
@@ -832,6 +878,23 @@ _HEAD_FIRST_FACILITY = re.compile(
     r"[A-Z][^\W\d_]+(?:['-][A-Za-z][^\W\d_]*)?")
 
 
+_LANDMARK_FR_HEADS = frozenset(["mosquée", "minaret", "citadelle", "église", "eglise", "mausolée",
+                                "monastère", "prison", "hôpital"])
+#: A landmark named with its head word ("the al-Nuri mosque", "al-Hadba minaret", "Umayyad
+#: Mosque", "Sednaya prison"; French head word first: "la mosquée al-Nouri", "la citadelle
+#: d'Alep"): one facility mention, head word inside the span as the labelling policy keeps it
+#: (issue 12, 7th round, prompted by set 5).
+_LANDMARK_WORDS = ("mosque|minaret|church|cathedral|shrine|citadel|mausoleum|monastery|bridge|"
+                   "prison|stadium|hospital")
+_LANDMARK = re.compile(
+    r"\b(?:(?:al|el|Al|El|an|An|ad|Ad|ar|Ar|as|As|ash|Ash|az|Az|at|At)-)?[A-Z][^\W\d_]+"
+    r"(?:[ \u00a0]+(?:al|el)-[A-Z][^\W\d_]+)?[ \u00a0]+(?:(?:Grand|Great)[ \u00a0]+)?"
+    r"(?:" + _LANDMARK_WORDS + "|" + _LANDMARK_WORDS.title() + r")\b"
+    r"|\b(?:[Mm]osquée|[Mm]inaret|[Cc]itadelle|[ÉéEe]glise|[Mm]ausolée|[Mm]onastère|[Pp]rison|"
+    r"[Hh]ôpital)[ \u00a0]+(?:de[ \u00a0]+|d['’][ \u00a0]*|du[ \u00a0]+)?"
+    r"(?:(?:al|el|an|ad|ar|as|ash|az|at)-)?[A-ZÀ-Ý][^\W\d_]+")
+
+
 def _feature_word_candidates(text: str, names: list[_Cand] | None = None,
                              g: gz.Gazetteer | None = None) -> list[_Cand]:
     """A wadi's name ("Wadi X"): one mention of the valley, unresolved unless the gazetteer
@@ -849,12 +912,17 @@ def _feature_word_candidates(text: str, names: list[_Cand] | None = None,
             continue  # "The River", "North River": no name before the head word
         out.append(_Cand(*m.span(span), "unresolved", [], "unresolved:river", 4))
     ends = {(c.start, c.end): c for c in names or []}
-    for m in _HEAD_FIRST_FACILITY.finditer(text):
-        word = gz.tokens(m.group(0))[-1]
-        if word.lower() in ("camp", "fort", "base") or (
+    for m in [*_HEAD_FIRST_FACILITY.finditer(text), *_LANDMARK.finditer(text)]:
+        words = [w for w in gz.tokens(m.group(0))
+                 if gz.strip_accents(w).lower() not in gz.ARTICLES]
+        head_first = m.re is _HEAD_FIRST_FACILITY or words[0].lower() in _LANDMARK_FR_HEADS
+        word = words[-1] if head_first else words[0]
+        if word.lower() in ("camp", "fort", "base", "grand", "great") or (
                 g is not None and gz.normalize(word) in g.common_words):
-            continue  # "Base Camp", "Camp North": not a name after the head word
-        town = next((c for (s, e), c in ends.items() if e == m.end() and s > m.start()), None)
+            continue  # "Base Camp", "Camp North", "the Great Mosque": no name with the head word
+        town = next((c for (s, e), c in ends.items()
+                     if ((e == m.end() and s > m.start()) if head_first
+                         else (s == m.start() and e < m.end()))), None)
         place = g.places[town.place_ids[0]] if town is not None and g is not None else None
         if place is not None and place.kind == "point" and place.lat is not None \
                 and place.country == "SY" \
@@ -990,7 +1058,10 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
             chosen.append(a)
     both = bytearray((int.from_bytes(taken, "big") | int.from_bytes(blocked, "big")).to_bytes(
         len(text), "big"))
-    chosen += _unresolved_candidates(text, both, g)
+    by_consonants = _consonant_candidates(text, both, g)
+    for c in by_consonants:
+        _mark(both, c.start, c.end)
+    chosen += by_consonants + _unresolved_candidates(text, both, g)
     chosen.sort(key=lambda c: (c.start, -(c.end - c.start)))
 
     rows: list[dict] = []
@@ -1053,6 +1124,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
                 row["precision"] = "region"
         rows.append(row)
     report["implied_country_directions"] = _implied_country_directions(text, original, rows, art)
+    report["implied_country_borders"] = _implied_country_borders(text, original, rows, art)
     report["one_sense_per_text"] = _one_sense_per_text(rows, r)
     report["dominant_country_homonym"] = _dominant_country_homonyms(rows, g)
     report["nearby_homonym"] = _nearby_homonyms(rows, g)
@@ -1120,13 +1192,19 @@ def _country_region(iso2: str) -> str:
 def _implied_country_directions(text: str, original: str, rows: list[dict], art) -> int:
     """Bare directions ("le nord-est", "la zone du nord-est", "in the north-east") in a text with a
     single dominant country (:func:`dominant_country`) are that country's direction region
-    (``dir:<d>:sector:adm0:<ISO3>``); in a text without one they are left alone. Returns how
-    many rows were added (in text order)."""
+    (``dir:<d>:sector:adm0:<ISO3>``); in a text without one, the country of the last direction
+    of a country before them ("southwest Syria"), else they are left alone. Returns how many
+    rows were added (in text order)."""
     if not (_BARE_DIRECTION.search(text) or _OF_THE_COUNTRY.search(text)):
         return 0
     country = dominant_country(rows)
-    base = _country_region(country) if country else ""
-    if not base:
+    dominant = _country_region(country) if country else ""
+    # without a dominant country, a bare direction after a direction of a country ("southwest
+    # Syria ... the situation in the southwest") is that country's (issue 12, 7th round,
+    # prompted by set 5)
+    named = [(row["start"], m.group(1)) for row in rows
+             if (m := re.match(r"dir:[a-z]+:sector:(adm0:[A-Z]{3})$", row["place_id"]))]
+    if not (dominant or named):
         return 0
     code_of = _direction_rx()[4]
     spans = [(row["start"], row["end"]) for row in rows]
@@ -1136,7 +1214,8 @@ def _implied_country_directions(text: str, original: str, rows: list[dict], art)
         if any(a < e and s < b for a, b in spans):
             continue
         code = code_of.get(_dir_key(m.group("dir")))
-        if code is None:
+        base = dominant or next((b for start, b in reversed(named) if start < s), "")
+        if code is None or not base:
             continue
         place = gz.lookup(gz.directional_id(code, "sector", base))
         sent = art.sentence_at(s)
@@ -1151,6 +1230,11 @@ def _implied_country_directions(text: str, original: str, rows: list[dict], art)
             "match": f"direction:{code}:sector+implied-country", "part_of": -1,
             "_place": place, "_ids": [place.id, base],
         })
+    return _insert_rows(rows, added)
+
+
+def _insert_rows(rows: list[dict], added: list[dict]) -> int:
+    """Insert ``added`` into ``rows`` in text order; returns how many were added."""
     if not added:
         return 0
     # rows point at each other by index (part_of): insert in order and shift those indices
@@ -1162,6 +1246,50 @@ def _implied_country_directions(text: str, original: str, rows: list[dict], art)
             row["part_of"] = new_index[row["part_of"]]
     rows[:] = [row for _, _, _, row in merged]
     return len(added)
+
+
+#: "the Syrian border" / "la frontière syrienne" seen from a neighbour: which border it is
+#: depends on the text's country (:func:`_implied_country_borders`). Not before a noun it
+#: qualifies ("a Syrian border town": an adjective).
+_SYRIAN_BORDER = re.compile(
+    r"\b(?P<en>Syrian[ \u00a0]+borders?)\b"
+    r"(?![ \u00a0]+(?:towns?|city|cities|villages?|guards?|police|troops|forces|crossings?)\b)"
+    r"|\b(?P<fr>frontières?[ \u00a0]+syriennes?)\b")
+#: The Syrian border seen from each neighbour with a border line in the gazetteer.
+BORDER_SEEN_FROM = {"IQ": "rg:syria-iraq-border", "TR": "rg:syria-turkey-border",
+                    "JO": "rg:syria-jordan-border"}
+
+
+def _implied_country_borders(text: str, original: str, rows: list[dict], art) -> int:
+    """"near the Syrian border" in a text about a neighbour of Syria (:func:`dominant_country`
+    Iraq, Turkey or Jordan) is Syria's border with that country (:data:`BORDER_SEEN_FROM`); in
+    any other text it is left alone, as which border is meant is not known (issue 12, 7th round,
+    prompted by set 5). Returns how many rows were added."""
+    if not _SYRIAN_BORDER.search(text):
+        return 0
+    border_id = BORDER_SEEN_FROM.get(dominant_country(rows), "")
+    if not border_id:
+        return 0
+    place = gz.lookup(border_id)
+    spans = [(row["start"], row["end"]) for row in rows]
+    added = []
+    for m in _SYRIAN_BORDER.finditer(text):
+        s, e = m.span("en") if m.group("en") else m.span("fr")
+        if any(a < e and s < b for a, b in spans):
+            continue
+        sent = art.sentence_at(s)
+        added.append({
+            "text": original[s:e], "start": s, "end": e,
+            "sentence": sent.index if sent is not None else -1,
+            "lang": sent.lang if sent is not None else art.lang_at(s),
+            "place_id": place.id, "name": place.name, "kind": place.kind,
+            "lat": place.lat, "lon": place.lon, "geometry": None, "precision": place.precision,
+            "precision_km": place.precision_km, "source": place.source,
+            "alternatives": "", "status": "resolved",
+            "match": "border+implied-country", "part_of": -1,
+            "_place": place, "_ids": [place.id],
+        })
+    return _insert_rows(rows, added)
 
 
 #: A first-ranked village below this population gives way to a larger homonym in the text's
@@ -1183,23 +1311,32 @@ def _dominant_country_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
     """In a text about one country (:func:`dominant_country`), a name read as a small place
     (population under :data:`SMALL_PLACE_POPULATION`) in another country goes to a larger
     homonym in the text's country: a Syrian village named like an Iraqi town, in a text about
-    Iraq, is the Iraqi town. Towns of any size in their own ranking stay. Returns how many rows
-    changed."""
+    Iraq, is the Iraqi town. Towns of any size in their own ranking stay, unless their country is
+    named nowhere in the text and is not the place's capital: then a homonym of any size in the
+    text's country wins ("le village d'Arak" in a text about Syria that never names Iran is the
+    Syrian village, not the Iranian city; issue 12, 7th round, prompted by set 5). Returns how
+    many rows changed."""
     country = dominant_country(rows)
     if not country:
         return 0
+    # countries named as such (a country far away has no coordinates, so no "_place": its id)
+    named = {g.places[o["place_id"]].country for o in rows
+             if o["place_id"] in g.places and g.places[o["place_id"]].feature == "country"}
     changed = 0
     for row in rows:
         p = row.get("_place")
         ids = row.get("_ids") or []
         if p is None or row["status"] != "resolved" or p.kind != "point" or len(ids) < 2 \
-                or p.country == country or p.population >= SMALL_PLACE_POPULATION \
-                or not row["match"].startswith("name:"):
+                or p.country == country or not row["match"].startswith("name:"):
+            continue
+        unnamed_abroad = p.country not in named and not p.capital_of
+        if p.population >= SMALL_PLACE_POPULATION and not unnamed_abroad:
             continue
         for pid in ids[1:]:
             alt = g.places.get(pid)
             if alt is not None and alt.kind == "point" and alt.lat is not None \
-                    and alt.country == country and alt.population > p.population:
+                    and alt.country == country \
+                    and (alt.population > p.population or unnamed_abroad):
                 _move_to(row, alt, ";".join([i for i in ids if i != alt.id][:5]),
                          "dominant-country")
                 changed += 1
