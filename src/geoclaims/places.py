@@ -536,8 +536,6 @@ def _consonant_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list[
     Iraqi place's name, with a spelling close to it (:data:`CONSONANT_MIN_RATIO`): another
     romanisation of its vowels ("Tudmur" for Tadmur, "Tellebyad" for Tell Abyad; issue 12, 7th
     round, prompted by set 5). Ordinary words and names of several places are left alone."""
-    import difflib
-
     out = []
     for m in _CAPITALISED_RUN.finditer(text):
         s, e = m.span()
@@ -547,12 +545,37 @@ def _consonant_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list[
         low = [gz.strip_accents(w).lower() for w in words]
         if any(w in _MONTHS_DAYS or gz.normalize(w) in g.common_words for w in low):
             continue
-        key = gz.normalize(m.group(0))
-        near = {pid for k, pid in g.by_consonants.get(gz.consonant_key(key), ())
-                if difflib.SequenceMatcher(None, key, k).ratio() >= CONSONANT_MIN_RATIO}
-        if len(near) == 1:
-            out.append(_Cand(s, e, "name", sorted(near), "name~consonants:" + m.group(0), 2))
+        pid = _consonant_place(m.group(0), g)
+        if pid:
+            out.append(_Cand(s, e, "name", [pid], "name~consonants:" + m.group(0), 2))
     return out
+
+
+def _consonant_place(name: str, g: gz.Gazetteer) -> str:
+    """The one Syrian or Iraqi place whose name has the consonants of ``name`` and a spelling
+    close to it (:func:`_consonant_candidates`), or ""."""
+    import difflib
+
+    key = gz.normalize(name)
+    near = sorted({pid for k, pid in g.by_consonants.get(gz.consonant_key(key), ())
+                   if difflib.SequenceMatcher(None, key, k).ratio() >= CONSONANT_MIN_RATIO})
+    if len(near) > 1:
+        # several records of one place (a curated dam and its UCDP point): the best-ranked one
+        ranked = [g.places[pid] for pid in near]
+        ranked.sort(key=lambda p: (_ID_TIER.get(p.id.split(":")[0], 9), p.id))
+        first = ranked[0]
+        if first.lat is None or any(
+                p.lat is None or gz.flat_km(first.lat, first.lon, p.lat, p.lon)
+                > CONSONANT_SAME_PLACE_KM for p in ranked[1:]):
+            return ""
+        return first.id
+    return near[0] if near else ""
+
+
+#: Which record of one place to prefer, by id prefix: curated, then GeoNames, then the rest.
+_ID_TIER = {"cu": 0, "rg": 0, "gn": 1, "adm1": 2, "ged": 3}
+#: Places found by the same consonants that lie this close (km) are records of one place.
+CONSONANT_SAME_PLACE_KM = 5.0
 
 
 def _words_before(text: str, start: int, n: int = 4) -> str:
@@ -856,7 +879,7 @@ def _facility_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list
 #: A landform word before a capitalised name ("Wadi Qasr", "Oued Zarqa"): the valley is a
 #: feature of its own, not the town or area whose name it shares.
 _FEATURE_WORD_NAME = re.compile(
-    r"\b(?:Wadi|Ouadi|Oued)[ \u00a0]+(?:(?:al|el|ad|ar|as|ash|az|at)[ \u00a0-])?"
+    r"\b(?:Wadi|Ouadi|Oued|Tell|Tall|Tal|Tel|Til)[ \u00a0]+(?:(?:al|el|ad|ar|as|ash|az|at)[ \u00a0-])?"
     r"[A-Z][^\W\d_]+(?:['-][A-Za-z][^\W\d_]*)?(?:[ \u00a0]+(?:al|el)-[A-Z][^\W\d_]+)?")
 
 
@@ -893,6 +916,60 @@ _LANDMARK = re.compile(
     r"|\b(?:[Mm]osquée|[Mm]inaret|[Cc]itadelle|[ÉéEe]glise|[Mm]ausolée|[Mm]onastère|[Pp]rison|"
     r"[Hh]ôpital)[ \u00a0]+(?:de[ \u00a0]+|d['’][ \u00a0]*|du[ \u00a0]+)?"
     r"(?:(?:al|el|an|ad|ar|as|ash|az|at)-)?[A-ZÀ-Ý][^\W\d_]+")
+
+
+#: A dam named with the head word of another language first: Arabic "Sadd X", Kurdish "Bendava X",
+#: Syriac (romanised) "Sekro d'X" (issue 12, 8th round, prompted by set 6). The dam is looked
+#: up as "X Dam", the Euphrates' other names read as the Euphrates.
+_DAM_HEAD_FIRST = re.compile(
+    r"\b(?:Sadd|Bendava|Sekro[ \u00a0]+d['’]\s*)[ \u00a0]*"
+    r"(?P<name>(?:(?:al|el|an|ad|ar|as|ash|az|at|ath|aṭ|aṯ)-)?[A-ZÀ-ÝṬṮḌḤ][^\W\d_]+)")
+_RIVER_OTHER_NAMES = {"furat": "Euphrates", "firat": "Euphrates", "firate": "Euphrates",
+                      "frut": "Euphrates", "ferat": "Euphrates", "dijla": "Tigris", "dijle": "Tigris",
+                      "dicle": "Tigris"}
+
+
+#: A road, railway or pipeline named after its two ends ("the Amman–Baghdad road", "the
+#: Kirkuk–Haifa oil pipeline", "l'autoroute Alep-Damas"): one unresolved line mention, the
+#: towns inside it not mentions of their own (issue 12, 8th round, prompted by set 7).
+_ROUTE_BETWEEN = re.compile(
+    r"\b[A-Z][^\W\d_]+[–—‐‑-][A-Z][^\W\d_]+[ \u00a0]+(?:(?:oil|gas)[ \u00a0]+)?"
+    r"(?:road|highway|motorway|pipeline|railway|railroad)\b"
+    r"|\b(?:route|autoroute|oléoduc|gazoduc|voie[ \u00a0]+ferrée)[ \u00a0]+"
+    r"[A-ZÀ-Ý][^\W\d_]+[–—‐‑-][A-ZÀ-Ý][^\W\d_]+")
+
+
+def _dam_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list[_Cand]:
+    """Dams named with a foreign head word first (:data:`_DAM_HEAD_FIRST`): the dam the
+    gazetteer holds as "X Dam" (or a spelling of it differing in its vowels), else the area near
+    the Syrian town X, else an unresolved facility; never the town X alone."""
+    out = []
+    ends = {(c.start, c.end): c for c in names}
+    for m in _DAM_HEAD_FIRST.finditer(text):
+        name = m.group("name")
+        key = gz.normalize(name)
+        words = [w for w in gz.tokens(name) if gz.strip_accents(w).lower() not in gz.ARTICLES]
+        river = _RIVER_OTHER_NAMES.get(gz.normalize(words[-1]) if words else key)
+        dam = f"{river or name} Dam"
+        entries = g.by_key.get(gz.normalize(dam)) or []
+        if entries:
+            ids = [e.place_id for e in g.rank(entries)]
+        else:
+            pid = _consonant_place(dam, g)
+            ids = [pid] if pid else []
+        if ids:
+            out.append(_Cand(m.start(), m.end(), "name", ids, "dam-head-first:" + dam, 1))
+            continue
+        town = ends.get(m.span("name"))
+        place = g.places[town.place_ids[0]] if town is not None else None
+        if place is not None and place.kind == "point" and place.country == "SY" \
+                and place.lat is not None:
+            out.append(_Cand(m.start(), m.end(), "direction",
+                             [gz.directional_id("all", "area", place.id), *town.place_ids],
+                             "facility-near-town", 3))
+        else:
+            out.append(_Cand(m.start(), m.end(), "unresolved", [], "unresolved:facility", 4))
+    return out
 
 
 def _feature_word_candidates(text: str, names: list[_Cand] | None = None,
@@ -1032,7 +1109,9 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
         + _facility_candidates(text, names, g) \
         + _arabic_crossing_candidates(text, names, g, r)
 
-    directions += _feature_word_candidates(text, names, g)
+    directions += _feature_word_candidates(text, names, g) + _dam_candidates(text, names, g)
+    directions += [_Cand(m.start(), m.end(), "unresolved", [], "unresolved:route", 4)
+                   for m in _ROUTE_BETWEEN.finditer(text)]
 
     chosen: list[_Cand] = []
     taken = bytearray(len(text))
@@ -1058,6 +1137,13 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
             chosen.append(a)
     both = bytearray((int.from_bytes(taken, "big") | int.from_bytes(blocked, "big")).to_bytes(
         len(text), "big"))
+    # a tell or wadi that the gazetteer lacks under this spelling ("Til Temir" for Tell Tamer)
+    for i, c in enumerate(chosen):
+        if c.how == "unresolved:landform":
+            pid = _consonant_place(text[c.start:c.end], g)
+            if pid:
+                chosen[i] = _Cand(c.start, c.end, "name", [pid],
+                                  "name~consonants:" + text[c.start:c.end], 2)
     by_consonants = _consonant_candidates(text, both, g)
     for c in by_consonants:
         _mark(both, c.start, c.end)
@@ -1110,6 +1196,7 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
                 or _starts_with_cue(after, r.locative_after)
                 or _coordinated_with_location(text, c.start, rows)
                 or _followed_by_own_country(text, c.end, place, g)
+                or _is_dateline(text, c.start, c.end)
             ):
                 status = "metonym"
             row.update(
@@ -1423,6 +1510,18 @@ def _one_sense_per_text(rows: list[dict], r: Rules) -> int:
                          "one-sense-per-text")
                 changed += 1
     return changed
+
+
+_DATELINE_AFTER = re.compile(r"[ \t\u00a0]*(?:[,—–(]|-[ \t]|\n|$)")
+
+
+def _is_dateline(text: str, start: int, end: int) -> bool:
+    """"WASHINGTON —", "Washington, DC" at the start of a line, before a comma, a dash, a
+    bracket or the line's end: a dateline names where the text was written, the city itself
+    (issue 12, 8th round, prompted by set 7)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return not text[line_start:start].strip() and bool(
+        _DATELINE_AFTER.match(text, end))
 
 
 def _followed_by_own_country(text: str, end: int, place: gz.Place, g: gz.Gazetteer) -> bool:
