@@ -509,9 +509,13 @@ def test_one_sense_per_text():
                                       "rg:at-tanf-zone"]
 
 
-def test_every_heldout_set_is_reported_and_only_set5_is_still_held_out(mentions, fixtures):
+def test_every_heldout_set_is_reported_and_only_set8_is_still_held_out(mentions, fixtures):
     sets = places.evaluate_heldout_sets(fixtures / "heldout")
-    assert list(sets) == ["set 1", "set 2", "set 3", "set 4", "set 5"]
+    assert list(sets) == [f"set {i}" for i in range(1, 9)]
+    for name, files, labels, arabic in (("set 6", 9, 140, 8), ("set 7", 8, 90, 3),
+                                        ("set 8", 8, 75, 3)):
+        assert sets[name]["files"] == files and sets[name]["mentions"] >= labels
+        assert sets[name]["arabic_total"] >= arabic
     assert sets["set 5"]["files"] >= 6 and sets["set 5"]["mentions"] >= 80
     assert sets["set 5"]["arabic_total"] >= 5
     assert sets["set 4"]["files"] >= 6 and sets["set 4"]["mentions"] >= 120
@@ -528,9 +532,14 @@ def test_every_heldout_set_is_reported_and_only_set5_is_still_held_out(mentions,
     set4_title = text.split("=== set 4")[1].split("\n")[0]
     assert "held-out for its first two runs only" in set4_title and "no longer" in set4_title
     set5_title = text.split("=== set 5")[1].split("\n")[0]
-    assert "held-out" in set5_title and "no longer" not in set5_title
-    assert places.HELDOUT_STILL == {"set 5"}
-    assert text.count("mention precision") == 5
+    assert "held-out for its first two runs only" in set5_title and "no longer" in set5_title
+    for n in (6, 7):
+        title = text.split(f"=== set {n}")[1].split("\n")[0]
+        assert "held-out for its first run only" in title and "no longer" in title
+    set8_title = text.split("=== set 8")[1].split("\n")[0]
+    assert "held-out" in set8_title and "no longer" not in set8_title
+    assert places.HELDOUT_STILL == {"set 8"}
+    assert text.count("mention precision") == 8
     gold = places.read_gold(fixtures / "places" / "gold_mentions.csv")
     table = places.figures_table(mentions, gold, sets)
     assert list(table.columns) == ["in-sample (article)", "set 1, first run",
@@ -544,7 +553,13 @@ def test_every_heldout_set_is_reported_and_only_set5_is_still_held_out(mentions,
                                    "set 4 (held-out), second run",
                                    "set 4, now (no longer held-out)",
                                    "set 5 (held-out), first run",
-                                   "set 5 (held-out), second run", "set 5, now", "target"]
+                                   "set 5 (held-out), second run",
+                                   "set 5, now (no longer held-out)",
+                                   "set 6 (held-out), first run",
+                                   "set 6, now (no longer held-out)",
+                                   "set 7 (held-out), first run",
+                                   "set 7, now (no longer held-out)",
+                                   "set 8 (held-out), first run", "set 8, now", "target"]
     # recorded runs stay as printed at the time; "now" is computed
     assert table.loc["mention precision", "set 2 (held-out), first run"] == 0.89
     assert table.loc["mention precision", "set 3 (held-out), first run"] == 0.84
@@ -557,7 +572,12 @@ def test_every_heldout_set_is_reported_and_only_set5_is_still_held_out(mentions,
     assert table.loc["mention recall", "set 4, now (no longer held-out)"] == round(
         sets["set 4"]["recall"], 3)
     assert table.loc["mention precision", "set 5 (held-out), second run"] == 0.93
-    assert table.loc["mention recall", "set 5, now"] == round(sets["set 5"]["recall"], 3)
+    assert table.loc["mention recall", "set 5, now (no longer held-out)"] == round(
+        sets["set 5"]["recall"], 3)
+    assert table.loc["mention precision", "set 6 (held-out), first run"] == 0.84
+    assert table.loc["mention recall", "set 7 (held-out), first run"] == 0.87
+    assert table.loc["mention recall", "set 8 (held-out), first run"] == 0.94
+    assert table.loc["mention recall", "set 8, now"] == round(sets["set 8"]["recall"], 3)
     assert table.loc["mention recall", "in-sample (article)"] == 1.0
 
 
