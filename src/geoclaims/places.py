@@ -526,6 +526,14 @@ def _unresolved_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list
 _CAPITALISED_RUN = re.compile(
     r"\b(?:(?:[Aa]l|[Ee]l|[Aa]d|[Aa]r|[Aa]s|[Aa]t|[Aa]z|[Ee]z)[ \-])?[A-ZÀ-Ý][^\W\d_]+"
     r"(?:[ \-](?:(?:al|el|ad|ar|as|at|az|ez|ash)[ \-])?[A-ZÀ-Ý][^\W\d_]+){0,2}")
+#: What must come just before a name read by its consonants: a locative or settlement word, a
+#: word that gives another name ("ou Tudmur", "also spelled", "known as") or an opening bracket,
+#: colon or comma (a list of names). A capitalised word elsewhere ("the Muslim conquest") is
+#: not read so (issue 12, 9th round, prompted by set 8).
+_CONSONANT_CONTEXT = re.compile(
+    r"(?:\b(?:in|at|near|from|to|into|of|and|or|also|spelled|spelt|romani[sz]ed|called|named|"
+    r"as|village|town|city|à|a|de|d|près|vers|dans|ou|et|ville|village|localité|aussi|dite?)"
+    r"[ \u00a0'’]*|[(:,;][ \u00a0]*)$", re.IGNORECASE)
 #: How alike (difflib ratio of the :func:`geoclaims.gazetteer.normalize` keys) a spelling must be
 #: to a known name whose consonants it shares.
 CONSONANT_MIN_RATIO = 0.75
@@ -543,8 +551,11 @@ def _consonant_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list[
             continue
         words = gz.tokens(m.group(0))
         low = [gz.strip_accents(w).lower() for w in words]
-        if any(w in _MONTHS_DAYS or gz.normalize(w) in g.common_words for w in low):
+        if any(w in _MONTHS_DAYS or gz.normalize(w) in g.common_words for w in low
+               if w not in gz.ARTICLES):
             continue
+        if not _CONSONANT_CONTEXT.search(text[max(0, s - 30):s]):
+            continue  # "the Muslim conquest": a capitalised word, not a name given as a place
         pid = _consonant_place(m.group(0), g)
         if pid:
             out.append(_Cand(s, e, "name", [pid], "name~consonants:" + m.group(0), 2))
@@ -685,6 +696,11 @@ def _direction_rx() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, dic
 def _base_for_direction(place: gz.Place, rural: bool) -> tuple[str, str] | None:
     """(mode, base id) for a direction or countryside word applied to ``place``, or None."""
     if place.id.startswith(("adm0:", "adm1:")) and place.lat is not None:
+        return "sector", place.id
+    if place.feature == "governorate" and place.kind == "point" and place.lat is not None \
+            and place.precision_km:
+        # a governorate known by a point only (Anbar, Nineveh): its stand-in circle's part
+        # (issue 12, 9th round, prompted by sets 7 and 8)
         return "sector", place.id
     if place.kind != "point" or place.country != "SY" or place.lat is None:
         return None
@@ -885,13 +901,15 @@ _FEATURE_WORD_NAME = re.compile(
 
 #: A river named with its head word: English "X River" (capitalised "River" inside the span, as
 #: the labelling policy keeps it), Arabic-derived "Nahr X" (one name), French "la rivière X"
-#: (the lower-case cue word outside: the name alone). A river the gazetteer holds (Euphrates,
+#: or "le fleuve X" (the lower-case cue word outside: the name alone; "le fleuve": 9th round,
+#: prompted by set 7). A river the gazetteer holds (Euphrates,
 #: Tigris) is matched by name over the same span; any other is an unresolved river mention,
 #: never the town or country named like it ("Jordan River" is not Jordan).
 _RIVER_NAME = re.compile(
     r"(?P<whole>\b(?:(?:al|el|Al|El)-)?[A-Z][^\W\d_]+(?:-[A-Za-z][^\W\d_]+)?[ \u00a0]+River\b"
     r"|\b[Nn]ahr[ \u00a0-]+(?:(?:al|el|ad|ar|as|az|at)[ \u00a0-])?[A-Z][^\W\d_]+)"
-    r"|\b[Ll]a[ \u00a0]+rivière[ \u00a0]+(?P<name>[A-ZÀ-Ý][^\W\d_]+(?:-[A-Za-z][^\W\d_]+)?)")
+    r"|\b(?:[Ll]a[ \u00a0]+rivière|[Ll]e[ \u00a0]+fleuve)[ \u00a0]+"
+    r"(?P<name>[A-ZÀ-Ý][^\W\d_]+(?:-[A-Za-z][^\W\d_]+)?)")
 
 
 #: A facility named with its head word first ("Camp Taji", "Fort Bragg", "Base Tower 22"):
