@@ -86,8 +86,17 @@ _UNRESOLVED_CUES = {
     # d'X"): the name is a place even when the gazetteer lacks it (issue 12, 7th round,
     # prompted by set 5)
     "village", "villages", "town", "city", "ville", "localité", "hameau", "bourgade",
+    # and a quarter's ("les quartiers de Qaboun, Barzeh et ..."; 10th round, set 10)
+    "quartier", "quartiers", "neighbourhood", "neighborhood", "neighbourhoods", "neighborhoods",
+    "towns", "villes", "localités",
 }
 _MONTHS_DAYS = gz.MONTHS_DAYS
+#: Names of languages, capitalised in English after "in" ("in Aramaic"): never a place name
+#: (issue 12, 10th round, prompted by set 10).
+LANGUAGE_NAMES = frozenset([
+    "arabic", "aramaic", "syriac", "kurdish", "kurmanji", "sorani", "turkish", "turkmen",
+    "persian", "farsi", "hebrew", "armenian", "english", "french", "latin", "greek", "assyrian",
+    "russian", "circassian", "chechen"])
 
 
 class PlacesError(ValueError):
@@ -489,7 +498,8 @@ def _unresolved_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list
             continue
         words = gz.tokens(name)
         low = [gz.strip_accents(w).lower() for w in words]
-        if not words or low[0] in _MONTHS_DAYS or gz.normalize(name) in g.common_words:
+        if not words or low[0] in _MONTHS_DAYS or gz.normalize(name) in g.common_words \
+                or low[0] in LANGUAGE_NAMES:
             continue
         letters = [c for c in name if c.isalpha()]
         if len(letters) <= 5 and all(c.isupper() for c in letters[:-1]):
@@ -589,6 +599,88 @@ _ID_TIER = {"cu": 0, "rg": 0, "gn": 1, "adm1": 2, "ged": 3}
 CONSONANT_SAME_PLACE_KM = 5.0
 
 
+#: Between two names of a list: a comma, "and", "et", "or", "ou" (with an optional "to the
+#: north," clause after the first name: "Azaz to the north, Mare' to the east").
+_LIST_SEP = re.compile(r"(?:[ \u00a0]+to[ \u00a0]+the[ \u00a0]+[a-z-]+)?[ \u00a0]*(?:,|and|et|or|ou)"
+                       r"(?:[ \u00a0]+(?:and|et))?[ \u00a0]*$")
+#: Words that announce a list of places in the sentence before it: "Nearby localities include
+#: ...", "les quartiers de ...", "villages such as ...".
+_LIST_INTRO = re.compile(
+    r"\b(?:include[sd]?|including|such[ \u00a0]+as|notamment|dont|villages|towns|localities|"
+    r"localités|quartiers|villes|neighbou?rhoods|hamlets|hameaux)\b", re.IGNORECASE)
+_LIST_SEP_AFTER = re.compile(r"^[ \u00a0]*(?:,|and|et|or|ou)[ \u00a0]+")
+
+
+def _coordinated_candidates(text: str, taken: bytearray, chosen: list[_Cand],
+                            g: gz.Gazetteer) -> list[_Cand]:
+    """A capitalised name nothing matched, in a list with a town or village the text names
+    ("Deir Jmal and Oqayba", "les quartiers de Qaboun, Barzeh et ..."), in a sentence where a
+    word announces a list of places (:data:`_LIST_INTRO`): an unresolved place name (issue 12,
+    10th round, prompted by set 10). Only lists with a town-level mention (a point, or an
+    unresolved name) count: a country or an organisation in a list says nothing.
+    ``taken`` is updated."""
+    towns = sorted((c.start, c.end) for c in chosen if (
+        c.kind == "unresolved" or (c.kind == "name" and c.place_ids and g.places.get(
+            c.place_ids[0]) is not None and g.places[c.place_ids[0]].kind == "point")))
+    out: list[_Cand] = []
+    changed = True
+    while changed:
+        changed = False
+        for m in _CAPITALISED_RUN.finditer(text):
+            s, e = m.span()
+            if not _free(taken, s, e):
+                continue
+            words = gz.tokens(m.group(0))
+            low = [gz.strip_accents(w).lower() for w in words]
+            if any(w in _MONTHS_DAYS or w in LANGUAGE_NAMES or gz.normalize(w) in g.common_words
+                   for w in low if w not in gz.ARTICLES):
+                continue
+            letters = [c for c in m.group(0) if c.isalpha()]
+            if len(letters) <= 5 and all(c.isupper() for c in letters[:-1]):
+                continue  # an acronym
+            before = text[max(0, s - 40):s]
+            after = text[e:e + 12]
+            near = any(
+                (b <= s and _LIST_SEP.search(text[b:s]) and len(text[b:s]) <= 40
+                 and _LIST_SEP.search(before))
+                or (a >= e and _LIST_SEP_AFTER.match(text[e:a] + " ") and a - e <= 6
+                    and _LIST_SEP_AFTER.match(after))
+                for a, b in towns)
+            if not near:
+                continue
+            sentence_start = max(text.rfind(ch, 0, s) for ch in ".!?\n") + 1
+            if not _LIST_INTRO.search(text[max(sentence_start, s - 250):s]):
+                continue  # a list of places only after a word that announces one
+            out.append(_Cand(s, e, "unresolved", [], "unresolved:in-a-list", 2))
+            towns.append((s, e))
+            towns.sort()
+            _mark(taken, s, e)
+            changed = True
+    return out
+
+
+def _hyphenated_compounds(text: str, chosen: list[_Cand], g: gz.Gazetteer) -> list[_Cand]:
+    """Two town names joined by a hyphen without spaces ("Baalbek-Hermel", a governorate named
+    after its two seats) are one name: one unresolved mention, not the two towns (issue 12,
+    10th round, prompted by set 10). Two countries ("Iran-Iraq") are left as they are."""
+    by_start = {c.start: c for c in chosen}
+    drop: set[int] = set()
+    out: list[_Cand] = []
+    for c in sorted(chosen, key=lambda c: c.start):
+        if id(c) in drop or c.kind != "name" or text[c.end:c.end + 1] not in "-‐‑" \
+                or not text[c.end:c.end + 1]:
+            continue
+        nxt = by_start.get(c.end + 1)
+        if nxt is None or nxt.kind != "name" or not c.place_ids or not nxt.place_ids:
+            continue
+        kinds = {g.places[c.place_ids[0]].feature, g.places[nxt.place_ids[0]].feature}
+        if "country" in kinds:
+            continue
+        drop.update((id(c), id(nxt)))
+        out.append(_Cand(c.start, nxt.end, "unresolved", [], "unresolved:compound-name", 2))
+    return [c for c in chosen if id(c) not in drop] + out
+
+
 def _words_before(text: str, start: int, n: int = 4) -> str:
     chunk = text[max(0, start - 60):start].lower()
     words = re.findall(r"[^\W\d_]+(?:['’])?", chunk)
@@ -677,7 +769,7 @@ def _direction_rx() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, dic
     rural_before = alt(c.get("before") or ["rural"])
     rural_after = alt(c.get("after") or ["countryside"])
     before = re.compile(
-        rf"(?:\b(?:the\s+)?(?P<dir>{en})(?:\s+(?:part|parts|region)\s+of)?\s+"
+        rf"(?:\b(?:the\s+)?(?P<dir>{en})(?:\s+(?:part|parts|region|side|half)\s+of)?\s+"
         rf"(?:(?P<rural>{rural_before})\s+)?"
         rf"|\bthe\s+(?P<dir2>{en})(?:ern)?\s+(?:part\s+)?of\s+(?:the\s+)?"
         rf"|\b(?P<rel>{en})\s+of\s+(?:the\s+(?:town|city)\s+of\s+)?)$",
@@ -702,6 +794,11 @@ def _base_for_direction(place: gz.Place, rural: bool) -> tuple[str, str] | None:
         # a governorate known by a point only (Anbar, Nineveh): its stand-in circle's part
         # (issue 12, 9th round, prompted by sets 7 and 8)
         return "sector", place.id
+    if place.kind == "point" and place.country == "IQ" and place.lat is not None and not rural \
+            and place.feature == "populated place":
+        # an Iraqi town (no governorate outlines offline): its surroundings in that direction
+        # ("western Mosul"; issue 12, 10th round, prompted by set 9)
+        return "around", place.id
     if place.kind != "point" or place.country != "SY" or place.lat is None:
         return None
     gov = gz.governorate_of(place.lat, place.lon)
@@ -768,6 +865,11 @@ def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> lis
             code = code_of.get(_dir_key(m.group(group)))
             if code is None or (group == "rel" and code not in gz.DIRECTIONS):
                 continue  # "the centre of X" is a point in X, not a direction from it
+            if code == "c" and re.search(r"\b(?:of|de|du|d['’])\s*(?:the\s+|la\s+|l['’]\s*)?$",
+                                         m.group(0), re.IGNORECASE) \
+                    and not place.id.startswith("adm0:"):
+                continue  # "the centre of Damascus": the city (a country's centre is a region;
+                #           issue 12, 10th round, prompted by set 10)
             start = c.start - (len(window) - m.start(group))
             if _DISTANCE_BEFORE.search(text[max(0, start - 60):start]):
                 continue  # "30 km north of Raqqa", "à 30 km à l'est d'Alep": the town alone
@@ -808,7 +910,8 @@ def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> lis
 #: "Abu Kamal Subdistrict", "Hajin nahiya") or a French one before it ("district d'Afrin").
 _DISTRICT_AFTER = re.compile(r"[ \u00a0]+(?:[Ss]ub-?)?[Dd]istrict\b|[ \u00a0]+[Nn]ahiy?ah?\b"
                              r"|[ \u00a0]+Canton\b")
-_DISTRICT_BEFORE = re.compile(r"\b(?:sous-)?district\s+(?:de\s+|d['’]\s*)$", re.IGNORECASE)
+_DISTRICT_BEFORE = re.compile(r"\b(?:sous-)?district\s+(?:de\s+|d['’]\s*)$"
+                              r"|\bnahiy?ah?\s+$", re.IGNORECASE)
 
 
 def _district_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list[_Cand]:
@@ -846,7 +949,7 @@ def _district_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list
 #: "base aérienne de Shayrat", "champ pétrolier de Jafra").
 _FACILITY_AFTER = re.compile(
     r"[ \u00a0]+(?:(?:[Mm]ilitary[ \u00a0]+)?(?:[Aa]ir[ \u00a0]?[Bb]ase|[Aa]irport|[Aa]ir[ \u00a0]?"
-    r"[Ff]ield)|[Dd]am|(?:[Oo]il|[Gg]as)[ \u00a0]?[Ff]ields?|[Rr]efinery|"
+    r"[Ff]ield(?:[ \u00a0]+(?:West|East|North|South))?)|[Dd]am|(?:[Oo]il|[Gg]as)[ \u00a0]?[Ff]ields?|[Rr]efinery|"
     r"(?:(?:[Rr]efugee|IDP|[Dd]isplacement|[Dd]isplaced[ \u00a0]+[Pp]ersons?'?|[Dd]etention)"
     r"[ \u00a0]+)?[Cc]amp)\b")
 _FACILITY_BEFORE = re.compile(
@@ -868,9 +971,9 @@ def _facility_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list
     out = []
     for c in names:
         place = g.places[c.place_ids[0]]
-        if place.kind != "point" or place.lat is None or place.country != "SY" \
+        if place.kind != "point" or place.lat is None or place.country not in ("SY", "IQ") \
                 or place.feature not in ("populated place", "conflict-event place"):
-            continue
+            continue  # (Iraqi towns too: "Qayyarah airfield"; issue 12, 10th round, set 9)
         if gz.is_arabic(text[c.start:c.end]):
             mb = _AR_CAMP_BEFORE.search(text[max(0, c.start - 12):c.start])
             if not mb:
@@ -893,9 +996,13 @@ def _facility_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list
 
 
 #: A landform word before a capitalised name ("Wadi Qasr", "Oued Zarqa"): the valley is a
-#: feature of its own, not the town or area whose name it shares.
+#: feature of its own, not the town or area whose name it shares. So is a name that starts
+#: with a tell, a house, a village, a monastery, a spring, a well, a bridge or a palace
+#: ("Tal Hermouz", "Beit Sahem", "Deir Jmal", "Kafr X"; 8th and 10th rounds, prompted by sets
+#: 6, 7 and 10): one name, unresolved unless the gazetteer holds it, and "Anti-Lebanon".
 _FEATURE_WORD_NAME = re.compile(
-    r"\b(?:Wadi|Ouadi|Oued|Tell|Tall|Tal|Tel|Til)[ \u00a0]+(?:(?:al|el|ad|ar|as|ash|az|at)[ \u00a0-])?"
+    r"\b(?:(?:Wadi|Ouadi|Oued|Tell|Tall|Tal|Tel|Til|Beit|Bayt|Kafr|Kfar|Khirbet|Khirbat|Deir|"
+    r"Dayr|Ain|Ayn|Bir|Jisr|Qasr)[ \u00a0]+|Anti-)(?:(?:al|el|ad|ar|as|ash|az|at)[ \u00a0-])?"
     r"[A-Z][^\W\d_]+(?:['-][A-Za-z][^\W\d_]*)?(?:[ \u00a0]+(?:al|el)-[A-Z][^\W\d_]+)?")
 
 
@@ -933,7 +1040,7 @@ _LANDMARK = re.compile(
     r"(?:" + _LANDMARK_WORDS + "|" + _LANDMARK_WORDS.title() + r")\b"
     r"|\b(?:[Mm]osquée|[Mm]inaret|[Cc]itadelle|[ÉéEe]glise|[Mm]ausolée|[Mm]onastère|[Pp]rison|"
     r"[Hh]ôpital)[ \u00a0]+(?:de[ \u00a0]+|d['’][ \u00a0]*|du[ \u00a0]+)?"
-    r"(?:(?:al|el|an|ad|ar|as|ash|az|at)-)?[A-ZÀ-Ý][^\W\d_]+")
+    r"(?:(?:al|el|an|ad|ar|as|ash|az|at)-)?[A-ZÀ-Ý][^\W\d_]+(?:[ \u00a0]+[A-ZÀ-Ý][^\W\d_]+)?")
 
 
 #: A dam named with the head word of another language first: Arabic "Sadd X", Kurdish "Bendava X",
@@ -1165,7 +1272,13 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
     by_consonants = _consonant_candidates(text, both, g)
     for c in by_consonants:
         _mark(both, c.start, c.end)
-    chosen += by_consonants + _unresolved_candidates(text, both, g)
+    chosen += by_consonants
+    unresolved = _unresolved_candidates(text, both, g)
+    for c in unresolved:
+        _mark(both, c.start, c.end)
+    chosen += unresolved
+    chosen += _coordinated_candidates(text, both, chosen, g)
+    chosen = _hyphenated_compounds(text, chosen, g)
     chosen.sort(key=lambda c: (c.start, -(c.end - c.start)))
 
     rows: list[dict] = []
@@ -1274,9 +1387,12 @@ def dominant_country(rows: list[dict]) -> str:
     """The ISO alpha-2 code of the one country most of a text's located mentions lie in (towns,
     governorates, regions, the country itself), or "" when no single country dominates."""
     counts: dict[str, int] = {}
+    g = gz.gazetteer()
     for row in rows:
         p = row.get("_place")
         if row["status"] == "resolved" and p is not None and p.country:
+            if _homonym_abroad(row, g):
+                continue  # "Sinjar" (Idlib or Iraq?) cannot tell which country the text is about
             counts[p.country] = counts.get(p.country, 0) + 1
     if not counts:
         return ""
@@ -1284,6 +1400,28 @@ def dominant_country(rows: list[dict]) -> str:
     if n < DOMINANT_MIN_MENTIONS or n < DOMINANT_MIN_SHARE * sum(counts.values()):
         return ""
     return top
+
+
+#: A town abroad named like a mention counts as a rival reading from this population (half of
+#: it, compared with the place read; :func:`_homonym_abroad`).
+HOMONYM_MIN_POPULATION = 2_000
+
+
+def _homonym_abroad(row: dict, g: gz.Gazetteer) -> bool:
+    """The row's name is also the name of a town in another country (a point among its
+    alternatives): such a mention does not count towards the text's country (issue 12, 10th
+    round, prompted by set 9, where every "Sinjar" counted for Syria)."""
+    p = row.get("_place")
+    if p is None or p.kind != "point" or not row["match"].startswith("name:") \
+            or p.feature not in ("populated place", "conflict-event place"):
+        return False
+    for pid in (row.get("_ids") or [])[1:]:
+        alt = g.places.get(pid)
+        if alt is not None and alt.kind == "point" and alt.country and alt.country != p.country \
+                and alt.feature == "populated place" \
+                and alt.population * 2 >= max(p.population, HOMONYM_MIN_POPULATION):
+            return True  # a town abroad of at least half the size: the name says no country
+    return False
 
 
 @functools.lru_cache(maxsize=8)

@@ -177,6 +177,14 @@ def _river(params: dict, source: str) -> LineString:
     parts = [g for g in getattr(merged, "geoms", [merged]) if g.geom_type == "LineString"]
     min_km = float(params.get("drop_spurs_shorter_than_km", 0))
     parts = [p for p in parts if _to_metric(p).length / 1000 >= min_km]
+    gap_km = float(params.get("join_gaps_shorter_than_km", 0))
+    if gap_km and len(parts) > 1:
+        # a small break between two pieces of the source's centre-line (the Tigris near Kut):
+        # ends closer than gap_km (about 111 km a degree) are joined by a straight segment
+        ends = [Point(c) for p in parts for c in (p.coords[0], p.coords[-1])]
+        bridges = [LineString([a, b]) for i, a in enumerate(ends) for b in ends[i + 1:]
+                   if 0 < a.distance(b) <= gap_km / 111.0]
+        parts = parts + bridges
     line = linemerge(MultiLineString(parts)) if len(parts) > 1 else parts[0]
     if line.geom_type != "LineString":
         pieces = sorted(line.geoms, key=lambda g: -g.length)
