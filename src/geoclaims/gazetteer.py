@@ -547,7 +547,8 @@ MONTHS_DAYS = frozenset({
 
 
 #: Countries of at least this population get their French name from CLDR (through babel):
-#: smaller ones' French names are too often first names or words ("Maurice", "Tonga").
+#: smaller ones' one-word French names are too often first names or words ("Maurice",
+#: "Tonga"); names of several words are read for every country (11th round, set 12).
 FRENCH_NAME_MIN_POPULATION = 5_000_000
 
 
@@ -563,9 +564,9 @@ def _french_country_names(places: dict, countries: dict, names: list, report: di
     for iso2, co in sorted(countries.items()):
         pid = by_iso2.get(iso2)
         name = fr.get(iso2)
-        if pid is None or not name or int(co.get("population") or 0) \
-                < FRENCH_NAME_MIN_POPULATION:
-            continue
+        if pid is None or not name or (" " not in name and int(co.get("population") or 0)
+                                       < FRENCH_NAME_MIN_POPULATION):
+            continue  # (names of several words are never a first name: "Sahara occidental")
         names.append((pid, name, "country"))
         report["country names in French (CLDR via babel)"] += 1
 

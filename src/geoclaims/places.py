@@ -91,6 +91,12 @@ _UNRESOLVED_CUES = {
     "towns", "villes", "localités",
 }
 _MONTHS_DAYS = gz.MONTHS_DAYS
+#: Institutions named by one capitalised word ("from Congress", "au Parlement"): never a place
+#: name after a locative word (issue 12, 11th round, prompted by set 11).
+INSTITUTION_WORDS = frozenset([
+    "congress", "parliament", "parlement", "senate", "senat", "assembly", "assemblee",
+    "pentagon", "pentagone", "kremlin", "elysee", "government", "gouvernement", "cabinet",
+    "court", "council", "conseil"])
 #: Names of languages, capitalised in English after "in" ("in Aramaic"): never a place name
 #: (issue 12, 10th round, prompted by set 10).
 LANGUAGE_NAMES = frozenset([
@@ -499,7 +505,7 @@ def _unresolved_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list
         words = gz.tokens(name)
         low = [gz.strip_accents(w).lower() for w in words]
         if not words or low[0] in _MONTHS_DAYS or gz.normalize(name) in g.common_words \
-                or low[0] in LANGUAGE_NAMES:
+                or low[0] in LANGUAGE_NAMES or low[0] in INSTITUTION_WORDS:
             continue
         letters = [c for c in name if c.isalpha()]
         if len(letters) <= 5 and all(c.isupper() for c in letters[:-1]):
@@ -1369,12 +1375,14 @@ _BARE_DIRECTION = re.compile(
     r"(?=\s*(?:[,.;:!?)»]|$|\s(?:et|mais|où|ou|pour|and|but|where|or|to|in|dans|en)\b))",
     re.IGNORECASE)
 #: A direction "of the country" ("le Nord du pays", "l'est du pays", "the north-east of the
-#: country"): the dominant country's direction region, the words "du pays / of the country" in
-#: the span (they name the country).
+#: country", "the northeastern corner of the country": 11th round, prompted by set 11): the
+#: dominant country's direction region, the words "du pays / of the country" in the span (they
+#: name the country).
 _OF_THE_COUNTRY = re.compile(
     r"\b(?:le|au|dans\s+le|the|l['’])\s*"
     r"(?P<span>(?P<dir>nord-est|nord-ouest|sud-est|sud-ouest|nord|sud|est|ouest|centre|"
     r"north-?east|north-?west|south-?east|south-?west|north|south|east|west|centre|center)"
+    r"(?:ern)?(?:\s+(?:corner|part|region|quarter))?"
     r"\s+(?:du\s+pays|of\s+the\s+country))\b",
     re.IGNORECASE)
 #: A text's dominant country: at least this many located mentions in it, and this share of all
