@@ -690,7 +690,9 @@ def _hyphenated_compounds(text: str, chosen: list[_Cand], g: gz.Gazetteer) -> li
 def _words_before(text: str, start: int, n: int = 4) -> str:
     chunk = text[max(0, start - 60):start].lower()
     words = re.findall(r"[^\W\d_]+(?:['’])?", chunk)
-    return " ".join(words[-n:]).replace("’", "'")
+    # an elided article stays joined to its word ("à l'ouest de", not "à l' ouest de"; 12th
+    # round, prompted by set 13)
+    return " ".join(words[-n:]).replace("’", "'").replace("' ", "'")
 
 
 def _words_after(text: str, end: int, n: int = 2) -> str:
@@ -705,7 +707,7 @@ def _ends_with_cue(before: str, cues: list[str]) -> bool:
                for c in cues)
 
 
-_COORD = re.compile(r"^\s*(?:,|and|or|et|ou)\s*$", re.IGNORECASE)
+_COORD = re.compile(r"^\s*(?:,|,?\s*and|,?\s*or|,?\s*et|,?\s*ou)\s*$", re.IGNORECASE)
 
 
 def _coordinated_with_location(text: str, start: int, rows: list[dict]) -> bool:
@@ -1012,6 +1014,27 @@ _FEATURE_WORD_NAME = re.compile(
     r"[A-Z][^\W\d_]+(?:['-][A-Za-z][^\W\d_]*)?(?:[ \u00a0]+(?:al|el)-[A-Z][^\W\d_]+)?")
 
 
+#: A landform or sea named with its head word: English name first ("Mediterranean Sea",
+#: "Nineveh Plains", "Khabur Valley", "Sinjar Mountains"), head word first ("Cape X", "Mount
+#: X", "Lake X", "Gulf of X"), French head word first ("golfe Persique", "mer Méditerranée",
+#: "plaine de Ninive", "vallée du Khabour", "mont X", "lac X"): one mention, unresolved unless the
+#: gazetteer holds the whole name (12th round, prompted by sets 6, 9, 13 and 14).
+_LANDFORM = re.compile(
+    r"\b(?:(?:al|el|Al|El)-)?[A-Z][^\W\d_]+(?:[ \u00a0]+[A-Z][^\W\d_]+)?[ \u00a0]+"
+    r"(?:Sea|Gulf|Plains?|Valley|Mountains|Hills|Range|Desert|Marshes|Lake|Basin)\b"
+    r"|\b(?:Cape|Mount|Mt\.?|Lake|Gulf[ \u00a0]+of)[ \u00a0]+[A-Z][^\W\d_]+(?:[ \u00a0]+[A-Z][^\W\d_]+)?"
+    r"|\b(?:golfe|mer|plaine|vallée|mont|monts|lac|marais|désert)[ \u00a0]+"
+    r"(?:(?:de[ \u00a0]+la|de[ \u00a0]+l['’]|du|des|de|d['’])[ \u00a0]*)?[A-ZÀ-Ý][^\W\d_]+")
+
+
+_LANDFORM_HEADS = frozenset([
+    "sea", "gulf", "plain", "plains", "valley", "mountains", "hills", "range", "desert",
+    "marshes", "lake", "basin", "cape", "mount", "mt", "of", "golfe", "mer", "plaine", "vallée",
+    "mont", "monts", "lac", "marais", "désert", "de", "la", "l", "du", "des", "d"])
+_NOT_A_NAME = frozenset(["the", "a", "an", "this", "that", "these", "our", "their", "its", "his",
+                         "her", "le", "la", "les", "ce", "cette"])
+
+
 #: A river named with its head word: English "X River" (capitalised "River" inside the span, as
 #: the labelling policy keeps it), Arabic-derived "Nahr X" (one name), French "la rivière X"
 #: or "le fleuve X" (the lower-case cue word outside: the name alone; "le fleuve": 9th round,
@@ -1112,6 +1135,11 @@ def _feature_word_candidates(text: str, names: list[_Cand] | None = None,
     unresolved facility; never the place X alone, and never dropped."""
     out = [_Cand(m.start(), m.end(), "unresolved", [], "unresolved:landform", 4)
            for m in _FEATURE_WORD_NAME.finditer(text)]
+    for m in _LANDFORM.finditer(text):
+        words = {w.lower() for w in gz.tokens(m.group(0))} - _LANDFORM_HEADS
+        if words <= _NOT_A_NAME:
+            continue  # "The Sea", "This Valley": no name with the head word
+        out.append(_Cand(m.start(), m.end(), "unresolved", [], "unresolved:landform", 4))
     for m in _RIVER_NAME.finditer(text):
         span = "name" if m.group("name") else "whole"
         first = gz.tokens(m.group(span))[0]
