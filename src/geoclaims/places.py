@@ -2166,6 +2166,12 @@ HELDOUT_SETS = {
     "set 12": ("set12", ("set 12 - held-out for its first run only (recorded in "
                        "tests/fixtures/heldout/set12/README.md): its misses prompted part of the "
                        "eleventh-round fixes, so no longer held-out")),
+    "set 13": ("set13", ("set 13 - held-out for its first run only (recorded in "
+                       "tests/fixtures/heldout/set13/README.md): its misses prompted part of the "
+                       "twelfth-round fixes, so no longer held-out")),
+    "set 14": ("set14", ("set 14 - held-out for its first run only (recorded in "
+                       "tests/fixtures/heldout/set14/README.md): its misses prompted part of the "
+                       "twelfth-round fixes, so no longer held-out")),
 }
 #: Each set's held-out runs, kept as printed at the time (the set's README, or
 #: tests/fixtures/heldout/README.md for sets 1 and 2), in order: (column label, figures in
@@ -2173,8 +2179,8 @@ HELDOUT_SETS = {
 #: towns, median km regions, Arabic-script share). Each run's code: set 1 before any fixes;
 #: set 2 the third round; sets 3-5 the round before and the round after their labelling (the
 #: later round written without seeing the set); sets 6 and 7 the seventh round; set 8 the
-#: eighth; sets 9 and 10 the ninth; sets 11 and 12 the tenth (each written without seeing the
-#: set).
+#: eighth; sets 9 and 10 the ninth; sets 11 and 12 the tenth; sets 13 and 14 the eleventh;
+#: sets 15 and 16 the twelfth (each written without seeing the set).
 HELDOUT_RUNS = {
     "set 1": [("set 1, first run", _figures(0.82, 0.79, 0.92, 0.75, 0.0, 33.1, 0.40))],
     "set 2": [("set 2 (held-out), first run", _figures(0.89, 0.93, 0.90, 0.88, 0.0, 35.8, 1.00))],
@@ -2197,6 +2203,10 @@ HELDOUT_RUNS = {
                 _figures(0.96, 0.94, 0.97, 0.95, 0.0, 12.1, 0.67))],
     "set 12": [("set 12 (held-out), first run",
                 _figures(0.87, 0.90, 0.98, 0.94, 0.0, 26.0, 1.00))],
+    "set 13": [("set 13 (held-out), first run",
+                _figures(0.95, 0.87, 0.90, 0.82, 0.0, 32.3, 0.75))],
+    "set 14": [("set 14 (held-out), first run",
+                _figures(0.94, 0.94, 0.95, 0.91, 0.0, 0.0, 1.00))],
 }
 #: The sets still held-out now (no rule was written on their misses).
 HELDOUT_STILL: set[str] = set()
