@@ -201,7 +201,12 @@ def plain_text(text: str) -> str:
 
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _AR_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي",
-                          "ک": "ك", "ـ": None})
+                          "ک": "ك", "ـ": None,
+                          # Kurdish (Sorani) letters of the Arabic script read as the Arabic ones
+                          # they write ("مەنبج" is "منبج"; issue 12, 13th round, prompted by sets
+                          # 11 and 15): the short vowel e, which Arabic does not write, dropped;
+                          # ê, o, heavy l, rolled r and the other h as y, w, l, r, h
+                          "ە": None, "ێ": "ي", "ۆ": "و", "ڵ": "ل", "ڕ": "ر", "ھ": "ه"})
 #: Arabic-script proclitics before the article: wa- (and), bi- (in), fa-, ka- + al-; li+al = lil-.
 _AR_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
 

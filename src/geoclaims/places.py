@@ -1027,6 +1027,11 @@ _LANDFORM = re.compile(
     r"(?:(?:de[ \u00a0]+la|de[ \u00a0]+l['’]|du|des|de|d['’])[ \u00a0]*)?[A-ZÀ-Ý][^\W\d_]+")
 
 
+#: Kurdistan qualified by another country than Iraq ("Kurdistan syrien", "Turkish Kurdistan"):
+#: one region mention, not the Kurdistan Region of Iraq (13th round, prompted by set 16).
+_OTHER_KURDISTAN = re.compile(
+    r"\b(?:Syrian|Turkish|Iranian|Western|Northern)[ \u00a0]+Kurdistan\b"
+    r"|\bKurdistan[ \u00a0]+(?:syrien|turc|iranien|occidental)\b")
 _LANDFORM_HEADS = frozenset([
     "sea", "gulf", "plain", "plains", "valley", "mountains", "hills", "range", "desert",
     "marshes", "lake", "basin", "cape", "mount", "mt", "of", "golfe", "mer", "plaine", "vallée",
@@ -1089,7 +1094,8 @@ _RIVER_OTHER_NAMES = {"furat": "Euphrates", "firat": "Euphrates", "firate": "Eup
 _ROUTE_BETWEEN = re.compile(
     r"\b[A-Z][^\W\d_]+[–—‐‑-][A-Z][^\W\d_]+[ \u00a0]+(?:(?:oil|gas)[ \u00a0]+)?"
     r"(?:road|highway|motorway|pipeline|railway|railroad)\b"
-    r"|\b(?:route|autoroute|oléoduc|gazoduc|voie[ \u00a0]+ferrée)[ \u00a0]+"
+    r"|\b(?:route|autoroute|oléoduc|gazoduc|voie[ \u00a0]+ferrée|chemin[ \u00a0]+de[ \u00a0]+fer)"
+    r"[ \u00a0]+(?:du[ \u00a0]+|de[ \u00a0]+)?"
     r"[A-ZÀ-Ý][^\W\d_]+[–—‐‑-][A-ZÀ-Ý][^\W\d_]+")
 
 
@@ -1135,6 +1141,8 @@ def _feature_word_candidates(text: str, names: list[_Cand] | None = None,
     unresolved facility; never the place X alone, and never dropped."""
     out = [_Cand(m.start(), m.end(), "unresolved", [], "unresolved:landform", 4)
            for m in _FEATURE_WORD_NAME.finditer(text)]
+    out += [_Cand(m.start(), m.end(), "unresolved", [], "unresolved:region", 4)
+            for m in _OTHER_KURDISTAN.finditer(text)]
     for m in _LANDFORM.finditer(text):
         words = {w.lower() for w in gz.tokens(m.group(0))} - _LANDFORM_HEADS
         if words <= _NOT_A_NAME:
