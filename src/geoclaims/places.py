@@ -2180,6 +2180,16 @@ HELDOUT_SETS = {
     "set 14": ("set14", ("set 14 - held-out for its first run only (recorded in "
                        "tests/fixtures/heldout/set14/README.md): its misses prompted part of the "
                        "twelfth-round fixes, so no longer held-out")),
+    "set 15": ("set15", ("set 15 - held-out for its first run only (recorded in "
+                       "tests/fixtures/heldout/set15/README.md): its misses prompted part of the "
+                       "thirteenth-round fixes, so no longer held-out")),
+    "set 16": ("set16", ("set 16 - held-out for its first run only (recorded in "
+                       "tests/fixtures/heldout/set16/README.md): its misses prompted part of the "
+                       "thirteenth-round fixes, so no longer held-out")),
+    "set 17": ("set17", ("set 17 - held-out: labelled and committed before its first run; no "
+                       "rule written on it (tests/fixtures/heldout/set17/README.md)")),
+    "set 18": ("set18", ("set 18 - held-out: labelled and committed before its first run; no "
+                       "rule written on it (tests/fixtures/heldout/set18/README.md)")),
 }
 #: Each set's held-out runs, kept as printed at the time (the set's README, or
 #: tests/fixtures/heldout/README.md for sets 1 and 2), in order: (column label, figures in
@@ -2188,7 +2198,8 @@ HELDOUT_SETS = {
 #: set 2 the third round; sets 3-5 the round before and the round after their labelling (the
 #: later round written without seeing the set); sets 6 and 7 the seventh round; set 8 the
 #: eighth; sets 9 and 10 the ninth; sets 11 and 12 the tenth; sets 13 and 14 the eleventh;
-#: sets 15 and 16 the twelfth (each written without seeing the set).
+#: sets 15 and 16 the twelfth; sets 17 and 18 the thirteenth (each written without seeing the
+#: set).
 HELDOUT_RUNS = {
     "set 1": [("set 1, first run", _figures(0.82, 0.79, 0.92, 0.75, 0.0, 33.1, 0.40))],
     "set 2": [("set 2 (held-out), first run", _figures(0.89, 0.93, 0.90, 0.88, 0.0, 35.8, 1.00))],
@@ -2215,9 +2226,17 @@ HELDOUT_RUNS = {
                 _figures(0.95, 0.87, 0.90, 0.82, 0.0, 32.3, 0.75))],
     "set 14": [("set 14 (held-out), first run",
                 _figures(0.94, 0.94, 0.95, 0.91, 0.0, 0.0, 1.00))],
+    "set 15": [("set 15 (held-out), first run",
+                _figures(0.94, 0.97, 0.97, 0.96, 0.0, 42.5, 0.67))],
+    "set 16": [("set 16 (held-out), first run",
+                _figures(0.95, 0.91, 0.91, 0.86, 0.0, 25.8, 0.75))],
+    "set 17": [("set 17 (held-out), first run",
+                _figures(0.94, 0.97, 0.95, 0.92, 0.0, 30.1, 0.50))],
+    "set 18": [("set 18 (held-out), first run",
+                _figures(0.89, 0.95, 0.91, 0.86, 0.0, 6.3, 1.00))],
 }
 #: The sets still held-out now (no rule was written on their misses).
-HELDOUT_STILL: set[str] = set()
+HELDOUT_STILL = {"set 17", "set 18"}
 
 
 def evaluate_heldout_sets(folder: str | Path | None = None) -> dict[str, dict]:
