@@ -214,6 +214,26 @@ def test_checks_errors_name_file_row_field(fixtures, tmp_path, old, new, fld, wo
     assert "checks_bad.csv: row " in msg and f"field '{fld}'" in msg and words in msg, msg
 
 
+@pytest.mark.parametrize("old, new, fld, words", [
+    ("sdf,https://example.org/a,synthetic check", "sdf,https://example.org/a,synthetic, check",
+     "note", ("more fields than the header: 9 fields, the header has 8 (check_id,place,lat,lon,"
+             "date,expected_controller,source_url,note); the extra text ' check'")),
+    ("sdf,https://example.org/a,synthetic check", "sdf", "source_url",
+     "fewer fields than the header: 6 fields, the header has 8"),
+])
+def test_checks_row_with_more_or_fewer_fields_is_refused(fixtures, tmp_path, old, new, fld,
+                                                         words):
+    text = (fixtures / FIX / "checks_ok.csv").read_text()
+    assert old in text
+    bad = tmp_path / "checks_bad.csv"
+    bad.write_text(text.replace(old, new, 1))
+    with pytest.raises(control.LedgerError) as exc:
+        control.load_checks(bad)
+    msg = str(exc.value)
+    assert msg.startswith(f"{bad}: row 3 (K2): field '{fld}': {words}"), msg
+    assert control.load_checks(fixtures / FIX / "checks_ok.csv")["check_id"].is_unique
+
+
 def test_checks_header_must_be_exact_and_file_may_be_absent(fixtures, tmp_path):
     text = (fixtures / FIX / "checks_ok.csv").read_text()
     bad = tmp_path / "checks.csv"
