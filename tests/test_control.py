@@ -146,6 +146,21 @@ def test_a_valid_ledger_loads_every_field_with_its_file_line(fixtures, tmp_path)
     assert got.sources.equals(sources), got.sources
 
 
+def test_an_empty_or_repeated_id_is_refused_in_each_file(fixtures, tmp_path):
+    """One check (control._check_id) for row_id, source_id and check_id, same messages."""
+    for old, new, where, fld, words in [
+        ("T2,gn:172955", "T1,gn:172955", "ledger.csv: row 3 (T1)", "row_id", "'T1' appears twice"),
+        ("T2,gn:172955", ",gn:172955", "ledger.csv: row 3", "row_id", "is empty"),
+        ("src-b,Test", "src-a,Test", "sources.csv: row 3 (src-a)", "source_id",
+         "'src-a' appears twice"),
+        ("src-b,Test", ",Test", "sources.csv: row 3", "source_id", "is empty"),
+    ]:
+        led, src = _copy_fixture(fixtures, tmp_path, old, new)
+        with pytest.raises(control.LedgerError) as exc:
+            control.load_ledger(led, src)
+        assert str(exc.value) == f"{tmp_path / where}: field '{fld}': {words}", str(exc.value)
+
+
 def test_repository_ledger_is_valid_and_cited(ledger):
     rows = ledger.rows
     assert len(rows) > 200

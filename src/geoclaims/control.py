@@ -257,6 +257,16 @@ def _read_rows(path: Path, columns: tuple[str, ...], *,
         return rows
 
 
+def _check_id(path: Path, line: int, fld: str, value: str, seen: set[str]) -> None:
+    """Refuse an empty or repeated row id (``fld``: row_id, source_id, check_id) naming file,
+    line and field; add ``value`` to ``seen``."""
+    if not value:
+        raise _err(path, line, value, fld, "is empty")
+    if value in seen:
+        raise _err(path, line, value, fld, f"'{value}' appears twice")
+    seen.add(value)
+
+
 def read_sources(path: Path | None = None) -> pd.DataFrame:
     """``data/control_sources.csv``, checked (every source needs title, publisher, URL, date)."""
     path = Path(path) if path else paths.data_file(SOURCES_FILE)
@@ -264,16 +274,14 @@ def read_sources(path: Path | None = None) -> pd.DataFrame:
     seen: set[str] = set()
     for i, row in rows:
         sid = row["source_id"].strip()
-        for fld in ("source_id", "title", "publisher", "url"):
+        _check_id(path, i, "source_id", sid, seen)
+        for fld in ("title", "publisher", "url"):
             if not row[fld].strip():
                 raise _err(path, i, sid, fld, "is empty")
         if not (row["published"].strip() or row["accessed"].strip()):
             raise _err(path, i, sid, "published", "a source needs a publication or access date")
         if not re.match(r"^https?://", row["url"].strip()):
             raise _err(path, i, sid, "url", f"'{row['url']}' is not an http(s) URL")
-        if sid in seen:
-            raise _err(path, i, sid, "source_id", f"'{sid}' appears twice")
-        seen.add(sid)
     return pd.DataFrame([row for _, row in rows], dtype=str)
 
 
@@ -338,11 +346,7 @@ def load_ledger(path: Path | str | None = None, sources_path: Path | str | None 
     for line, row in raw:
         row = {k: row[k].strip() for k in LEDGER_COLUMNS}
         rid = row["row_id"]
-        if not rid:
-            raise _err(path, line, rid, "row_id", "is empty")
-        if rid in seen_ids:
-            raise _err(path, line, rid, "row_id", f"'{rid}' appears twice")
-        seen_ids.add(rid)
+        _check_id(path, line, "row_id", rid, seen_ids)
         place, zone = row["place_id"], row["zone_id"]
         if bool(place) == bool(zone):
             raise _err(path, line, rid, "place_id",
@@ -1845,11 +1849,7 @@ def load_checks(path: Path | str | None = None) -> pd.DataFrame:
     for line, row in raw:
         row = {k: row[k].strip() for k in CHECK_COLUMNS}
         cid = row["check_id"]
-        if not cid:
-            raise _err(path, line, cid, "check_id", "is empty")
-        if cid in seen:
-            raise _err(path, line, cid, "check_id", f"'{cid}' appears twice")
-        seen.add(cid)
+        _check_id(path, line, "check_id", cid, seen)
         if not row["place"]:
             raise _err(path, line, cid, "place", "is empty")
         vals = {}
