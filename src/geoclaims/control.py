@@ -10,7 +10,8 @@ The ledger
 gazetteer point) was held by one controller from ``valid_from`` to
 ``valid_to`` (both inclusive, YYYY-MM-DD, inside 2016-01-01..2019-11-30), with ``source`` (one or
 more ids of ``data/control_sources.csv``, joined by ``;``) and a ``note`` on what is uncertain.
-:func:`load_ledger` checks every row and names file, row and field on any error.
+:func:`load_ledger` checks every row and names file, row and field on any error (a row with more
+or fewer fields than the header too: an unquoted comma in a note is refused, never dropped).
 
 How the zones are built (:func:`control_at`)
 ---------------------------------------------
@@ -268,7 +269,9 @@ def _check_id(path: Path, line: int, fld: str, value: str, seen: set[str]) -> No
 
 
 def read_sources(path: Path | None = None) -> pd.DataFrame:
-    """``data/control_sources.csv``, checked (every source needs title, publisher, URL, date)."""
+    """``data/control_sources.csv``, checked (every source needs title, publisher, URL, date; an
+    empty or repeated source_id, or a row with more or fewer fields than the header, raises
+    :class:`LedgerError` naming file, row and field)."""
     path = Path(path) if path else paths.data_file(SOURCES_FILE)
     rows = _read_rows(path, SOURCE_COLUMNS)
     seen: set[str] = set()
@@ -327,7 +330,8 @@ def _zone_geometry(zone_id: str) -> BaseGeometry:
 def load_ledger(path: Path | str | None = None, sources_path: Path | str | None = None) -> Ledger:
     """Read and check the control ledger (and its sources table).
 
-    Raises :class:`LedgerError` naming file, row and field for: a missing column, an empty
+    Raises :class:`LedgerError` naming file, row and field for: a missing or repeated column, a
+    row with more or fewer fields than the header (see :func:`_read_rows`), an empty
     ``row_id`` or a repeated one, neither or both of ``place_id``/``zone_id``, an unknown place or
     zone id, an unknown controller, a malformed date or one outside 2016-01-01..2019-11-30,
     ``valid_to`` before ``valid_from``, an empty ``source`` or one not in the sources table, and
@@ -1833,8 +1837,8 @@ def load_checks(path: Path | str | None = None) -> pd.DataFrame:
     """Read and check ``data/control_checks.csv`` (columns exactly :data:`CHECK_COLUMNS`).
 
     Raises :class:`ChecksMissing` if the file is absent, :class:`LedgerError` naming file, row
-    and field for: a header that is not exactly the columns, an empty or repeated check_id, an
-    empty place, a latitude/longitude that is not a number in range, a date that is malformed or
+    and field for: a header that is not exactly the columns, a row with more or fewer fields
+    than the header, an empty or repeated check_id, an empty place, a latitude/longitude that is not a number in range, a date that is malformed or
     outside 2016-01-01..2019-11-30, an expected controller that is not in :data:`CONTROLLERS`
     (alternatives joined by ``|``), a source_url that is not http(s)."""
     path = Path(path) if path else paths.DATA / CHECKS_FILE
