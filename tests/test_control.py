@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import zipfile
@@ -106,6 +107,26 @@ def test_ledger_row_with_more_or_fewer_fields_is_refused(fixtures, tmp_path, old
     msg = str(exc.value)
     assert msg.startswith(f"{tmp_path / where}: field '{fld}': "), msg
     assert words in msg, msg
+
+
+def test_column_order_is_free_and_a_cut_off_row_is_refused_in_any_order(fixtures, tmp_path):
+    """The ledger's columns may come in any order (row_id second here): it loads the same rows;
+    a row cut off before its row_id is refused naming the first missing field, not an
+    IndexError."""
+    led, src = _copy_fixture(fixtures, tmp_path)
+    rows = list(csv.reader(led.read_text().splitlines()))
+    led.write_text("".join(",".join([r[1], r[0], *r[2:]]) + "\n" for r in rows))
+    got = control.load_ledger(led, src).rows
+    want = control.load_ledger(fixtures / FIX / "ledger_ok.csv", src).rows
+    assert got.equals(want), got
+    cut = [line if not line.startswith("gn:173480,T3,") else "gn:173480"
+           for line in led.read_text().splitlines()]
+    led.write_text("\n".join(cut) + "\n")
+    with pytest.raises(control.LedgerError) as exc:
+        control.load_ledger(led, src)
+    assert str(exc.value).startswith(
+        f"{led}: row 4: field 'row_id': fewer fields than the header: 1 fields, the header has "
+        "8"), str(exc.value)
 
 
 def test_sources_row_with_an_extra_field_is_refused(fixtures, tmp_path):

@@ -246,7 +246,7 @@ def _read_rows(path: Path, columns: tuple[str, ...], *,
                     lost = ",".join(values[want:])
                     raise _err(path, line, rid, header[-1],
                                f"more fields than the header: {n} fields, the header has "
-                               f"{want} ({','.join(header)}); the extra text '{lost[:80]}' "
+                               f"{want} ({','.join(header)}); the extra text '{lost}' "
                                "would be lost (a field that holds a comma needs double quotes)")
                 if n < want:
                     raise _err(path, line, rid, header[n],
