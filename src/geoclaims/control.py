@@ -213,7 +213,7 @@ def _parse_date(path: Path, line: int, rid: str, fld: str, value: str) -> dt.dat
     return day
 
 
-def _read_rows(path: Path, columns: tuple[str, ...], *,
+def _read_rows(path: Path, columns: tuple[str, ...],
                exact: bool = False) -> list[tuple[int, dict[str, str]]]:
     """The rows of a curated CSV file, each with the file line it starts on (blank lines are
     skipped). Raises :class:`LedgerError` naming the file for a header that lacks one of
