@@ -234,12 +234,15 @@ def test_checks_row_with_more_or_fewer_fields_is_refused(fixtures, tmp_path, old
     assert control.load_checks(fixtures / FIX / "checks_ok.csv")["check_id"].is_unique
 
 
-def test_checks_header_must_be_exact_and_file_may_be_absent(fixtures, tmp_path):
+def test_checks_header_must_be_exact(fixtures, tmp_path):
     text = (fixtures / FIX / "checks_ok.csv").read_text()
     bad = tmp_path / "checks.csv"
     bad.write_text(text.replace("source_url,note", "note,source_url", 1))
     with pytest.raises(control.LedgerError, match="columns must be exactly"):
         control.load_checks(bad)
+
+
+def test_checks_file_may_be_absent_and_is_named_relative_to_the_repository(tmp_path):
     with pytest.raises(control.ChecksMissing, match="control check set is not there"):
         control.load_checks(tmp_path / "none.csv")
     # a file inside the repository is named relative to it, never by the machine's path
