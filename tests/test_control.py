@@ -110,23 +110,23 @@ def test_ledger_row_with_more_or_fewer_fields_is_refused(fixtures, tmp_path, old
 
 
 def test_column_order_is_free_and_a_cut_off_row_is_refused_in_any_order(fixtures, tmp_path):
-    """The ledger's columns may come in any order (row_id second here): it loads the same rows;
+    """The ledger's columns may come in any order (row_id third here): it loads the same rows;
     a row cut off before its row_id is refused naming the first missing field, not an
     IndexError."""
     led, src = _copy_fixture(fixtures, tmp_path)
     rows = list(csv.reader(led.read_text().splitlines()))
-    led.write_text("".join(",".join([r[1], r[0], *r[2:]]) + "\n" for r in rows))
+    led.write_text("".join(",".join([r[1], r[2], r[0], *r[3:]]) + "\n" for r in rows))
     got = control.load_ledger(led, src).rows
     want = control.load_ledger(fixtures / FIX / "ledger_ok.csv", src).rows
     assert got.equals(want), got
-    cut = [line if not line.startswith("gn:173480,T3,") else "gn:173480"
+    cut = [line if not line.startswith("gn:173480,,T3,") else "gn:173480"
            for line in led.read_text().splitlines()]
     led.write_text("\n".join(cut) + "\n")
     with pytest.raises(control.LedgerError) as exc:
         control.load_ledger(led, src)
     assert str(exc.value).startswith(
-        f"{led}: row 4: field 'row_id': fewer fields than the header: 1 fields, the header has "
-        "8"), str(exc.value)
+        f"{led}: row 4: field 'zone_id': fewer fields than the header: 1 fields, the header has "
+        "8 (place_id,zone_id,row_id,"), str(exc.value)
 
 
 def test_sources_row_with_an_extra_field_is_refused(fixtures, tmp_path):

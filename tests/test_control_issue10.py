@@ -237,9 +237,11 @@ def test_checks_row_with_more_or_fewer_fields_is_refused(fixtures, tmp_path, old
 def test_checks_header_must_be_exact(fixtures, tmp_path):
     text = (fixtures / FIX / "checks_ok.csv").read_text()
     bad = tmp_path / "checks.csv"
-    bad.write_text(text.replace("source_url,note", "note,source_url", 1))
-    with pytest.raises(control.LedgerError, match="columns must be exactly"):
-        control.load_checks(bad)
+    for old, new in (("source_url,note", "note,source_url"), ("source_url,note", "source_url,note,extra")):
+        bad.write_text(text.replace(old, new, 1))
+        with pytest.raises(control.LedgerError, match=f"header: columns must be exactly "
+                           f"{','.join(control.CHECK_COLUMNS)}; found .*{new}$"):
+            control.load_checks(bad)
 
 
 def test_checks_file_may_be_absent_and_is_named_relative_to_the_repository(tmp_path):
