@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import zipfile
@@ -73,6 +74,112 @@ def test_sources_need_url_and_date(fixtures, tmp_path):
     (tmp_path / "ledger.csv").write_text((fixtures / FIX / "ledger_ok.csv").read_text())
     with pytest.raises(control.LedgerError, match=r"sources.csv: row 3 \(src-b\): field 'published'"):
         control.load_ledger(tmp_path / "ledger.csv", tmp_path / "sources.csv")
+
+
+def _copy_fixture(fixtures, tmp_path, old="", new=""):
+    """ledger_ok.csv and sources.csv in tmp_path, ``old`` replaced by ``new`` in one of them."""
+    out = {}
+    for name, dest in (("ledger_ok.csv", "ledger.csv"), ("sources.csv", "sources.csv")):
+        text = (fixtures / FIX / name).read_text()
+        if old and old in text:
+            text = text.replace(old, new, 1)
+            out["changed"] = dest
+        (tmp_path / dest).write_text(text)
+    assert out.get("changed") or not old, old
+    return tmp_path / "ledger.csv", tmp_path / "sources.csv"
+
+
+@pytest.mark.parametrize("old, new, where, fld, words", [
+    # an unquoted comma in the note: 9 fields, the extra text is named, not dropped
+    ("src-b,al-Mayadin", "src-b,al-Mayadin, Deir ez-Zor", "ledger.csv: row 4 (T3)", "note",
+     ("more fields than the header: 9 fields, the header has 8 (row_id,place_id,zone_id,"
+     "controller,valid_from,valid_to,source,note); the extra text ' Deir ez-Zor'")),
+    ("src-a,Raqqa\nT3", "src-a\nT3", "ledger.csv: row 3 (T2)", "note",
+     "fewer fields than the header: 7 fields, the header has 8"),
+    ("2017-10-14,2019-11-30,src-a;src-b,al-Mayadin", "2017-10-14,2019-11-30",
+     "ledger.csv: row 5 (T4)", "source", "fewer fields than the header: 6 fields"),
+])
+def test_ledger_row_with_more_or_fewer_fields_is_refused(fixtures, tmp_path, old, new, where,
+                                                         fld, words):
+    led, src = _copy_fixture(fixtures, tmp_path, old, new)
+    with pytest.raises(control.LedgerError) as exc:
+        control.load_ledger(led, src)
+    msg = str(exc.value)
+    assert msg.startswith(f"{tmp_path / where}: field '{fld}': "), msg
+    assert words in msg, msg
+
+
+def test_column_order_is_free_and_a_cut_off_row_is_refused_in_any_order(fixtures, tmp_path):
+    """The ledger's columns may come in any order (row_id third here): it loads the same rows;
+    a row cut off before its row_id is refused naming the first missing field, not an
+    IndexError."""
+    led, src = _copy_fixture(fixtures, tmp_path)
+    rows = list(csv.reader(led.read_text().splitlines()))
+    led.write_text("".join(",".join([r[1], r[2], r[0], *r[3:]]) + "\n" for r in rows))
+    got = control.load_ledger(led, src).rows
+    want = control.load_ledger(fixtures / FIX / "ledger_ok.csv", src).rows
+    assert got.equals(want), got
+    cut = [line if not line.startswith("gn:173480,,T3,") else "gn:173480"
+           for line in led.read_text().splitlines()]
+    led.write_text("\n".join(cut) + "\n")
+    with pytest.raises(control.LedgerError) as exc:
+        control.load_ledger(led, src)
+    assert str(exc.value).startswith(
+        f"{led}: row 4: field 'zone_id': fewer fields than the header: 1 fields, the header has "
+        "8 (place_id,zone_id,row_id,"), str(exc.value)
+
+
+def test_sources_row_with_an_extra_field_is_refused(fixtures, tmp_path):
+    """A comma in a title shifts the row by one field: refused, naming the file's last column."""
+    led, src = _copy_fixture(fixtures, tmp_path, "Test source B,", "Test source B, part 2,")
+    with pytest.raises(control.LedgerError) as exc:
+        control.read_sources(src)
+    msg = str(exc.value)
+    assert msg.startswith(f"{src}: row 3 (src-b): field 'consulted_copy': more fields than the "
+                          "header: 8 fields, the header has 7 (source_id,title,publisher,url,"
+                          "published,accessed,consulted_copy); the extra text ''"), msg
+    with pytest.raises(control.LedgerError, match=r"sources.csv: row 3 \(src-b\): field "
+                                                  "'consulted_copy': more fields"):
+        control.load_ledger(led, src)
+
+
+def test_a_header_with_a_repeated_or_missing_column_is_refused(fixtures, tmp_path):
+    led, src = _copy_fixture(fixtures, tmp_path, "source,note\n", "source,note,source\n")
+    with pytest.raises(control.LedgerError,
+                       match=r"ledger.csv: header: column\(s\) source appear twice"):
+        control.load_ledger(led, src)
+    led, src = _copy_fixture(fixtures, tmp_path, "source,note\n", "source\n")
+    with pytest.raises(control.LedgerError, match=r"ledger.csv: header: missing column\(s\) note"):
+        control.load_ledger(led, src)
+
+
+def test_a_valid_ledger_loads_every_field_with_its_file_line(fixtures, tmp_path):
+    """The fixture ledger reads as pandas reads it; a quoted comma stays in its field, and a
+    blank line is skipped while the rows keep their file line numbers."""
+    led, src = _copy_fixture(fixtures, tmp_path, "src-b,al-Mayadin\n",
+                             'src-b,"al-Mayadin, Deir ez-Zor"\n\n')
+    got = control.load_ledger(led, src)
+    want = pd.read_csv(led, dtype=str, keep_default_na=False)
+    assert got.rows[list(control.LEDGER_COLUMNS)].equals(want), got.rows
+    assert got.rows.loc[2, "note"] == "al-Mayadin, Deir ez-Zor"
+    assert list(got.rows["line"]) == [2, 3, 4, 6, 7, 8]
+    sources = pd.read_csv(src, dtype=str, keep_default_na=False)
+    assert got.sources.equals(sources), got.sources
+
+
+def test_an_empty_or_repeated_id_is_refused_in_each_file(fixtures, tmp_path):
+    """One check (control._check_id) for row_id, source_id and check_id, same messages."""
+    for old, new, where, fld, words in [
+        ("T2,gn:172955", "T1,gn:172955", "ledger.csv: row 3 (T1)", "row_id", "'T1' appears twice"),
+        ("T2,gn:172955", ",gn:172955", "ledger.csv: row 3", "row_id", "is empty"),
+        ("src-b,Test", "src-a,Test", "sources.csv: row 3 (src-a)", "source_id",
+         "'src-a' appears twice"),
+        ("src-b,Test", ",Test", "sources.csv: row 3", "source_id", "is empty"),
+    ]:
+        led, src = _copy_fixture(fixtures, tmp_path, old, new)
+        with pytest.raises(control.LedgerError) as exc:
+            control.load_ledger(led, src)
+        assert str(exc.value) == f"{tmp_path / where}: field '{fld}': {words}", str(exc.value)
 
 
 def test_repository_ledger_is_valid_and_cited(ledger):

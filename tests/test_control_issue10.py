@@ -214,12 +214,37 @@ def test_checks_errors_name_file_row_field(fixtures, tmp_path, old, new, fld, wo
     assert "checks_bad.csv: row " in msg and f"field '{fld}'" in msg and words in msg, msg
 
 
-def test_checks_header_must_be_exact_and_file_may_be_absent(fixtures, tmp_path):
+@pytest.mark.parametrize("old, new, fld, words", [
+    ("sdf,https://example.org/a,synthetic check", "sdf,https://example.org/a,synthetic, check",
+     "note", ("more fields than the header: 9 fields, the header has 8 (check_id,place,lat,lon,"
+             "date,expected_controller,source_url,note); the extra text ' check'")),
+    ("sdf,https://example.org/a,synthetic check", "sdf", "source_url",
+     "fewer fields than the header: 6 fields, the header has 8"),
+])
+def test_checks_row_with_more_or_fewer_fields_is_refused(fixtures, tmp_path, old, new, fld,
+                                                         words):
+    text = (fixtures / FIX / "checks_ok.csv").read_text()
+    assert old in text
+    bad = tmp_path / "checks_bad.csv"
+    bad.write_text(text.replace(old, new, 1))
+    with pytest.raises(control.LedgerError) as exc:
+        control.load_checks(bad)
+    msg = str(exc.value)
+    assert msg.startswith(f"{bad}: row 3 (K2): field '{fld}': {words}"), msg
+    assert control.load_checks(fixtures / FIX / "checks_ok.csv")["check_id"].is_unique
+
+
+def test_checks_header_must_be_exact(fixtures, tmp_path):
     text = (fixtures / FIX / "checks_ok.csv").read_text()
     bad = tmp_path / "checks.csv"
-    bad.write_text(text.replace("source_url,note", "note,source_url", 1))
-    with pytest.raises(control.LedgerError, match="columns must be exactly"):
-        control.load_checks(bad)
+    for old, new in (("source_url,note", "note,source_url"), ("source_url,note", "source_url,note,extra")):
+        bad.write_text(text.replace(old, new, 1))
+        with pytest.raises(control.LedgerError, match=f"header: columns must be exactly "
+                           f"{','.join(control.CHECK_COLUMNS)}; found .*{new}$"):
+            control.load_checks(bad)
+
+
+def test_checks_file_may_be_absent_and_is_named_relative_to_the_repository(tmp_path):
     with pytest.raises(control.ChecksMissing, match="control check set is not there"):
         control.load_checks(tmp_path / "none.csv")
     # a file inside the repository is named relative to it, never by the machine's path

@@ -10,7 +10,8 @@ The ledger
 gazetteer point) was held by one controller from ``valid_from`` to
 ``valid_to`` (both inclusive, YYYY-MM-DD, inside 2016-01-01..2019-11-30), with ``source`` (one or
 more ids of ``data/control_sources.csv``, joined by ``;``) and a ``note`` on what is uncertain.
-:func:`load_ledger` checks every row and names file, row and field on any error.
+:func:`load_ledger` checks every row and names file, row and field on any error (a row with more
+or fewer fields than the header too: an unquoted comma in a note is refused, never dropped).
 
 How the zones are built (:func:`control_at`)
 ---------------------------------------------
@@ -188,9 +189,15 @@ class Ledger:
 # --------------------------------------------------------------------------------------------
 
 
+def _shown(path: Path) -> str:
+    """How an error names a file: relative to the repository when it lies inside it
+    (:func:`paths.relative`), else as given."""
+    return paths.relative(path, paths.ROOT) or str(path)
+
+
 def _err(path: Path, line: int, row_id: str, fld: str, msg: str) -> LedgerError:
     rid = f" ({row_id})" if row_id else ""
-    return LedgerError(f"{path}: row {line}{rid}: field '{fld}': {msg}")
+    return LedgerError(f"{_shown(path)}: row {line}{rid}: field '{fld}': {msg}")
 
 
 def _parse_date(path: Path, line: int, rid: str, fld: str, value: str) -> dt.date:
@@ -206,34 +213,79 @@ def _parse_date(path: Path, line: int, rid: str, fld: str, value: str) -> dt.dat
     return day
 
 
-def _read_rows(path: Path, columns: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
-    """The rows of a curated CSV file; an error naming the file if a column is missing."""
+def _read_rows(path: Path, columns: tuple[str, ...],
+               exact: bool = False) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a curated CSV file, each with the file line it starts on (blank lines are
+    skipped). Raises :class:`LedgerError` naming the file for a header that lacks one of
+    ``columns`` (with ``exact``: that is not exactly ``columns``) or repeats a column, and naming
+    file, line and field for a row with more or fewer fields than the header: csv.DictReader
+    would keep the extra values under a ``None`` key, which nothing reads, so an unquoted comma
+    inside a citation would lose text silently; a short row would read as empty fields.
+    ``columns[0]`` is the row id shown in the messages."""
     with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        reader = csv.reader(fh)
+        header = next(reader, [])
+        if exact and tuple(header) != columns:
+            raise LedgerError(f"{_shown(path)}: header: columns must be exactly "
+                              f"{','.join(columns)}; found {','.join(header)}")
+        missing = [c for c in columns if c not in header]
         if missing:
-            raise LedgerError(f"{path}: header: missing column(s) {', '.join(missing)}")
-        return list(reader)
+            raise LedgerError(f"{_shown(path)}: header: missing column(s) {', '.join(missing)}")
+        twice = sorted({c for c in header if header.count(c) > 1})
+        if twice:
+            raise LedgerError(f"{_shown(path)}: header: column(s) {', '.join(twice)} appear "
+                              "twice")
+        rows = []
+        id_at, want = header.index(columns[0]), len(header)
+        line = reader.line_num + 1
+        for values in reader:
+            if values:
+                n = len(values)
+                rid = values[id_at].strip() if id_at < n else ""
+                if n > want:
+                    lost = ",".join(values[want:])
+                    raise _err(path, line, rid, header[-1],
+                               f"more fields than the header: {n} fields, the header has "
+                               f"{want} ({','.join(header)}); the extra text '{lost}' "
+                               "would be lost (a field that holds a comma needs double quotes)")
+                if n < want:
+                    raise _err(path, line, rid, header[n],
+                               f"fewer fields than the header: {n} fields, the header has "
+                               f"{want} ({','.join(header)}); '{header[n]}' and any after it "
+                               "are missing")
+                rows.append((line, dict(zip(header, values))))
+            line = reader.line_num + 1
+        return rows
+
+
+def _check_id(path: Path, line: int, fld: str, value: str, seen: set[str]) -> None:
+    """Refuse an empty or repeated row id (``fld``: row_id, source_id, check_id) naming file,
+    line and field; add ``value`` to ``seen``."""
+    if not value:
+        raise _err(path, line, value, fld, "is empty")
+    if value in seen:
+        raise _err(path, line, value, fld, f"'{value}' appears twice")
+    seen.add(value)
 
 
 def read_sources(path: Path | None = None) -> pd.DataFrame:
-    """``data/control_sources.csv``, checked (every source needs title, publisher, URL, date)."""
+    """``data/control_sources.csv``, checked (every source needs title, publisher, URL, date; an
+    empty or repeated source_id, or a row with more or fewer fields than the header, raises
+    :class:`LedgerError` naming file, row and field)."""
     path = Path(path) if path else paths.data_file(SOURCES_FILE)
     rows = _read_rows(path, SOURCE_COLUMNS)
     seen: set[str] = set()
-    for i, row in enumerate(rows, start=2):
-        sid = (row.get("source_id") or "").strip()
-        for fld in ("source_id", "title", "publisher", "url"):
-            if not (row.get(fld) or "").strip():
+    for i, row in rows:
+        sid = row["source_id"].strip()
+        _check_id(path, i, "source_id", sid, seen)
+        for fld in ("title", "publisher", "url"):
+            if not row[fld].strip():
                 raise _err(path, i, sid, fld, "is empty")
-        if not ((row.get("published") or "").strip() or (row.get("accessed") or "").strip()):
+        if not (row["published"].strip() or row["accessed"].strip()):
             raise _err(path, i, sid, "published", "a source needs a publication or access date")
         if not re.match(r"^https?://", row["url"].strip()):
             raise _err(path, i, sid, "url", f"'{row['url']}' is not an http(s) URL")
-        if sid in seen:
-            raise _err(path, i, sid, "source_id", f"'{sid}' appears twice")
-        seen.add(sid)
-    return pd.DataFrame(rows, dtype=str)
+    return pd.DataFrame([row for _, row in rows], dtype=str)
 
 
 _CIRCLE_RE = re.compile(r"^((?:gn|cu):[A-Za-z0-9_.-]+)@(\d+(?:\.\d+)?)km$")
@@ -278,7 +330,8 @@ def _zone_geometry(zone_id: str) -> BaseGeometry:
 def load_ledger(path: Path | str | None = None, sources_path: Path | str | None = None) -> Ledger:
     """Read and check the control ledger (and its sources table).
 
-    Raises :class:`LedgerError` naming file, row and field for: a missing column, an empty
+    Raises :class:`LedgerError` naming file, row and field for: a missing or repeated column, a
+    row with more or fewer fields than the header (see :func:`_read_rows`), an empty
     ``row_id`` or a repeated one, neither or both of ``place_id``/``zone_id``, an unknown place or
     zone id, an unknown controller, a malformed date or one outside 2016-01-01..2019-11-30,
     ``valid_to`` before ``valid_from``, an empty ``source`` or one not in the sources table, and
@@ -290,18 +343,14 @@ def load_ledger(path: Path | str | None = None, sources_path: Path | str | None 
     known_sources = set(sources["source_id"])
     raw = _read_rows(path, LEDGER_COLUMNS)
     if not raw:
-        raise LedgerError(f"{path}: no rows")
+        raise LedgerError(f"{_shown(path)}: no rows")
     out = []
     seen_ids: set[str] = set()
     points: dict[str, Point] = {}
-    for line, row in enumerate(raw, start=2):
-        row = {k: (row.get(k) or "").strip() for k in LEDGER_COLUMNS}
+    for line, row in raw:
+        row = {k: row[k].strip() for k in LEDGER_COLUMNS}
         rid = row["row_id"]
-        if not rid:
-            raise _err(path, line, rid, "row_id", "is empty")
-        if rid in seen_ids:
-            raise _err(path, line, rid, "row_id", f"'{rid}' appears twice")
-        seen_ids.add(rid)
+        _check_id(path, line, "row_id", rid, seen_ids)
         place, zone = row["place_id"], row["zone_id"]
         if bool(place) == bool(zone):
             raise _err(path, line, rid, "place_id",
@@ -1788,35 +1837,23 @@ def load_checks(path: Path | str | None = None) -> pd.DataFrame:
     """Read and check ``data/control_checks.csv`` (columns exactly :data:`CHECK_COLUMNS`).
 
     Raises :class:`ChecksMissing` if the file is absent, :class:`LedgerError` naming file, row
-    and field for: a header that is not exactly the columns, an empty or repeated check_id, an
-    empty place, a latitude/longitude that is not a number in range, a date that is malformed or
+    and field for: a header that is not exactly the columns, a row with more or fewer fields
+    than the header, an empty or repeated check_id, an empty place, a latitude/longitude that is not a number in range, a date that is malformed or
     outside 2016-01-01..2019-11-30, an expected controller that is not in :data:`CONTROLLERS`
     (alternatives joined by ``|``), a source_url that is not http(s)."""
     path = Path(path) if path else paths.DATA / CHECKS_FILE
     if not path.exists():
-        shown = paths.relative(path, paths.ROOT) or path
-        raise ChecksMissing(f"{shown}: the control check set is not there (expected a CSV with "
+        raise ChecksMissing(f"{_shown(path)}: the control check set is not there (expected a CSV with "
                             f"columns {','.join(CHECK_COLUMNS)})")
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        header = tuple(reader.fieldnames or ())
-        if header != CHECK_COLUMNS:
-            raise LedgerError(f"{path}: header: columns must be exactly "
-                              f"{','.join(CHECK_COLUMNS)}; found {','.join(header)}")
-        raw = list(reader)
+    raw = _read_rows(path, CHECK_COLUMNS, exact=True)
     if not raw:
-        raise LedgerError(f"{path}: no rows")
-    out, seen = [], set()
-    for line, row in enumerate(raw, start=2):
-        if None in row:
-            raise _err(path, line, "", "note", "more fields than the header")
-        row = {k: (row.get(k) or "").strip() for k in CHECK_COLUMNS}
+        raise LedgerError(f"{_shown(path)}: no rows")
+    out: list[dict] = []
+    seen: set[str] = set()
+    for line, row in raw:
+        row = {k: row[k].strip() for k in CHECK_COLUMNS}
         cid = row["check_id"]
-        if not cid:
-            raise _err(path, line, cid, "check_id", "is empty")
-        if cid in seen:
-            raise _err(path, line, cid, "check_id", f"'{cid}' appears twice")
-        seen.add(cid)
+        _check_id(path, line, "check_id", cid, seen)
         if not row["place"]:
             raise _err(path, line, cid, "place", "is empty")
         vals = {}
