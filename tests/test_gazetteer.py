@@ -121,14 +121,15 @@ def test_bad_curated_row_names_file_row_and_field(tmp_path):
         "cu:y,Y,34.0,40.0,2,SY,village,,\n",
         encoding="utf-8",
     )
-    with pytest.raises(gz.GazetteerError, match=r"curated\.csv: row 3: field 'source' is empty"):
+    with pytest.raises(gz.GazetteerError,
+                       match=r"curated\.csv: row 3 \(cu:y\): field 'source': is empty"):
         gz.read_curated(f)
     f.write_text(
         "id,name,lat,lon,precision_km,country,feature,source,note\n"
         "cu:x,X,north,40.0,2,SY,village,somewhere,\n",
         encoding="utf-8",
     )
-    with pytest.raises(gz.GazetteerError, match="row 2: lat/lon"):
+    with pytest.raises(gz.GazetteerError, match=r"row 2 \(cu:x\): field 'lat': 'north' is not a"):
         gz.read_curated(f)
 
 

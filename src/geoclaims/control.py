@@ -81,7 +81,6 @@ instead of the GeoNames gazetteer (:func:`_place_point`).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import itertools
@@ -98,7 +97,7 @@ import shapely
 from shapely.geometry import MultiPoint, Point
 from shapely.geometry.base import BaseGeometry
 
-from geoclaims import control_query, gazetteer, paths, regions
+from geoclaims import control_query, csvrows, gazetteer, paths, regions
 
 log = logging.getLogger(__name__)
 
@@ -190,14 +189,12 @@ class Ledger:
 
 
 def _shown(path: Path) -> str:
-    """How an error names a file: relative to the repository when it lies inside it
-    (:func:`paths.relative`), else as given."""
-    return paths.relative(path, paths.ROOT) or str(path)
+    """How an error names a file (:func:`geoclaims.csvrows.shown`)."""
+    return csvrows.shown(path)
 
 
 def _err(path: Path, line: int, row_id: str, fld: str, msg: str) -> LedgerError:
-    rid = f" ({row_id})" if row_id else ""
-    return LedgerError(f"{_shown(path)}: row {line}{rid}: field '{fld}': {msg}")
+    return csvrows.row_error(LedgerError, path, line, row_id, fld, msg)
 
 
 def _parse_date(path: Path, line: int, rid: str, fld: str, value: str) -> dt.date:
@@ -215,47 +212,10 @@ def _parse_date(path: Path, line: int, rid: str, fld: str, value: str) -> dt.dat
 
 def _read_rows(path: Path, columns: tuple[str, ...],
                exact: bool = False) -> list[tuple[int, dict[str, str]]]:
-    """The rows of a curated CSV file, each with the file line it starts on (blank lines are
-    skipped). Raises :class:`LedgerError` naming the file for a header that lacks one of
-    ``columns`` (with ``exact``: that is not exactly ``columns``) or repeats a column, and naming
-    file, line and field for a row with more or fewer fields than the header: csv.DictReader
-    would keep the extra values under a ``None`` key, which nothing reads, so an unquoted comma
-    inside a citation would lose text silently; a short row would read as empty fields.
-    ``columns[0]`` is the row id shown in the messages."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, [])
-        if exact and tuple(header) != columns:
-            raise LedgerError(f"{_shown(path)}: header: columns must be exactly "
-                              f"{','.join(columns)}; found {','.join(header)}")
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise LedgerError(f"{_shown(path)}: header: missing column(s) {', '.join(missing)}")
-        twice = sorted({c for c in header if header.count(c) > 1})
-        if twice:
-            raise LedgerError(f"{_shown(path)}: header: column(s) {', '.join(twice)} appear "
-                              "twice")
-        rows = []
-        id_at, want = header.index(columns[0]), len(header)
-        line = reader.line_num + 1
-        for values in reader:
-            if values:
-                n = len(values)
-                rid = values[id_at].strip() if id_at < n else ""
-                if n > want:
-                    lost = ",".join(values[want:])
-                    raise _err(path, line, rid, header[-1],
-                               f"more fields than the header: {n} fields, the header has "
-                               f"{want} ({','.join(header)}); the extra text '{lost}' "
-                               "would be lost (a field that holds a comma needs double quotes)")
-                if n < want:
-                    raise _err(path, line, rid, header[n],
-                               f"fewer fields than the header: {n} fields, the header has "
-                               f"{want} ({','.join(header)}); '{header[n]}' and any after it "
-                               "are missing")
-                rows.append((line, dict(zip(header, values))))
-            line = reader.line_num + 1
-        return rows
+    """The rows of a ledger, sources or check file (:func:`geoclaims.csvrows.read_rows`: a row
+    with more or fewer fields than the header, or a header that lacks or repeats a column, is a
+    :class:`LedgerError` naming file, line and field)."""
+    return csvrows.read_rows(path, columns, LedgerError, exact)
 
 
 def _check_id(path: Path, line: int, fld: str, value: str, seen: set[str]) -> None:

@@ -32,7 +32,6 @@ stable: GeoNames ids, curated slugs and region ids never depend on the order of 
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 import unicodedata
@@ -482,38 +481,49 @@ def _world_alternate_ok(main: str, alt: str) -> bool:
 
 
 def read_curated(path=None) -> list[dict]:
-    """Rows of ``data/places_curated.csv``, each checked (errors name file, row and field)."""
+    """Rows of ``data/places_curated.csv``, each checked (errors name file, row and field; a row
+    with more or fewer fields than the header is refused, :func:`geoclaims.csvrows.read_rows`)."""
+    from geoclaims import csvrows
+
     path = path or paths.data_file(CURATED_FILE)
     rows = []
-    with open(path, encoding="utf-8", newline="") as fh:
-        for i, row in enumerate(csv.DictReader(fh), start=2):
-            for key in ("id", "name", "lat", "lon", "precision_km", "source"):
-                if not (row.get(key) or "").strip():
-                    raise GazetteerError(f"{path}: row {i}: field '{key}' is empty")
-            if not row["id"].startswith("cu:"):
-                raise GazetteerError(f"{path}: row {i}: field 'id' must start with 'cu:'")
+    for i, row in csvrows.read_rows(path, ("id", "name", "lat", "lon", "precision_km", "source"),
+                                    GazetteerError):
+        for key in ("id", "name", "lat", "lon", "precision_km", "source"):
+            if not (row.get(key) or "").strip():
+                raise csvrows.row_error(GazetteerError, path, i, row["id"], key, "is empty")
+        if not row["id"].startswith("cu:"):
+            raise csvrows.row_error(GazetteerError, path, i, row["id"], "id",
+                                    "must start with 'cu:'")
+        for key in ("lat", "lon", "precision_km"):
             try:
-                lat, lon = float(row["lat"]), float(row["lon"])
-                float(row["precision_km"])
+                float(row[key])
             except ValueError as exc:
-                raise GazetteerError(f"{path}: row {i}: lat/lon/precision_km: {exc}") from exc
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                raise GazetteerError(f"{path}: row {i}: field 'lat'/'lon' out of range")
-            rows.append(row)
+                raise csvrows.row_error(GazetteerError, path, i, row["id"], key,
+                                        f"'{row[key]}' is not a number") from exc
+        lat, lon = float(row["lat"]), float(row["lon"])
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise csvrows.row_error(GazetteerError, path, i, row["id"], "lat",
+                                    f"{lat}, {lon} is out of range")
+        rows.append(row)
     return rows
 
 
 def read_variants(path=None) -> list[dict]:
-    """Rows of ``data/place_variants.csv`` (place_id, variant, lang, note)."""
+    """Rows of ``data/place_variants.csv`` (place_id, variant, lang, note), each with its file
+    line under ``_row``; a row with more or fewer fields than the header is refused."""
+    from geoclaims import csvrows
+
     path = path or paths.data_file(VARIANTS_FILE)
     rows = []
-    with open(path, encoding="utf-8", newline="") as fh:
-        for i, row in enumerate(csv.DictReader(fh), start=2):
-            for key in ("place_id", "variant"):
-                if not (row.get(key) or "").strip():
-                    raise GazetteerError(f"{path}: row {i}: field '{key}' is empty")
-            row["_row"] = i
-            rows.append(row)
+    for i, row in csvrows.read_rows(path, ("place_id", "variant", "lang", "note"),
+                                    GazetteerError):
+        for key in ("place_id", "variant"):
+            if not (row.get(key) or "").strip():
+                raise csvrows.row_error(GazetteerError, path, i, row["place_id"], key,
+                                        "is empty")
+        row["_row"] = i
+        rows.append(row)
     return rows
 
 

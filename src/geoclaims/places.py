@@ -51,8 +51,8 @@ from typing import TYPE_CHECKING
 import yaml
 
 from geoclaims import article as article_mod
+from geoclaims import csvrows, paths
 from geoclaims import gazetteer as gz
-from geoclaims import paths
 
 if TYPE_CHECKING:  # pandas and geopandas are imported only where a frame is built
     import geopandas as gpd
@@ -217,24 +217,24 @@ def rules() -> Rules:
         senses=senses,
     )
     ppath = paths.data_file(PHRASES_FILE)
-    with open(ppath, encoding="utf-8", newline="") as fh:
-        for i, row in enumerate(csv.DictReader(fh), start=2):
-            for key in ("id", "place_id", "pattern"):
-                if not (row.get(key) or "").strip():
-                    raise PlacesError(f"{ppath}: row {i}: field '{key}' is empty")
-            try:
-                rx = re.compile(row["pattern"], re.IGNORECASE)
-            except re.error as exc:
-                raise PlacesError(f"{ppath}: row {i}: field 'pattern': {exc}") from exc
-            if row.get("anchor_place_id") and "anchor" not in rx.groupindex:
-                raise PlacesError(
-                    f"{ppath}: row {i}: field 'pattern': anchor_place_id given but the pattern "
-                    "has no (?P<anchor>...) group"
-                )
-            r.phrases.append(
-                Phrase(row["id"], row.get("lang", ""), row["place_id"],
-                       row.get("anchor_place_id", "") or "", rx)
-            )
+    for i, row in csvrows.read_rows(ppath, ("id", "lang", "place_id", "anchor_place_id",
+                                            "pattern", "note"), PlacesError):
+        for key in ("id", "place_id", "pattern"):
+            if not (row.get(key) or "").strip():
+                raise csvrows.row_error(PlacesError, ppath, i, row["id"], key, "is empty")
+        try:
+            rx = re.compile(row["pattern"], re.IGNORECASE)
+        except re.error as exc:
+            raise csvrows.row_error(PlacesError, ppath, i, row["id"], "pattern",
+                                    str(exc)) from exc
+        if row.get("anchor_place_id") and "anchor" not in rx.groupindex:
+            raise csvrows.row_error(PlacesError, ppath, i, row["id"], "pattern",
+                                    "anchor_place_id given but the pattern has no "
+                                    "(?P<anchor>...) group")
+        r.phrases.append(
+            Phrase(row["id"], row.get("lang", ""), row["place_id"],
+                   row.get("anchor_place_id", "") or "", rx)
+        )
     return r
 
 
