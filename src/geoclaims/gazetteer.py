@@ -704,6 +704,10 @@ def build(acled_file=None) -> Gazetteer:
             country=iso2, feature="country", population=int(co.get("population") or 0),
         )
         names.append((pid, co["name"], "country"))
+        if co["name"].startswith("The "):
+            # "The Netherlands", "The Gambia": "the Netherlands" in running text (issue 12, 14th
+            # round, prompted by set 18)
+            names.append((pid, co["name"][4:], "country"))
         report["other countries (no geometry)"] += 1
     _french_country_names(places, countries, names, report)
 

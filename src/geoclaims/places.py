@@ -490,6 +490,13 @@ _ARABIC_RUN = re.compile(
     r"[\u0600-\u06ff\u0750-\u077f]+(?:[ \u00a0][\u0600-\u06ff\u0750-\u077f]+){0,3}")
 
 
+#: Arabic words for an administrative unit or a settlement (governorate, district, sub-district,
+#: city, town, village): cue words before a name, never an unresolved name themselves (issue
+#: 12, 14th round, prompted by sets 17 and 18: "محافظة ريف دمشق", "منطقة دير الزور").
+_AR_CUE_WORDS = ("محافظة", "منطقة", "ناحية", "قضاء", "مدينة", "بلدة", "قرية", "مُحافظة")
+_AR_CUE_KEYS = frozenset(gz.normalize(w) for w in _AR_CUE_WORDS)
+
+
 def _unresolved_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list[_Cand]:
     """Names nothing else matched: capitalised names right after a locative preposition, and
     Arabic-script words (which have no capitals) inside text that is mostly in Latin script."""
@@ -521,7 +528,7 @@ def _unresolved_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list
         cur: list[int] | None = None
         for w in re.finditer(r"\S+", text[s:e]):
             ws, we = s + w.start(), s + w.end()
-            if _free(taken, ws, we):
+            if _free(taken, ws, we) and gz.normalize(w.group(0)) not in _AR_CUE_KEYS:
                 if cur is not None and text[cur[1]:ws].strip() == "":
                     cur[1] = we
                 else:
@@ -909,6 +916,12 @@ def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> lis
         if code == "all" and mode != "rural":
             continue
         pid = gz.directional_id(code, mode, base_id)
+        if mode == "rural":
+            try:
+                gz.lookup(pid)
+            except gz.GazetteerError:
+                continue  # an empty countryside ("the countryside of Damascus": the city is its
+                #           whole governorate) is no region; a variant may name it (14th round)
         out.append(_Cand(start, end, "direction", [pid, *c.place_ids],
                          f"direction:{code}:{mode}", 1))
     return out
@@ -919,7 +932,10 @@ def _direction_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> lis
 _DISTRICT_AFTER = re.compile(r"[ \u00a0]+(?:[Ss]ub-?)?[Dd]istrict\b|[ \u00a0]+[Nn]ahiy?ah?\b"
                              r"|[ \u00a0]+Canton\b")
 _DISTRICT_BEFORE = re.compile(r"\b(?:sous-)?district\s+(?:de\s+|d['’]\s*)$"
-                              r"|\bnahiy?ah?\s+$", re.IGNORECASE)
+                              r"|\bnahiy?ah?\s+$"
+                              # Arabic "منطقة" / "ناحية" (district, sub-district) before the
+                              # name (14th round, prompted by set 17)
+                              r"|(?:^|(?<=\s))(?:منطقة|ناحية)[\u064b-\u065f]*\s+$", re.IGNORECASE)
 
 
 def _district_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list[_Cand]:
@@ -1410,12 +1426,18 @@ _BARE_DIRECTION = re.compile(
     r"north-?east|north-?west|south-?east|south-?west|north|south)"
     r"(?=\s*(?:[,.;:!?)»]|$|\s(?:et|mais|où|ou|pour|and|but|where|or|to|in|dans|en)\b))",
     re.IGNORECASE)
+#: A name right before "in the / to the / au / à l'" and a bare direction: a neighbour's
+#: position ("Homs in the north, Lebanon in the west"), not a region of the country (issue 12,
+#: 14th round, prompted by set 18).
+_NAME_THEN_RELATIVE = re.compile(
+    r"\b[A-ZÀ-Ý][^\W\d_]+[ \u00a0]+(?:(?:in|to|on)[ \u00a0]+the|au|à[ \u00a0]+l['’])[ \u00a0]*$")
 #: A direction "of the country" ("le Nord du pays", "l'est du pays", "the north-east of the
-#: country", "the northeastern corner of the country": 11th round, prompted by set 11): the
+#: country", "the northeastern corner of the country": 11th round, prompted by set 11; "la
+#: partie sud-ouest du pays": 14th round, prompted by set 18): the
 #: dominant country's direction region, the words "du pays / of the country" in the span (they
 #: name the country).
 _OF_THE_COUNTRY = re.compile(
-    r"\b(?:le|au|dans\s+le|the|l['’])\s*"
+    r"\b(?:le|au|dans\s+le|the|l['’]|(?:la|une)\s+partie)\s*"
     r"(?P<span>(?P<dir>nord-est|nord-ouest|sud-est|sud-ouest|nord|sud|est|ouest|centre|"
     r"north-?east|north-?west|south-?east|south-?west|north|south|east|west|centre|center)"
     r"(?:ern)?(?:\s+(?:corner|part|region|quarter))?"
@@ -1504,6 +1526,8 @@ def _implied_country_directions(text: str, original: str, rows: list[dict], art)
         base = dominant or next((b for start, b in reversed(named) if start < s), "")
         if code is None or not base:
             continue
+        if _NAME_THEN_RELATIVE.search(text[max(0, s - 50):s]):
+            continue  # "bordered by Homs in the north": where a neighbour lies, not a region
         place = gz.lookup(gz.directional_id(code, "sector", base))
         sent = art.sentence_at(s)
         added.append({
