@@ -75,3 +75,9 @@ def test_the_projects_curated_files_load_whole():
     assert all(set(r) == {"place_id", "variant", "lang", "note", "_row"}
                for r in gz.read_variants())
     assert len(gz.read_curated()) > 100
+
+
+def test_a_row_cut_off_just_before_its_id_column_is_refused_not_an_index_error(tmp_path):
+    path = _write(tmp_path, "name,id,note\nA\n")
+    with pytest.raises(Boom, match=r"row 2: field 'id': fewer fields than the header: 1 field"):
+        csvrows.read_rows(path, ("id", "name"), Boom)
