@@ -2177,50 +2177,27 @@ HELDOUT_SETS = {
     "set 5": ("set5", ("set 5 - held-out for its first two runs only (recorded in "
                        "tests/fixtures/heldout/set5/README.md): its misses prompted the "
                        "seventh-round fixes, so no longer held-out")),
-    "set 6": ("set6", ("set 6 - held-out for its first run only (recorded in "
-                       "tests/fixtures/heldout/set6/README.md): its misses prompted part of the "
-                       "eighth-round fixes, so no longer held-out")),
-    "set 7": ("set7", ("set 7 - held-out for its first run only (recorded in "
-                       "tests/fixtures/heldout/set7/README.md): its misses prompted part of the "
-                       "eighth-round fixes, so no longer held-out")),
-    "set 8": ("set8", ("set 8 - held-out for its first run only (recorded in "
-                       "tests/fixtures/heldout/set8/README.md): its misses prompted part of the "
-                       "ninth-round fixes, so no longer held-out")),
-    "set 9": ("set9", ("set 9 - held-out for its first run only (recorded in "
-                       "tests/fixtures/heldout/set9/README.md): its misses prompted part of the "
-                       "tenth-round fixes, so no longer held-out")),
-    "set 10": ("set10", ("set 10 - held-out for its first run only (recorded in "
-                       "tests/fixtures/heldout/set10/README.md): its misses prompted part of the "
-                       "tenth-round fixes, so no longer held-out")),
-    "set 11": ("set11", ("set 11 - held-out for its first run only (recorded in "
-                       "tests/fixtures/heldout/set11/README.md): its misses prompted part of the "
-                       "eleventh-round fixes, so no longer held-out")),
-    "set 12": ("set12", ("set 12 - held-out for its first run only (recorded in "
-                       "tests/fixtures/heldout/set12/README.md): its misses prompted part of the "
-                       "eleventh-round fixes, so no longer held-out")),
-    "set 13": ("set13", ("set 13 - held-out for its first run only (recorded in "
-                       "tests/fixtures/heldout/set13/README.md): its misses prompted part of the "
-                       "twelfth-round fixes, so no longer held-out")),
-    "set 14": ("set14", ("set 14 - held-out for its first run only (recorded in "
-                       "tests/fixtures/heldout/set14/README.md): its misses prompted part of the "
-                       "twelfth-round fixes, so no longer held-out")),
-    "set 15": ("set15", ("set 15 - held-out for its first run only (recorded in "
-                       "tests/fixtures/heldout/set15/README.md): its misses prompted part of the "
-                       "thirteenth-round fixes, so no longer held-out")),
-    "set 16": ("set16", ("set 16 - held-out for its first run only (recorded in "
-                       "tests/fixtures/heldout/set16/README.md): its misses prompted part of the "
-                       "thirteenth-round fixes, so no longer held-out")),
-    "set 17": ("set17", ("set 17 - held-out for its first run only (recorded in "
-                       "tests/fixtures/heldout/set17/README.md): its misses prompted part of the "
-                       "fourteenth-round fixes, so no longer held-out")),
-    "set 18": ("set18", ("set 18 - held-out for its first run only (recorded in "
-                       "tests/fixtures/heldout/set18/README.md): its misses prompted part of the "
-                       "fourteenth-round fixes, so no longer held-out")),
-    "set 19": ("set19", ("set 19 - held-out: labelled and committed before its first run; no "
-                       "rule written on it (tests/fixtures/heldout/set19/README.md)")),
-    "set 20": ("set20", ("set 20 - held-out: labelled and committed before its first run; no "
-                       "rule written on it (tests/fixtures/heldout/set20/README.md)")),
 }
+#: The round of fixes by class that each later set's misses prompted (None: no rule has been
+#: written on it yet, so it is still held-out); each was run once, on the round before.
+HELDOUT_PROMPTED = {6: "eighth", 7: "eighth", 8: "ninth", 9: "tenth", 10: "tenth",
+                    11: "eleventh", 12: "eleventh", 13: "twelfth", 14: "twelfth",
+                    15: "thirteenth", 16: "thirteenth", 17: "fourteenth", 18: "fourteenth",
+                    19: None, 20: None}
+
+
+def _first_run_title(n: int, prompted: str | None) -> tuple[str, str]:
+    """(sub-folder, title) of a set held-out for its first run only, or still held-out."""
+    where = f"tests/fixtures/heldout/set{n}/README.md"
+    if prompted is None:
+        return f"set{n}", (f"set {n} - held-out: labelled and committed before its first run; "
+                           f"no rule written on it ({where})")
+    return f"set{n}", (f"set {n} - held-out for its first run only (recorded in {where}): its "
+                       f"misses prompted part of the {prompted}-round fixes, so no longer "
+                       "held-out")
+
+
+HELDOUT_SETS.update({f"set {n}": _first_run_title(n, r) for n, r in HELDOUT_PROMPTED.items()})
 #: Each set's held-out runs, kept as printed at the time (the set's README, or
 #: tests/fixtures/heldout/README.md for sets 1 and 2), in order: (column label, figures in
 #: :data:`FIGURE_KEYS` order: precision, recall, strict precision, strict recall, median km
@@ -2270,7 +2247,7 @@ HELDOUT_RUNS = {
                 _figures(0.95, 0.82, 0.94, 0.87, 0.0, 4.6, 0.60))],
 }
 #: The sets still held-out now (no rule was written on their misses).
-HELDOUT_STILL = {"set 19", "set 20"}
+HELDOUT_STILL = {f"set {n}" for n, r in HELDOUT_PROMPTED.items() if r is None}
 
 
 def evaluate_heldout_sets(folder: str | Path | None = None) -> dict[str, dict]:
