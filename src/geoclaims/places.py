@@ -2199,7 +2199,7 @@ HELDOUT_SETS = {
 HELDOUT_PROMPTED = {6: "eighth", 7: "eighth", 8: "ninth", 9: "tenth", 10: "tenth",
                     11: "eleventh", 12: "eleventh", 13: "twelfth", 14: "twelfth",
                     15: "thirteenth", 16: "thirteenth", 17: "fourteenth", 18: "fourteenth",
-                    19: None, 20: None}
+                    19: "fifteenth", 20: "fifteenth", 21: None, 22: None}
 
 
 def _first_run_title(n: int, prompted: str | None) -> tuple[str, str]:
@@ -2221,8 +2221,8 @@ HELDOUT_SETS.update({f"set {n}": _first_run_title(n, r) for n, r in HELDOUT_PROM
 #: set 2 the third round; sets 3-5 the round before and the round after their labelling (the
 #: later round written without seeing the set); sets 6 and 7 the seventh round; set 8 the
 #: eighth; sets 9 and 10 the ninth; sets 11 and 12 the tenth; sets 13 and 14 the eleventh;
-#: sets 15 and 16 the twelfth; sets 17 and 18 the thirteenth; sets 19 and 20 the fourteenth
-#: (each written without seeing the set).
+#: sets 15 and 16 the twelfth; sets 17 and 18 the thirteenth; sets 19 and 20 the fourteenth;
+#: sets 21 and 22 the fifteenth (each written without seeing the set).
 HELDOUT_RUNS = {
     "set 1": [("set 1, first run", _figures(0.82, 0.79, 0.92, 0.75, 0.0, 33.1, 0.40))],
     "set 2": [("set 2 (held-out), first run", _figures(0.89, 0.93, 0.90, 0.88, 0.0, 35.8, 1.00))],
@@ -2261,6 +2261,10 @@ HELDOUT_RUNS = {
                 _figures(0.88, 0.86, 0.92, 0.83, 0.0, 15.2, 0.67))],
     "set 20": [("set 20 (held-out), first run",
                 _figures(0.95, 0.82, 0.94, 0.87, 0.0, 4.6, 0.60))],
+    "set 21": [("set 21 (held-out), first run",
+                _figures(0.85, 0.83, 0.92, 0.84, 0.0, 14.8, 0.40))],
+    "set 22": [("set 22 (held-out), first run",
+                _figures(0.97, 0.91, 0.98, 0.96, 0.0, 9.1, 0.83))],
 }
 #: The sets still held-out now (no rule was written on their misses).
 HELDOUT_STILL = {f"set {n}" for n, r in HELDOUT_PROMPTED.items() if r is None}
