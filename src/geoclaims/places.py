@@ -1415,8 +1415,9 @@ def parse(source, *, acled_file=None, progress: bool | None = None) -> Parsed:
             elif status == "resolved":
                 row["precision"] = "region"
         rows.append(row)
-    report["implied_country_directions"] = _implied_country_directions(text, original, rows, art)
-    report["implied_country_borders"] = _implied_country_borders(text, original, rows, art)
+    report["implied_country_directions"] = _implied_country_directions(text, original, rows, art,
+                                                                       g)
+    report["implied_country_borders"] = _implied_country_borders(text, original, rows, art, g)
     report["one_sense_per_text"] = _one_sense_per_text(rows, r)
     report["dominant_country_homonym"] = _dominant_country_homonyms(rows, g)
     report["nearby_homonym"] = _nearby_homonyms(rows, g)
@@ -1465,11 +1466,12 @@ DOMINANT_MIN_MENTIONS = 3
 DOMINANT_MIN_SHARE = 0.6
 
 
-def dominant_country(rows: list[dict]) -> str:
+def dominant_country(rows: list[dict], g: gz.Gazetteer | None = None) -> str:
     """The ISO alpha-2 code of the one country most of a text's located mentions lie in (towns,
-    governorates, regions, the country itself), or "" when no single country dominates."""
+    governorates, regions, the country itself), or "" when no single country dominates. ``g``:
+    the gazetteer the text was read with (default: the project's)."""
     counts: dict[str, int] = {}
-    g = gz.gazetteer()
+    g = g if g is not None else gz.gazetteer()
     for row in rows:
         p = row.get("_place")
         if row["status"] == "resolved" and p is not None and p.country:
@@ -1514,7 +1516,8 @@ def _country_region(iso2: str) -> str:
                  if pid.startswith("adm0:") and p.country == iso2), "")
 
 
-def _implied_country_directions(text: str, original: str, rows: list[dict], art) -> int:
+def _implied_country_directions(text: str, original: str, rows: list[dict], art,
+                                g: gz.Gazetteer) -> int:
     """Bare directions ("le nord-est", "la zone du nord-est", "in the north-east") in a text with a
     single dominant country (:func:`dominant_country`) are that country's direction region
     (``dir:<d>:sector:adm0:<ISO3>``); in a text without one, the country of the last direction
@@ -1522,7 +1525,7 @@ def _implied_country_directions(text: str, original: str, rows: list[dict], art)
     rows were added (in text order)."""
     if not (_BARE_DIRECTION.search(text) or _OF_THE_COUNTRY.search(text)):
         return 0
-    country = dominant_country(rows)
+    country = dominant_country(rows, g)
     dominant = _country_region(country) if country else ""
     # without a dominant country, a bare direction after a direction of a country ("southwest
     # Syria ... the situation in the southwest") is that country's (issue 12, 7th round,
@@ -1545,19 +1548,26 @@ def _implied_country_directions(text: str, original: str, rows: list[dict], art)
         if _NAME_THEN_RELATIVE.search(text[max(0, s - 50):s]):
             continue  # "bordered by Homs in the north": where a neighbour lies, not a region
         place = gz.lookup(gz.directional_id(code, "sector", base))
-        sent = art.sentence_at(s)
-        added.append({
-            "text": original[s:e], "start": s, "end": e,
-            "sentence": sent.index if sent is not None else -1,
-            "lang": sent.lang if sent is not None else art.lang_at(s),
-            "place_id": place.id, "name": place.name, "kind": place.kind,
-            "lat": place.lat, "lon": place.lon, "geometry": None, "precision": place.precision,
-            "precision_km": place.precision_km, "source": place.source,
-            "alternatives": base, "status": "resolved",
-            "match": f"direction:{code}:sector+implied-country", "part_of": -1,
-            "_place": place, "_ids": [place.id, base],
-        })
+        added.append(_added_row(original, art, s, e, place, [place.id, base],
+                                f"direction:{code}:sector+implied-country"))
     return _insert_rows(rows, added)
+
+
+def _added_row(original: str, art, s: int, e: int, place: gz.Place, ids: list[str],
+               match: str) -> dict:
+    """A resolved mention row for ``original[s:e]`` that a rule after the candidates adds (an
+    implied country's direction or border): ``ids`` is the place and its alternatives."""
+    sent = art.sentence_at(s)
+    return {
+        "text": original[s:e], "start": s, "end": e,
+        "sentence": sent.index if sent is not None else -1,
+        "lang": sent.lang if sent is not None else art.lang_at(s),
+        "place_id": place.id, "name": place.name, "kind": place.kind,
+        "lat": place.lat, "lon": place.lon, "geometry": None, "precision": place.precision,
+        "precision_km": place.precision_km, "source": place.source,
+        "alternatives": ";".join(ids[1:]), "status": "resolved", "match": match,
+        "part_of": -1, "_place": place, "_ids": ids,
+    }
 
 
 def _insert_rows(rows: list[dict], added: list[dict]) -> int:
@@ -1587,14 +1597,15 @@ BORDER_SEEN_FROM = {"IQ": "rg:syria-iraq-border", "TR": "rg:syria-turkey-border"
                     "JO": "rg:syria-jordan-border"}
 
 
-def _implied_country_borders(text: str, original: str, rows: list[dict], art) -> int:
+def _implied_country_borders(text: str, original: str, rows: list[dict], art,
+                             g: gz.Gazetteer) -> int:
     """"near the Syrian border" in a text about a neighbour of Syria (:func:`dominant_country`
     Iraq, Turkey or Jordan) is Syria's border with that country (:data:`BORDER_SEEN_FROM`); in
     any other text it is left alone, as which border is meant is not known (issue 12, 7th round,
     prompted by set 5). Returns how many rows were added."""
     if not _SYRIAN_BORDER.search(text):
         return 0
-    border_id = BORDER_SEEN_FROM.get(dominant_country(rows), "")
+    border_id = BORDER_SEEN_FROM.get(dominant_country(rows, g), "")
     if not border_id:
         return 0
     place = gz.lookup(border_id)
@@ -1604,18 +1615,8 @@ def _implied_country_borders(text: str, original: str, rows: list[dict], art) ->
         s, e = m.span("en") if m.group("en") else m.span("fr")
         if any(a < e and s < b for a, b in spans):
             continue
-        sent = art.sentence_at(s)
-        added.append({
-            "text": original[s:e], "start": s, "end": e,
-            "sentence": sent.index if sent is not None else -1,
-            "lang": sent.lang if sent is not None else art.lang_at(s),
-            "place_id": place.id, "name": place.name, "kind": place.kind,
-            "lat": place.lat, "lon": place.lon, "geometry": None, "precision": place.precision,
-            "precision_km": place.precision_km, "source": place.source,
-            "alternatives": "", "status": "resolved",
-            "match": "border+implied-country", "part_of": -1,
-            "_place": place, "_ids": [place.id],
-        })
+        added.append(_added_row(original, art, s, e, place, [place.id],
+                                "border+implied-country"))
     return _insert_rows(rows, added)
 
 
@@ -1643,7 +1644,7 @@ def _dominant_country_homonyms(rows: list[dict], g: gz.Gazetteer) -> int:
     text's country wins ("le village d'Arak" in a text about Syria that never names Iran is the
     Syrian village, not the Iranian city; issue 12, 7th round, prompted by set 5). Returns how
     many rows changed."""
-    country = dominant_country(rows)
+    country = dominant_country(rows, g)
     if not country:
         return 0
     # countries named as such (a country far away has no coordinates, so no "_place": its id)
