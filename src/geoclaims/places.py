@@ -497,6 +497,20 @@ _AR_CUE_WORDS = ("محافظة", "منطقة", "ناحية", "قضاء")
 _AR_CUE_KEYS = frozenset(gz.normalize(w) for w in _AR_CUE_WORDS)
 
 
+def _acronym(name: str) -> bool:
+    """Five letters or fewer, all capitals but perhaps the last (ISIS, DoD, UN, CDNs)."""
+    letters = [c for c in name if c.isalpha()]
+    return len(letters) <= 5 and all(c.isupper() for c in letters[:-1])
+
+
+def _has_ordinary_word(name: str, g: gz.Gazetteer, also: frozenset[str] = frozenset()) -> bool:
+    """A word of ``name`` (articles aside) is a month or day, a common word of the gazetteer or
+    one of ``also``: a capitalised run that is not a name given as a place."""
+    low = [gz.strip_accents(w).lower() for w in gz.tokens(name)]
+    return any(w in _MONTHS_DAYS or w in also or gz.normalize(w) in g.common_words
+               for w in low if w not in gz.ARTICLES)
+
+
 def _unresolved_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list[_Cand]:
     """Names nothing else matched: capitalised names right after a locative preposition, and
     Arabic-script words (which have no capitals) inside text that is mostly in Latin script."""
@@ -514,8 +528,7 @@ def _unresolved_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list
         if not words or low[0] in _MONTHS_DAYS or gz.normalize(name) in g.common_words \
                 or low[0] in LANGUAGE_NAMES or low[0] in INSTITUTION_WORDS:
             continue
-        letters = [c for c in name if c.isalpha()]
-        if len(letters) <= 5 and all(c.isupper() for c in letters[:-1]):
+        if _acronym(name):
             continue  # acronyms (ISIS, DoD, UN, CDNs) are organisations far more often
         out.append(_Cand(s, e, "unresolved", [], "unresolved:after-" + m.group("cue"), 2))
     for m in _ARABIC_RUN.finditer(text):
@@ -572,10 +585,7 @@ def _consonant_candidates(text: str, taken: bytearray, g: gz.Gazetteer) -> list[
         s, e = m.span()
         if not _free(taken, s, e):
             continue
-        words = gz.tokens(m.group(0))
-        low = [gz.strip_accents(w).lower() for w in words]
-        if any(w in _MONTHS_DAYS or gz.normalize(w) in g.common_words for w in low
-               if w not in gz.ARTICLES):
+        if _has_ordinary_word(m.group(0), g):
             continue
         if not _CONSONANT_CONTEXT.search(text[max(0, s - 30):s]):
             continue  # "the Muslim conquest": a capitalised word, not a name given as a place
@@ -643,14 +653,10 @@ def _coordinated_candidates(text: str, taken: bytearray, chosen: list[_Cand],
             s, e = m.span()
             if not _free(taken, s, e):
                 continue
-            words = gz.tokens(m.group(0))
-            low = [gz.strip_accents(w).lower() for w in words]
-            if any(w in _MONTHS_DAYS or w in LANGUAGE_NAMES or gz.normalize(w) in g.common_words
-                   for w in low if w not in gz.ARTICLES):
+            if _has_ordinary_word(m.group(0), g, LANGUAGE_NAMES):
                 continue
-            letters = [c for c in m.group(0) if c.isalpha()]
-            if len(letters) <= 5 and all(c.isupper() for c in letters[:-1]):
-                continue  # an acronym
+            if _acronym(m.group(0)):
+                continue
             before = text[max(0, s - 40):s]
             after = text[e:e + 12]
             near = any(
@@ -1148,16 +1154,25 @@ def _dam_candidates(text: str, names: list[_Cand], g: gz.Gazetteer) -> list[_Can
         if ids:
             out.append(_Cand(m.start(), m.end(), "name", ids, "dam-head-first:" + dam, 1))
             continue
-        town = ends.get(m.span("name"))
-        place = g.places[town.place_ids[0]] if town is not None else None
-        if place is not None and place.kind == "point" and place.country == "SY" \
-                and place.lat is not None:
-            out.append(_Cand(m.start(), m.end(), "direction",
-                             [gz.directional_id("all", "area", place.id), *town.place_ids],
-                             "facility-near-town", 3))
-        else:
-            out.append(_Cand(m.start(), m.end(), "unresolved", [], "unresolved:facility", 4))
+        out.append(_near_town_or_unresolved(m.start(), m.end(), ends.get(m.span("name")), g,
+                                            features=None))
     return out
+
+
+def _near_town_or_unresolved(start: int, end: int, town: _Cand | None, g: gz.Gazetteer | None,
+                             features: tuple[str, ...] | None = ("populated place",
+                                                                 "conflict-event place"),
+                             ) -> _Cand:
+    """A facility named after the name candidate ``town``: the area near it
+    (``dir:all:area:<town>``) when that is a Syrian point the gazetteer holds (of one of
+    ``features``; None: any), else an unresolved facility."""
+    place = g.places[town.place_ids[0]] if town is not None and g is not None else None
+    if place is not None and place.kind == "point" and place.lat is not None \
+            and place.country == "SY" and (features is None or place.feature in features):
+        return _Cand(start, end, "direction",
+                     [gz.directional_id("all", "area", place.id), *town.place_ids],
+                     "facility-near-town", 3)
+    return _Cand(start, end, "unresolved", [], "unresolved:facility", 4)
 
 
 def _feature_word_candidates(text: str, names: list[_Cand] | None = None,
@@ -1199,15 +1214,7 @@ def _feature_word_candidates(text: str, names: list[_Cand] | None = None,
         town = next((c for (s, e), c in ends.items()
                      if ((e == m.end() and s > m.start()) if head_first
                          else (s == m.start() and e < m.end()))), None)
-        place = g.places[town.place_ids[0]] if town is not None and g is not None else None
-        if place is not None and place.kind == "point" and place.lat is not None \
-                and place.country == "SY" \
-                and place.feature in ("populated place", "conflict-event place"):
-            out.append(_Cand(m.start(), m.end(), "direction",
-                             [gz.directional_id("all", "area", place.id), *town.place_ids],
-                             "facility-near-town", 3))
-        else:
-            out.append(_Cand(m.start(), m.end(), "unresolved", [], "unresolved:facility", 4))
+        out.append(_near_town_or_unresolved(m.start(), m.end(), town, g))
     return out
 
 
