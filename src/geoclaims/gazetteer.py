@@ -39,7 +39,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from geoclaims import paths
+from geoclaims import csvrows, paths
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
@@ -483,8 +483,6 @@ def _world_alternate_ok(main: str, alt: str) -> bool:
 def read_curated(path=None) -> list[dict]:
     """Rows of ``data/places_curated.csv``, each checked (errors name file, row and field; a row
     with more or fewer fields than the header is refused, :func:`geoclaims.csvrows.read_rows`)."""
-    from geoclaims import csvrows
-
     path = path or paths.data_file(CURATED_FILE)
     rows = []
     for i, row in csvrows.read_rows(path, ("id", "name", "lat", "lon", "precision_km", "source"),
@@ -512,8 +510,6 @@ def read_curated(path=None) -> list[dict]:
 def read_variants(path=None) -> list[dict]:
     """Rows of ``data/place_variants.csv`` (place_id, variant, lang, note), each with its file
     line under ``_row``; a row with more or fewer fields than the header is refused."""
-    from geoclaims import csvrows
-
     path = path or paths.data_file(VARIANTS_FILE)
     rows = []
     for i, row in csvrows.read_rows(path, ("place_id", "variant", "lang", "note"),
@@ -676,8 +672,7 @@ def build(acled_file=None) -> Gazetteer:
         # a line's midpoint; an area's centroid when it lies inside (as for the constructed
         # regions), else a point inside it (issue 12, 9th round: shapely's representative point
         # can lie near an edge, as far as 36 km from a governorate's centre)
-        rep = geom.interpolate(0.5, normalized=True) if r.kind == "line" else \
-            geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
+        rep = geom.interpolate(0.5, normalized=True) if r.kind == "line" else inner_point(geom)
         iso2 = "SY" if kind_src == "adm1" else iso3_to_iso2.get(r.id[5:], "") \
             if kind_src == "adm0" else ""
         if kind_src == "region" and regions.syria().intersects(geom):
@@ -1196,6 +1191,13 @@ def governorate_of(lat: float, lon: float) -> Place | None:
     return None
 
 
+def inner_point(geom: BaseGeometry) -> BaseGeometry:
+    """An area's representative point: its centroid when that lies inside, else a point inside
+    it (shapely's ``representative_point``)."""
+    c = geom.centroid
+    return c if geom.contains(c) else geom.representative_point()
+
+
 def _named_part(place_id: str, spec: dict) -> Place:
     """A direction of a country that usage names as whole governorates (regions.yaml,
     ``directional.named_parts``): their union, with the row's name and source."""
@@ -1207,7 +1209,7 @@ def _named_part(place_id: str, spec: dict) -> Place:
                 f"regions.yaml: directional: named_parts: {place_id}: field '{key}' is missing")
     parts = [lookup(f"adm1:{code}").geometry for code in spec["pcodes"]]
     geom = shapely.make_valid(shapely.union_all(parts))
-    rep = geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
+    rep = inner_point(geom)
     return Place(id=place_id, name=str(spec["name"]), kind="polygon", lat=rep.y, lon=rep.x,
                  geometry=geom, precision_km=None, country="SY", feature="region",
                  source=f"named part (data/regions.yaml 'directional: named_parts'): "
@@ -1281,7 +1283,7 @@ def directional(place_id: str) -> Place:
                                   if g.geom_type in ("Polygon", "MultiPolygon")])
     if geom.is_empty:
         raise GazetteerError(f"'{place_id}': the construction is empty")
-    rep = geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
+    rep = inner_point(geom)
     label = DIRECTION_NAMES[code]
     name = f"{what}, {label} part" if label else what
     return Place(
