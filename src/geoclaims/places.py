@@ -36,6 +36,7 @@ Every mention has character offsets into the article's text: ``text[start:end] =
 
 from __future__ import annotations
 
+import bisect
 import csv
 import functools
 import io
@@ -642,9 +643,13 @@ def _coordinated_candidates(text: str, taken: bytearray, chosen: list[_Cand],
     10th round, prompted by set 10). Only lists with a town-level mention (a point, or an
     unresolved name) count: a country or an organisation in a list says nothing.
     ``taken`` is updated."""
-    towns = sorted((c.start, c.end) for c in chosen if (
+    towns = [(c.start, c.end) for c in chosen if (
         c.kind == "unresolved" or (c.kind == "name" and c.place_ids and g.places.get(
-            c.place_ids[0]) is not None and g.places[c.place_ids[0]].kind == "point")))
+            c.place_ids[0]) is not None and g.places[c.place_ids[0]].kind == "point"))]
+    # the towns' ends and starts, sorted: only those within a list separator's reach of a name
+    # are looked at (a scan of every town for every name grew with the square of the text)
+    ends = sorted(b for _, b in towns)
+    starts = sorted(a for a, _ in towns)
     out: list[_Cand] = []
     changed = True
     while changed:
@@ -657,22 +662,21 @@ def _coordinated_candidates(text: str, taken: bytearray, chosen: list[_Cand],
                 continue
             if _acronym(m.group(0)):
                 continue
-            before = text[max(0, s - 40):s]
-            after = text[e:e + 12]
-            near = any(
-                (b <= s and _LIST_SEP.search(text[b:s]) and len(text[b:s]) <= 40
-                 and _LIST_SEP.search(before))
-                or (a >= e and _LIST_SEP_AFTER.match(text[e:a] + " ") and a - e <= 6
-                    and _LIST_SEP_AFTER.match(after))
-                for a, b in towns)
+            near = (_LIST_SEP.search(text[max(0, s - 40):s]) and any(
+                _LIST_SEP.search(text[b:s])
+                for b in ends[bisect.bisect_left(ends, s - 40):bisect.bisect_right(ends, s)])) \
+                or (_LIST_SEP_AFTER.match(text[e:e + 12]) and any(
+                    _LIST_SEP_AFTER.match(text[e:a] + " ")
+                    for a in starts[bisect.bisect_left(starts, e):
+                                    bisect.bisect_right(starts, e + 6)]))
             if not near:
                 continue
-            sentence_start = max(text.rfind(ch, 0, s) for ch in ".!?\n") + 1
+            sentence_start = max(text.rfind(ch, max(0, s - 250), s) for ch in ".!?\n") + 1
             if not _LIST_INTRO.search(text[max(sentence_start, s - 250):s]):
                 continue  # a list of places only after a word that announces one
             out.append(_Cand(s, e, "unresolved", [], "unresolved:in-a-list", 2))
-            towns.append((s, e))
-            towns.sort()
+            bisect.insort(ends, e)
+            bisect.insort(starts, s)
             _mark(taken, s, e)
             changed = True
     return out
